@@ -1,0 +1,24 @@
+"""neuralbook: the code of *Neural Networks from Scratch*.
+
+Every formula, worked number, figure and training result in the book is produced by
+this package, which uses nothing but NumPy for the network itself. Each module holds
+one idea and is explained by one chapter:
+
+=================  ==============================================
+``activations``    activation functions and their derivatives
+``perceptron``     the step-function neuron and its learning rule
+``losses``         loss functions and their gradients
+``initializers``   weight initialisation schemes
+``layers``         the dense layer: forward and backward
+``network``        a multi-layer network built from a list of sizes
+``gradcheck``      checking backpropagation with finite differences
+``optimizers``     SGD, momentum and Adam
+``schedules``      learning-rate schedules
+``datasets``       reading, downloading and caching MNIST
+``training``       the training loop and its presets
+``plots``          every figure of the book
+``cli``            the ``neuralbook`` command
+=================  ==============================================
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""Allow ``python -m neuralbook``."""
+
+import sys
+
+from neuralbook.cli import main
+
+sys.exit(main())

@@ -1,0 +1,46 @@
+"""The book builds cleanly and carries what a reader needs offline."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+
+def test_build_is_strict_clean_and_has_every_page(built_site):
+    chapters = sorted(p.stem for p in (ROOT / "docs").glob("*.md") if p.stem != "index")
+    missing = [name for name in chapters if not (built_site / name / "index.html").is_file()]
+    assert not missing, f"pages not built: {missing}"
+
+
+def test_every_registered_figure_is_in_the_site(built_site):
+    from neuralbook.plots import figure_names
+
+    names = figure_names()
+    assert names, "the plots package registers no figure"
+    absent = [name for name in names if not (built_site / "figures" / name).is_file()]
+    assert not absent, f"figures not written: {absent}"
+
+
+def test_every_image_a_page_shows_exists(built_site):
+    broken = []
+    for page in built_site.rglob("*.html"):
+        for src in re.findall(r'<img[^>]+src="([^"]+)"', page.read_text(encoding="utf-8")):
+            if src.startswith(("http:", "https:", "data:")):
+                broken.append(f"{page}: external image {src}")
+                continue
+            if not (page.parent / src.split("#")[0]).resolve().is_file():
+                broken.append(f"{page.relative_to(built_site)}: {src}")
+    assert not broken, "images that do not load:\n" + "\n".join(broken)
+
+
+def test_mathjax_is_served_with_the_site_not_from_a_cdn(built_site):
+    assert (built_site / "assets" / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
+    fonts = list((built_site / "assets" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10
+    index = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "assets/mathjax/tex-chtml.js" in index
+    for page in built_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for host in ("cdn.jsdelivr.net", "unpkg.com", "fonts.googleapis.com", "cdnjs.cloudflare.com"):
+            assert host not in html, f"{page} loads from {host}: the book must work offline"
