@@ -1,0 +1,1 @@
+"""(Being written: see the chapter plan in mkdocs.yml.)"""
