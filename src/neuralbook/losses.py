@@ -1,1 +1,400 @@
-"""(Being written: see the chapter plan in mkdocs.yml.)"""
+"""Loss functions and their gradients.
+
+The chapter *Loss functions* explains each of these. A loss compares what a network
+predicted, ``y_pred``, with what it should have predicted, ``y_true``, and returns one
+number: the smaller, the better. Each loss comes with its gradient with respect to the
+prediction (or, for the two combined forms, with respect to the logits), which is where
+backpropagation starts.
+
+Conventions shared by every function here:
+
+* **Rows are samples.** ``y_true`` and ``y_pred`` have the same shape ``(n, k)``: ``n``
+  samples, ``k`` outputs each. For :func:`mse`, :func:`quadratic_cost` and the two
+  binary cross-entropies a 1-D array of length ``n`` is treated as one column of ``n``
+  samples (shape ``(n, 1)``), and a single number as one sample. For
+  :func:`categorical_cross_entropy` and :func:`softmax_cross_entropy` a 1-D array of
+  length ``k`` is *one* sample with ``k`` classes, as for
+  :func:`neuralbook.activations.softmax`.
+* **Averages.** :func:`mse` and the binary cross-entropies average over every element
+  (``n * k`` of them, which is ``n`` for a single output column). :func:`quadratic_cost`
+  and the categorical cross-entropies sum over the ``k`` outputs of a sample and average
+  over the ``n`` samples.
+* **Checked inputs.** Shapes must match (``ValueError: y_true has shape (4, 10) but
+  y_pred has shape (4, 9)``); NaN or infinity in either array is an error, as are
+  probabilities outside [0, 1].
+* **Precision.** The result has the floating-point type of ``y_pred`` (float32 stays
+  float32; integer predictions become float64); ``y_true`` is converted to it.
+* **No log(0).** The cross-entropies on probabilities clip ``y_pred`` to
+  ``[eps, 1 - eps]`` with ``eps = numpy.finfo(dtype).eps`` (about 2.2e-16 for float64,
+  1.2e-7 for float32: the gap between 1 and the next representable number, so
+  ``1 - eps`` is still below 1). A prediction of exactly 0 or 1 therefore gives a
+  large but finite loss and gradient, never NaN. The combined forms
+  :func:`softmax_cross_entropy` and :func:`sigmoid_binary_cross_entropy` work from the
+  logits and need no clipping at all; prefer them for classifiers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuralbook.activations import sigmoid, softmax
+
+__all__ = [
+    "mse",
+    "mse_gradient",
+    "quadratic_cost",
+    "quadratic_cost_gradient",
+    "binary_cross_entropy",
+    "binary_cross_entropy_gradient",
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_gradient",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_gradient",
+    "sigmoid_binary_cross_entropy",
+    "sigmoid_binary_cross_entropy_gradient",
+]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _as_pair(y_true, y_pred, pred_name="y_pred", classes=False):
+    """Both arrays as 2-D float arrays of the prediction's dtype, after validation.
+
+    ``classes=False``: a scalar is one sample, a 1-D array one column of samples.
+    ``classes=True``: a 1-D array is one sample (one row of class scores).
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has shape {y_true.shape} but {pred_name} has shape {y_pred.shape}")
+    if y_pred.ndim > 2:
+        raise ValueError(f"expected arrays of shape (n,) or (n, k), got shape {y_pred.shape}")
+    if classes and y_pred.ndim == 0:
+        raise ValueError(f"expected class scores of shape (k,) or (n, k), got a single number")
+    if y_pred.size == 0:
+        raise ValueError(f"expected at least one sample, got shape {y_pred.shape}")
+    for name, array in (("y_true", y_true), (pred_name, y_pred)):
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.dtype(np.float64)
+    y_true = y_true.astype(dtype, copy=False)
+    y_pred = y_pred.astype(dtype, copy=False)
+    for name, array in (("y_true", y_true), (pred_name, y_pred)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinity")
+    if classes:
+        shape = (1, -1) if y_pred.ndim == 1 else y_pred.shape
+    else:
+        shape = (-1, 1) if y_pred.ndim < 2 else y_pred.shape
+    return y_true.reshape(shape), y_pred.reshape(shape)
+
+
+def _check_probabilities(name, p):
+    """Fail unless every value of ``p`` lies in [0, 1]."""
+    if p.min() < 0 or p.max() > 1:
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], got values from {p.min():.4g} to {p.max():.4g}"
+            " (pass logits to the softmax_/sigmoid_ forms of the loss instead)"
+        )
+
+
+def _check_rows_sum_to_one(name, p):
+    """Fail unless each row of ``p`` sums to 1 (within rounding of its dtype)."""
+    sums = p.sum(axis=1)
+    tolerance = max(1e-6, 100 * p.shape[1] * float(np.finfo(p.dtype).eps))
+    bad = np.flatnonzero(np.abs(sums - 1) > tolerance)
+    if bad.size:
+        raise ValueError(
+            f"each row of {name} must sum to 1 (a probability distribution); "
+            f"row {bad[0]} sums to {sums[bad[0]]:.6g}"
+        )
+
+
+def _clip(p):
+    """Probabilities clipped to [eps, 1 - eps], eps the machine epsilon of their dtype."""
+    eps = np.finfo(p.dtype).eps
+    return np.clip(p, eps, 1 - eps)
+
+
+def _result(value, dtype):
+    """A loss value as a NumPy scalar of the prediction's dtype."""
+    return np.dtype(dtype).type(value)
+
+
+# --------------------------------------------------------------------------- MSE
+
+
+# --8<-- [start:mse]
+def mse(y_true, y_pred) -> float:
+    """Mean squared error: the mean of (y_pred − y_true)² over all elements.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        Targets and predictions, shape ``(n,)`` (one output per sample) or ``(n, k)``.
+
+    Returns
+    -------
+    float
+        The mean over all ``n * k`` squared differences.
+
+    Examples
+    --------
+    >>> print(mse([300_000, 450_000, 200_000], [310_000, 430_000, 195_000]))
+    175000000.0
+    """
+    y_true, y_pred = _as_pair(y_true, y_pred)
+    return _result(np.mean((y_pred - y_true) ** 2), y_pred.dtype)
+
+
+def mse_gradient(y_true, y_pred):
+    """Gradient of :func:`mse` with respect to ``y_pred``: 2 (y_pred − y_true) / (n k).
+
+    Returns an array of the same shape as ``y_pred``.
+
+    Examples
+    --------
+    >>> print(mse_gradient([1.0, 2.0], [2.0, 2.0]))
+    [1. 0.]
+    """
+    shape = np.shape(y_pred)
+    y_true, y_pred = _as_pair(y_true, y_pred)
+    return (2 * (y_pred - y_true) / y_pred.size).reshape(shape)
+# --8<-- [end:mse]
+
+
+# --8<-- [start:quadratic_cost]
+def quadratic_cost(y_true, y_pred) -> float:
+    """Nielsen's quadratic cost: C = 1/(2n) Σ_x ‖y(x) − a(x)‖².
+
+    The squared lengths of the ``n`` error vectors (one per row), summed, divided by
+    ``2n``. The ``2`` cancels when differentiating.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        Desired outputs ``y`` and network outputs ``a``, shape ``(n, k)``: ``n``
+        samples, one per row (a 1-D array is ``n`` samples with one output each).
+
+    Examples
+    --------
+    >>> print(round(float(quadratic_cost([[0.0, 1.0]], [[0.2, 0.6]])), 4))
+    0.1
+    """
+    y_true, a = _as_pair(y_true, y_pred)
+    n = a.shape[0]
+    return _result(np.sum((y_true - a) ** 2) / (2 * n), a.dtype)
+
+
+def quadratic_cost_gradient(y_true, y_pred):
+    """Gradient of :func:`quadratic_cost` with respect to ``a``: (a − y) / n.
+
+    Examples
+    --------
+    >>> print(quadratic_cost_gradient([[0.0, 1.0]], [[0.2, 0.6]]))
+    [[ 0.2 -0.4]]
+    """
+    shape = np.shape(y_pred)
+    y_true, a = _as_pair(y_true, y_pred)
+    return ((a - y_true) / a.shape[0]).reshape(shape)
+# --8<-- [end:quadratic_cost]
+
+
+# --------------------------------------------------------------------------- binary
+
+
+# --8<-- [start:binary_cross_entropy]
+def binary_cross_entropy(y_true, y_pred) -> float:
+    """Binary cross-entropy, mean over all elements, natural logarithm:
+
+    L = −mean( y log ŷ + (1 − y) log(1 − ŷ) )
+
+    ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine epsilon of its dtype),
+    so ŷ = 0 or 1 gives a large finite loss instead of infinity or NaN.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels in [0, 1] (usually 0 or 1), shape ``(n,)`` or ``(n, k)``.
+    y_pred : array_like
+        Predicted probabilities ŷ in [0, 1], same shape.
+
+    Examples
+    --------
+    >>> print(round(float(binary_cross_entropy([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.3])), 4))
+    0.1976
+    """
+    y, y_hat = _as_pair(y_true, y_pred)
+    _check_probabilities("y_true", y)
+    _check_probabilities("y_pred", y_hat)
+    y_hat = _clip(y_hat)
+    losses = -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+    return _result(np.mean(losses), y_hat.dtype)
+
+
+def binary_cross_entropy_gradient(y_true, y_pred):
+    """Gradient of :func:`binary_cross_entropy` with respect to ŷ:
+
+    (−y / ŷ + (1 − y) / (1 − ŷ)) / N, with N the number of elements
+
+    evaluated at the clipped ŷ, so it is finite even at ŷ = 0 or 1.
+
+    Examples
+    --------
+    >>> print(np.round(binary_cross_entropy_gradient([1.0, 0.0], [0.8, 0.8]), 4))
+    [-0.625  2.5  ]
+    """
+    shape = np.shape(y_pred)
+    y, y_hat = _as_pair(y_true, y_pred)
+    _check_probabilities("y_true", y)
+    _check_probabilities("y_pred", y_hat)
+    y_hat = _clip(y_hat)
+    return ((-y / y_hat + (1 - y) / (1 - y_hat)) / y_hat.size).reshape(shape)
+# --8<-- [end:binary_cross_entropy]
+
+
+# --8<-- [start:sigmoid_binary_cross_entropy]
+def sigmoid_binary_cross_entropy(y_true, logits) -> float:
+    """Binary cross-entropy of σ(logits), computed stably from the logits ``z``.
+
+    With ŷ = σ(z), the loss of one element −[y log ŷ + (1 − y) log(1 − ŷ)] simplifies to
+    log(1 + e^z) − y z, computed as max(z, 0) − y z + log(1 + e^(−|z|)), where no
+    exponential can overflow and no log can see 0. Mean over all elements.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels in [0, 1], shape ``(n,)`` or ``(n, k)``.
+    logits : array_like
+        Pre-activations z of the output sigmoid, same shape.
+
+    Examples
+    --------
+    >>> print(round(float(sigmoid_binary_cross_entropy([1.0], [0.0])), 4))
+    0.6931
+    >>> print(sigmoid_binary_cross_entropy([1.0, 0.0], [1000.0, -1000.0]))
+    0.0
+    """
+    y, z = _as_pair(y_true, logits, pred_name="logits")
+    _check_probabilities("y_true", y)
+    losses = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    return _result(np.mean(losses), z.dtype)
+
+
+def sigmoid_binary_cross_entropy_gradient(y_true, logits):
+    """Gradient of :func:`sigmoid_binary_cross_entropy` with respect to the logits:
+
+    (σ(z) − y) / N, with N the number of elements (``n`` for one output column).
+
+    Examples
+    --------
+    >>> print(sigmoid_binary_cross_entropy_gradient([1.0, 0.0], [0.0, 0.0]))
+    [-0.25  0.25]
+    """
+    shape = np.shape(logits)
+    y, z = _as_pair(y_true, logits, pred_name="logits")
+    _check_probabilities("y_true", y)
+    return ((sigmoid(z) - y) / z.size).reshape(shape)
+# --8<-- [end:sigmoid_binary_cross_entropy]
+
+
+# --------------------------------------------------------------------------- categorical
+
+
+# --8<-- [start:categorical_cross_entropy]
+def categorical_cross_entropy(y_true, y_pred) -> float:
+    """Categorical cross-entropy: the mean over samples of −Σ_j y_j log ŷ_j.
+
+    Natural logarithm. ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine
+    epsilon of its dtype), so a predicted probability of 0 gives a large finite loss.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets, shape ``(n, k)``: one row per sample, usually one-hot. A 1-D array of
+        length ``k`` is one sample.
+    y_pred : array_like
+        Predicted probabilities, same shape; each row must sum to 1 (a softmax output).
+
+    Examples
+    --------
+    >>> print(round(float(categorical_cross_entropy([0, 1, 0], [0.2, 0.7, 0.1])), 4))
+    0.3567
+    """
+    y, y_hat = _as_pair(y_true, y_pred, classes=True)
+    _check_probabilities("y_pred", y_hat)
+    _check_rows_sum_to_one("y_pred", y_hat)
+    y_hat = _clip(y_hat)
+    return _result(-np.sum(y * np.log(y_hat)) / y_hat.shape[0], y_hat.dtype)
+
+
+def categorical_cross_entropy_gradient(y_true, y_pred):
+    """Gradient of :func:`categorical_cross_entropy` with respect to ŷ: −y / ŷ / n.
+
+    Evaluated at the clipped ŷ, so finite even where ŷ = 0.
+
+    Examples
+    --------
+    >>> print(np.round(categorical_cross_entropy_gradient([0, 1, 0], [0.2, 0.5, 0.3]), 4))
+    [-0. -2. -0.]
+    """
+    shape = np.shape(y_pred)
+    y, y_hat = _as_pair(y_true, y_pred, classes=True)
+    _check_probabilities("y_pred", y_hat)
+    _check_rows_sum_to_one("y_pred", y_hat)
+    y_hat = _clip(y_hat)
+    return (-y / y_hat / y_hat.shape[0]).reshape(shape)
+# --8<-- [end:categorical_cross_entropy]
+
+
+# --8<-- [start:softmax_cross_entropy]
+def softmax_cross_entropy(y_true, logits) -> float:
+    """Categorical cross-entropy of softmax(logits), computed stably from the logits.
+
+    log softmax(z)_j = z_j − log Σ_i e^(z_i), and the log-sum-exp is computed as
+    m + log Σ_i e^(z_i − m) with m the row's maximum, so nothing overflows and no log
+    sees 0. The loss is the mean over rows of −Σ_j y_j log softmax(z)_j.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets, shape ``(n, k)``; each row must sum to 1 (one-hot, or a distribution).
+        A 1-D array of length ``k`` is one sample.
+    logits : array_like
+        Scores z before the softmax, same shape.
+
+    Examples
+    --------
+    >>> print(round(float(softmax_cross_entropy([0, 1], [0.0, 0.0])), 4))
+    0.6931
+    >>> print(round(float(softmax_cross_entropy([0, 1], [1000.0, 0.0])), 4))
+    1000.0
+    """
+    y, z = _as_pair(y_true, logits, pred_name="logits", classes=True)
+    _check_probabilities("y_true", y)
+    _check_rows_sum_to_one("y_true", y)
+    m = z.max(axis=1, keepdims=True)
+    log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    log_probabilities = z - log_sum_exp
+    return _result(-np.sum(y * log_probabilities) / z.shape[0], z.dtype)
+
+
+def softmax_cross_entropy_gradient(y_true, logits):
+    """Gradient of :func:`softmax_cross_entropy` with respect to the logits:
+
+    (softmax(z) − y) / n
+
+    Exact because each row of ``y`` sums to 1 (checked).
+
+    Examples
+    --------
+    >>> print(softmax_cross_entropy_gradient([0, 1], [0.0, 0.0]))
+    [ 0.5 -0.5]
+    """
+    shape = np.shape(logits)
+    y, z = _as_pair(y_true, logits, pred_name="logits", classes=True)
+    _check_probabilities("y_true", y)
+    _check_rows_sum_to_one("y_true", y)
+    return ((softmax(z) - y) / z.shape[0]).reshape(shape)
+# --8<-- [end:softmax_cross_entropy]
