@@ -1,1 +1,685 @@
-"""(Being written: see the chapter plan in mkdocs.yml.)"""
+"""Reading, downloading and caching MNIST.
+
+The chapter *The MNIST data set* explains every function here. In short::
+
+    from neuralbook.datasets import load_mnist, one_hot, train_validation_split
+    data = load_mnist()                 # data.train_images: float32 (60000, 784) in [0, 1]
+    x_train, y_train, x_val, y_val = train_validation_split(data.train_images, data.train_labels)
+    targets = one_hot(y_train)          # float32 (50000, 10)
+
+Where the four files come from, in this order:
+
+1. a folder that you name, with the argument ``data_dir`` or the environment variable
+   ``NEURALBOOK_DATA``. It may hold the canonical ``.gz`` files or the same files
+   uncompressed (``train-images-idx3-ubyte`` and so on); either way each file must have
+   the SHA-256 listed in :data:`MNIST_FILES`, and nothing is ever written there;
+2. the cache, ``$XDG_CACHE_HOME/neuralbook/mnist`` (``~/.cache/neuralbook/mnist``;
+   ``~/Library/Caches/neuralbook/mnist`` on macOS, ``%LOCALAPPDATA%\\neuralbook\\Cache\\mnist``
+   on Windows), or the folder given as ``cache_dir``;
+3. a download from the mirrors in :data:`MNIST_MIRRORS`, one after the other until one
+   delivers a file with the right SHA-256, into the cache.
+
+Every file is checked against its SHA-256 each time it is used, not only when it is
+downloaded, and then parsed by :func:`read_idx`, which checks the IDX header against
+the payload. The files are plain bytes: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "MNIST_FILES",
+    "MNIST_MIRRORS",
+    "IdxFormatError",
+    "ChecksumError",
+    "DownloadError",
+    "MnistData",
+    "read_idx",
+    "sha256_of",
+    "default_cache_dir",
+    "locate_mnist",
+    "download_file",
+    "load_mnist",
+    "one_hot",
+    "train_validation_split",
+    "summarize_mnist",
+    "write_summary",
+    "load_summary",
+    "SUMMARY_NAME",
+]
+
+# --8<-- [start:table]
+#: The four files of MNIST: name -> (SHA-256 of the ``.gz`` file as distributed,
+#: SHA-256 of the uncompressed IDX file). A download is the mirror's URL + name + ".gz".
+MNIST_FILES = {
+    "train-images-idx3-ubyte": (
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    "train-labels-idx1-ubyte": (
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    "t10k-images-idx3-ubyte": (
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
+}
+
+#: Mirrors of the original files, tried in this order. The hashes above, not the
+#: transport, vouch for what arrives, so a plain-HTTP mirror is as safe as the others.
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+# --8<-- [end:table]
+
+#: The environment variable naming a folder that holds the four files.
+DATA_ENV = "NEURALBOOK_DATA"
+
+_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, three dimensions
+_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, one dimension
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 16
+
+
+class IdxFormatError(ValueError):
+    """A file is not a well-formed MNIST IDX file (or not a well-formed gzip of one)."""
+
+
+class ChecksumError(ValueError):
+    """A file's SHA-256 is not the one listed in :data:`MNIST_FILES`."""
+
+
+class DownloadError(OSError):
+    """No mirror delivered a file with the right SHA-256."""
+
+
+# --- Reading IDX files ------------------------------------------------------------------
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The content of ``path``, decompressed if it is a gzip file (by its first two bytes)."""
+    raw = path.read_bytes()
+    if raw[:2] != _GZIP_MAGIC:
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:
+        # BadGzipFile (an OSError), a stream cut short (EOFError) or bad deflate data.
+        raise IdxFormatError(f"{path}: corrupt gzip stream ({type(error).__name__}: {error})") from error
+
+
+# --8<-- [start:read_idx]
+def read_idx(path) -> np.ndarray:
+    """Read an MNIST IDX file (images or labels), gzip-compressed or not.
+
+    An IDX file is a header followed by the data, every number big-endian:
+
+    ====== ============================================================
+    bytes  meaning
+    ====== ============================================================
+    0-3    magic number: 0, 0, data type (0x08 = unsigned byte), number
+           of dimensions; so 2051 (0x00000803) for images, 2049
+           (0x00000801) for labels
+    4-7    size of dimension 0 (the number of images or labels)
+    8-15   images only: the number of rows, then of columns (28, 28)
+    rest   the values, one byte each, row after row
+    ====== ============================================================
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An IDX file; if its first two bytes are the gzip magic ``1f 8b`` it is
+        decompressed first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` array of shape ``(n, rows, cols)`` for images, ``(n,)`` for labels.
+
+    Raises
+    ------
+    IdxFormatError
+        If the gzip stream is corrupt, the magic number is not 2049 or 2051, or the
+        payload is shorter or longer than the header says; the message names the file.
+
+    Examples
+    --------
+    >>> import struct, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels-idx1-ubyte"
+    >>> _ = path.write_bytes(struct.pack(">II", 2049, 3) + bytes([5, 0, 4]))
+    >>> read_idx(path)
+    array([5, 0, 4], dtype=uint8)
+    """
+    path = Path(path)
+    content = _file_bytes(path)
+    if len(content) < 4:
+        raise IdxFormatError(f"{path}: truncated file: {len(content)} bytes, too short for an IDX header")
+    (magic,) = struct.unpack(">I", content[:4])
+    if magic not in (_IMAGES_MAGIC, _LABELS_MAGIC):
+        raise IdxFormatError(
+            f"{path}: wrong magic number {magic} (0x{magic:08x}); expected 2051 (0x00000803) "
+            f"for images or 2049 (0x00000801) for labels"
+        )
+    ndim = magic & 0xFF  # the low byte: 3 for images, 1 for labels
+    header_size = 4 + 4 * ndim
+    if len(content) < header_size:
+        raise IdxFormatError(f"{path}: truncated file: header needs {header_size} bytes, file has {len(content)}")
+    shape = struct.unpack(f">{ndim}I", content[4:header_size])
+    expected = int(np.prod(shape, dtype=np.int64))
+    payload = len(content) - header_size
+    if payload < expected:
+        raise IdxFormatError(
+            f"{path}: truncated file: the header promises {expected} bytes of data "
+            f"for shape {shape}, the file has {payload}"
+        )
+    if payload > expected:
+        raise IdxFormatError(
+            f"{path}: {payload - expected} trailing bytes after the {expected} bytes of data "
+            f"that the header promises for shape {shape}"
+        )
+    return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape).copy()
+# --8<-- [end:read_idx]
+
+
+# --- Finding, checking and downloading the files ----------------------------------------
+
+
+def sha256_of(path) -> str:
+    """The SHA-256 of a file, as 64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = path.write_bytes(b"")
+    >>> sha256_of(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _verify(path: Path, expected: str) -> None:
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
+
+
+def default_cache_dir(platform: str | None = None, environ=None) -> Path:
+    """The folder where downloaded MNIST files are kept.
+
+    ``$XDG_CACHE_HOME/neuralbook/mnist`` (default ``~/.cache/neuralbook/mnist``) on
+    Linux and other Unix systems, ``~/Library/Caches/neuralbook/mnist`` on macOS and
+    ``%LOCALAPPDATA%\\neuralbook\\Cache\\mnist`` on Windows.
+
+    Examples
+    --------
+    >>> default_cache_dir("linux", {"XDG_CACHE_HOME": "/tmp/c"}).as_posix()
+    '/tmp/c/neuralbook/mnist'
+    """
+    platform = sys.platform if platform is None else platform
+    environ = os.environ if environ is None else environ
+    if platform.startswith("win"):
+        base = environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "neuralbook" / "Cache" / "mnist"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "neuralbook" / "mnist"
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "neuralbook" / "mnist"
+
+
+def _size(count: int) -> str:
+    """A byte count for people: ``'28.9 kB'``, ``'9.9 MB'``."""
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} kB"
+
+
+class _Progress:
+    """A one-line progress bar on stderr: name, bar, percent, megabytes."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool, stream=None):
+        self.label, self.total, self.enabled = label, total, enabled
+        self.stream = sys.stderr if stream is None else stream
+        self.done = 0
+        self._shown = None
+
+    def update(self, count: int) -> None:
+        self.done += count
+        if not self.enabled:
+            return
+        if self.total:
+            percent = min(100, 100 * self.done // self.total)
+            if percent == self._shown:
+                return
+            self._shown = percent
+            filled = percent * 30 // 100
+            bar = "#" * filled + "-" * (30 - filled)
+            line = f"{self.label} [{bar}] {percent:3d}% {_size(self.done)} of {_size(self.total)}"
+        else:
+            megabytes = round(self.done / 1e6, 1)
+            if megabytes == self._shown:
+                return
+            self._shown = megabytes
+            line = f"{self.label} {megabytes:.1f} MB"
+        self.stream.write("\r" + line)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._shown is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --8<-- [start:download_file]
+def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0) -> Path:
+    """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
+
+    The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
+    against :data:`MNIST_FILES`, and only then is it renamed to its final name with
+    :func:`os.replace`; a download that is cut short or corrupt is deleted and the
+    next mirror is tried. No half file ever has the final name.
+
+    Returns
+    -------
+    pathlib.Path
+        The verified file, ``cache_dir / (name + ".gz")``.
+
+    Raises
+    ------
+    DownloadError
+        If no mirror delivered the right bytes; the message lists what each mirror did.
+    """
+    expected = MNIST_FILES[name][0]
+    mirrors = MNIST_MIRRORS if mirrors is None else mirrors
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{name}.gz"
+    failures = []
+    for mirror in mirrors:
+        url = mirror + target.name
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=cache_dir)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                _fetch(url, file, target.name, progress, timeout)
+            _verify(Path(temporary), expected)
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache file need not be
+            os.replace(temporary, target)
+            return target
+        except (OSError, ValueError) as error:  # network, HTTP, short read, wrong hash
+            failures.append(f"  {url}: {error}")
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+    raise DownloadError(f"could not download {target.name} from any mirror:\n" + "\n".join(failures))
+# --8<-- [end:download_file]
+
+
+def _fetch(url: str, file, label: str, progress: bool, timeout: float) -> None:
+    """Copy the body at ``url`` into ``file``; fail if fewer bytes arrive than announced."""
+    request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        bar = _Progress(label, total, progress)
+        try:
+            while chunk := response.read(_CHUNK):
+                file.write(chunk)
+                bar.update(len(chunk))
+        finally:
+            bar.close()
+    if total is not None and bar.done != total:
+        raise OSError(f"connection closed after {bar.done} of {total} bytes")
+
+
+def _user_dir(data_dir) -> Path | None:
+    """The folder the user named (argument, else ``NEURALBOOK_DATA``), or None."""
+    if data_dir is None:
+        data_dir = os.environ.get(DATA_ENV) or None
+        source = f"${DATA_ENV}"
+    else:
+        source = "data_dir"
+    if data_dir is None:
+        return None
+    folder = Path(data_dir).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{source} names {folder}, which is not a folder")
+    return folder
+
+
+def _in_user_dir(folder: Path, name: str) -> Path | None:
+    """A verified copy of ``name`` in the user's folder: ``.gz`` or uncompressed."""
+    gz_hash, raw_hash = MNIST_FILES[name]
+    for path, expected in ((folder / f"{name}.gz", gz_hash), (folder / name, raw_hash)):
+        if path.is_file():
+            _verify(path, expected)
+            return path
+    return None
+
+
+def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True) -> dict[str, Path]:
+    """Find (or download) the four MNIST files; each one verified by its SHA-256.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        A folder holding the files (``.gz`` or uncompressed); defaults to the environment
+        variable ``NEURALBOOK_DATA``. Files missing there are looked for in the cache.
+    download : bool
+        Download the files that are neither in ``data_dir`` nor in the cache.
+    cache_dir : str or os.PathLike, optional
+        The cache; defaults to :func:`default_cache_dir`.
+    progress : bool
+        Show a progress bar on stderr while downloading.
+
+    Returns
+    -------
+    dict
+        File name (``"train-images-idx3-ubyte"``, ...) -> path of a verified file.
+
+    Raises
+    ------
+    ChecksumError
+        If a file in ``data_dir`` has the wrong SHA-256 (a corrupt file in the cache is
+        deleted and downloaded again, or reported when ``download`` is false).
+    FileNotFoundError
+        If a file is nowhere and ``download`` is false, or ``data_dir`` is not a folder.
+    DownloadError
+        If no mirror delivered a file.
+    """
+    folder = _user_dir(data_dir)
+    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    found = {}
+    for name in MNIST_FILES:
+        path = _in_user_dir(folder, name) if folder is not None else None
+        if path is None:
+            path = _in_cache(cache, name, download)
+        if path is None and download:
+            path = download_file(name, cache, progress=progress)
+        if path is None:
+            places = ([str(folder)] if folder is not None else []) + [str(cache)]
+            raise FileNotFoundError(
+                f"{name}.gz is not in {' nor in '.join(places)}, and download=False; "
+                f"call load_mnist(download=True) or set {DATA_ENV} to a folder holding the MNIST files"
+            )
+        found[name] = path
+    return found
+
+
+def _in_cache(cache: Path, name: str, download: bool) -> Path | None:
+    path = cache / f"{name}.gz"
+    if not path.is_file():
+        return None
+    try:
+        _verify(path, MNIST_FILES[name][0])
+    except ChecksumError:
+        if not download:
+            raise
+        path.unlink()  # corrupt: fetch it again
+        return None
+    return path
+
+
+# --- Loading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MnistData:
+    """The MNIST training and test sets, ready for a network.
+
+    Attributes
+    ----------
+    train_images : numpy.ndarray
+        ``float32``, shape ``(60000, 784)``: one flattened 28×28 image per row, in [0, 1].
+    train_labels : numpy.ndarray
+        ``int64``, shape ``(60000,)``: the digit 0-9 of each image.
+    test_images : numpy.ndarray
+        ``float32``, shape ``(10000, 784)``.
+    test_labels : numpy.ndarray
+        ``int64``, shape ``(10000,)``.
+    """
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+
+
+def _images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IdxFormatError(f"{images_path}: expected images of shape (n, 28, 28), got {images.shape}")
+    if labels.ndim != 1:
+        raise IdxFormatError(f"{labels_path}: expected labels of shape (n,), got {labels.shape}")
+    if len(images) != len(labels):
+        raise IdxFormatError(
+            f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
+        )
+    if labels.size and labels.max() > 9:
+        raise IdxFormatError(f"{labels_path}: labels must be digits 0-9, found {int(labels.max())}")
+    return images, labels
+
+
+# --8<-- [start:load_mnist]
+def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True) -> MnistData:
+    """Load MNIST as flat ``float32`` images in [0, 1] and ``int64`` labels.
+
+    Each 28×28 image of bytes 0-255 becomes a row of 784 numbers: the pixel value
+    divided by 255. The files are found as :func:`locate_mnist` says: ``data_dir`` (or
+    ``$NEURALBOOK_DATA``), then the cache, then a download.
+
+    Returns
+    -------
+    MnistData
+        ``train_images`` (60000, 784), ``train_labels`` (60000,), ``test_images``
+        (10000, 784), ``test_labels`` (10000,).
+
+    Examples
+    --------
+    ::
+
+        data = load_mnist()
+        data.train_images.shape    # (60000, 784)
+        data.train_labels[:5]      # array([5, 0, 4, 1, 9])
+    """
+    paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
+    splits = []
+    for prefix in ("train", "t10k"):
+        images, labels = _images_and_labels(paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"])
+        flat = images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+        splits += [flat, labels.astype(np.int64)]
+    return MnistData(*splits)
+# --8<-- [end:load_mnist]
+
+
+# --8<-- [start:one_hot]
+def one_hot(labels, num_classes: int = 10, dtype=np.float32) -> np.ndarray:
+    """Turn class labels into one-hot rows: label 3 becomes ``[0, 0, 0, 1, 0, ...]``.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        Class indices in ``0 .. num_classes - 1``.
+    num_classes : int
+        Length of each row.
+    dtype : numpy dtype
+        Type of the result.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, num_classes)
+        Row ``i`` is all zeros except a one in column ``labels[i]``.
+
+    Examples
+    --------
+    >>> one_hot([3, 0], num_classes=4)
+    array([[0., 0., 0., 1.],
+           [1., 0., 0., 0.]], dtype=float32)
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
+        raise ValueError(f"expected integer labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"labels must be in 0..{num_classes - 1}, got values from {labels.min()} to {labels.max()}"
+        )
+    encoded = np.zeros((labels.size, num_classes), dtype=dtype)
+    encoded[np.arange(labels.size), labels.astype(np.intp)] = 1
+    return encoded
+# --8<-- [end:one_hot]
+
+
+# --8<-- [start:split]
+def train_validation_split(images, labels, validation_size: int = 10_000):
+    """Split off the last ``validation_size`` examples as a validation set.
+
+    With the default, MNIST's 60,000 training images become the classic 50,000 for
+    training and 10,000 for validation; the test set stays untouched until the end.
+    The results are views of the inputs, not copies.
+
+    Returns
+    -------
+    tuple
+        ``(train_images, train_labels, validation_images, validation_labels)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.arange(12).reshape(6, 2), np.arange(6)
+    >>> x_train, y_train, x_val, y_val = train_validation_split(x, y, validation_size=2)
+    >>> y_train, y_val
+    (array([0, 1, 2, 3]), array([4, 5]))
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    if len(images) != len(labels):
+        raise ValueError(f"expected as many labels as images, got {len(labels)} labels for {len(images)} images")
+    if not 0 < validation_size < len(images):
+        raise ValueError(f"validation_size must be between 1 and {len(images) - 1}, got {validation_size}")
+    cut = len(images) - validation_size
+    return images[:cut], labels[:cut], images[cut:], labels[cut:]
+# --8<-- [end:split]
+
+
+# --- A summary of the real data, for readers who build the book without it -------------
+
+#: The file in the package (``neuralbook.results``) that :func:`write_summary` writes.
+SUMMARY_NAME = "mnist-summary.npz"
+
+#: How many training images the summary keeps (the first ones, as bytes).
+SUMMARY_SAMPLES = 100
+
+#: How many leading bytes of each (uncompressed) file the summary keeps.
+SUMMARY_HEAD_BYTES = 32
+
+_SPLIT_NAMES = {"train": "train", "t10k": "test"}
+
+
+def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, progress: bool = False) -> dict:
+    """Everything the chapter *The MNIST data set* states about the real data, as arrays.
+
+    The files are found as :func:`locate_mnist` says. The result holds, with ``s`` in
+    ``train``/``test`` and ``k`` in ``images``/``labels``:
+
+    ``head_s_k``
+        the first 32 bytes of each uncompressed file (header and first values), ``uint8``;
+    ``size_s_k``
+        the size in bytes of each uncompressed file;
+    ``s_class_counts``
+        how many examples of each digit, ``int64`` (10,);
+    ``s_pixel_histogram``
+        how many pixels have each value 0-255, ``int64`` (256,);
+    ``s_pixel_mean``, ``s_pixel_std``
+        mean and (population) standard deviation of all pixels after dividing by 255;
+    ``class_mean_images``
+        the average training image of each digit, ``float32`` (10, 28, 28) in [0, 1];
+    ``sample_images``, ``sample_labels``
+        the first 100 training images (``uint8`` (100, 28, 28)) and their labels.
+    """
+    paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
+    summary = {}
+    for prefix, split in _SPLIT_NAMES.items():
+        images_path, labels_path = paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"]
+        for kind, path in (("images", images_path), ("labels", labels_path)):
+            content = _file_bytes(path)
+            summary[f"head_{split}_{kind}"] = np.frombuffer(content[:SUMMARY_HEAD_BYTES], dtype=np.uint8).copy()
+            summary[f"size_{split}_{kind}"] = np.int64(len(content))
+        images, labels = _images_and_labels(images_path, labels_path)
+        summary[f"{split}_class_counts"] = np.bincount(labels, minlength=10).astype(np.int64)
+        histogram = np.bincount(images.ravel(), minlength=256).astype(np.int64)
+        values = np.arange(256) / 255.0
+        mean = float(histogram @ values) / histogram.sum()
+        summary[f"{split}_pixel_histogram"] = histogram
+        summary[f"{split}_pixel_mean"] = np.float64(mean)
+        summary[f"{split}_pixel_std"] = np.float64(np.sqrt(float(histogram @ (values - mean) ** 2) / histogram.sum()))
+        if split == "train":
+            summary["class_mean_images"] = np.stack(
+                [images[labels == digit].mean(axis=0, dtype=np.float64) / 255.0 for digit in range(10)]
+            ).astype(np.float32)
+            summary["sample_images"] = images[:SUMMARY_SAMPLES].copy()
+            summary["sample_labels"] = labels[:SUMMARY_SAMPLES].astype(np.int64)
+    return summary
+
+
+def _package_results_dir() -> Path:
+    return Path(__file__).resolve().parent / "results"
+
+
+def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir=None) -> Path:
+    """Compute :func:`summarize_mnist` and save it with ``np.savez``, atomically.
+
+    With no ``path``, writes ``src/neuralbook/results/mnist-summary.npz``, the file the
+    book's chapter and figures read (see :func:`load_summary`).
+    """
+    path = Path(path) if path is not None else _package_results_dir() / SUMMARY_NAME
+    summary = summarize_mnist(data_dir, download=download, cache_dir=cache_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **summary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def load_summary(path=None) -> dict:
+    """Read the MNIST summary shipped with the package (or the file at ``path``).
+
+    Examples
+    --------
+    >>> summary = load_summary()
+    >>> summary["train_class_counts"].sum(), summary["sample_images"].shape
+    (np.int64(60000), (100, 28, 28))
+    """
+    if path is None:
+        from importlib import resources
+
+        with resources.files("neuralbook.results").joinpath(SUMMARY_NAME).open("rb") as file:
+            with np.load(file, allow_pickle=False) as archive:
+                return {key: archive[key] for key in archive.files}
+    with np.load(path, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
