@@ -1,1 +1,175 @@
-"""(Being written: see the chapter plan in mkdocs.yml.)"""
+"""Learning-rate schedules: the learning rate as a function of the epoch.
+
+The chapter *Gradient descent and optimizers* explains them. A schedule is a callable
+that maps an epoch number ``e`` (counting from 0) to a learning rate; the training loop
+sets ``optimizer.learning_rate = schedule(e)`` at the start of every epoch.
+
+=====================  ==========================================================
+:class:`Constant`      η(e) = η₀
+:class:`StepDecay`     η(e) = η₀ · factor^⌊e / every⌋
+:class:`ExponentialDecay`  η(e) = η₀ · rate^e
+:class:`CosineAnnealing`   η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T
+=====================  ==========================================================
+
+Examples
+--------
+>>> schedule = StepDecay(0.1, factor=0.5, every=10)
+>>> [schedule(e) for e in (0, 9, 10, 25)]
+[0.1, 0.1, 0.05, 0.025]
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineAnnealing"]
+
+
+def _check_epoch(epoch) -> int:
+    if isinstance(epoch, bool) or int(epoch) != epoch or epoch < 0:
+        raise ValueError(f"expected an epoch number 0, 1, 2, ..., got {epoch!r}")
+    return int(epoch)
+
+
+def _check_positive(name: str, value: float) -> float:
+    if not value > 0:
+        raise ValueError(f"expected a positive {name}, got {value}")
+    return float(value)
+
+
+class Schedule:
+    """Base class: ``schedule(epoch) -> learning rate``, epochs counted from 0."""
+
+    initial: float
+
+    def __call__(self, epoch: int) -> float:
+        return self._at(_check_epoch(epoch))
+
+    def _at(self, epoch: int) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+
+# --8<-- [start:constant]
+class Constant(Schedule):
+    """The same learning rate in every epoch: η(e) = η₀.
+
+    Examples
+    --------
+    >>> Constant(0.01)(42)
+    0.01
+    """
+
+    def __init__(self, initial: float):
+        self.initial = _check_positive("initial learning rate", initial)
+
+    def _at(self, epoch: int) -> float:
+        return self.initial
+# --8<-- [end:constant]
+
+
+# --8<-- [start:step]
+class StepDecay(Schedule):
+    """Multiply the learning rate by ``factor`` every ``every`` epochs.
+
+    η(e) = η₀ · factor^⌊e / every⌋
+
+    Parameters
+    ----------
+    initial : float
+        η₀, the learning rate of epochs 0 to ``every - 1``.
+    factor : float, optional
+        The multiplier applied at each drop, 0 < factor ≤ 1. Default 0.5.
+    every : int, optional
+        The number of epochs between drops. Default 10.
+
+    Examples
+    --------
+    >>> s = StepDecay(0.1, factor=0.5, every=10)
+    >>> [s(e) for e in (0, 10, 20)]
+    [0.1, 0.05, 0.025]
+    """
+
+    def __init__(self, initial: float, factor: float = 0.5, every: int = 10):
+        self.initial = _check_positive("initial learning rate", initial)
+        if not 0 < factor <= 1:
+            raise ValueError(f"expected 0 < factor <= 1, got {factor}")
+        if isinstance(every, bool) or int(every) != every or every < 1:
+            raise ValueError(f"expected a whole number of epochs every >= 1, got {every!r}")
+        self.factor = float(factor)
+        self.every = int(every)
+
+    def _at(self, epoch: int) -> float:
+        return self.initial * self.factor ** (epoch // self.every)
+# --8<-- [end:step]
+
+
+# --8<-- [start:exponential]
+class ExponentialDecay(Schedule):
+    """Multiply the learning rate by ``rate`` every epoch.
+
+    η(e) = η₀ · rate^e
+
+    Parameters
+    ----------
+    initial : float
+        η₀, the learning rate of epoch 0.
+    rate : float
+        The per-epoch multiplier, 0 < rate ≤ 1 (0.95 loses 5% per epoch).
+
+    Examples
+    --------
+    >>> s = ExponentialDecay(0.1, rate=0.9)
+    >>> print(round(s(2), 6))
+    0.081
+    """
+
+    def __init__(self, initial: float, rate: float):
+        self.initial = _check_positive("initial learning rate", initial)
+        if not 0 < rate <= 1:
+            raise ValueError(f"expected 0 < rate <= 1, got {rate}")
+        self.rate = float(rate)
+
+    def _at(self, epoch: int) -> float:
+        return self.initial * self.rate**epoch
+# --8<-- [end:exponential]
+
+
+# --8<-- [start:cosine]
+class CosineAnnealing(Schedule):
+    """Lower the learning rate along half a cosine wave, from η₀ to ``minimum``.
+
+    η(e) = η_min + ½ (η₀ − η_min) (1 + cos(π e / T))   for e ≤ T, and η_min after.
+
+    Parameters
+    ----------
+    initial : float
+        η₀, the learning rate of epoch 0.
+    total_epochs : int
+        T: the epoch at which the rate reaches ``minimum``.
+    minimum : float, optional
+        η_min, the final learning rate. Default 0.
+
+    Examples
+    --------
+    >>> s = CosineAnnealing(0.1, total_epochs=10)
+    >>> [round(s(e), 4) for e in (0, 5, 10)]
+    [0.1, 0.05, 0.0]
+    """
+
+    def __init__(self, initial: float, total_epochs: int, minimum: float = 0.0):
+        self.initial = _check_positive("initial learning rate", initial)
+        if isinstance(total_epochs, bool) or int(total_epochs) != total_epochs or total_epochs < 1:
+            raise ValueError(f"expected a whole number total_epochs >= 1, got {total_epochs!r}")
+        if not 0 <= minimum <= initial:
+            raise ValueError(f"expected 0 <= minimum <= initial ({initial}), got {minimum}")
+        self.total_epochs = int(total_epochs)
+        self.minimum = float(minimum)
+
+    def _at(self, epoch: int) -> float:
+        progress = min(epoch, self.total_epochs) / self.total_epochs
+        return self.minimum + 0.5 * (self.initial - self.minimum) * (1.0 + math.cos(math.pi * progress))
+# --8<-- [end:cosine]

@@ -1,0 +1,370 @@
+"""Tests of neuralbook.optimizers against hand computations and independent reference code.
+
+The references below are written in plain Python floats, with the textbook formulas
+(not the rearranged forms the package uses for speed), so that an error in the package
+cannot be copied into its own test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from neuralbook.optimizers import SGD, Adam, Momentum, Optimizer, count_subnormals, flush_subnormals
+
+# --- independent references (plain Python floats, one scalar at a time) -----------------
+
+
+def reference_sgd(w, grads_of, lr, steps):
+    w = list(w)
+    path = []
+    for _ in range(steps):
+        g = grads_of(w)
+        w = [wi - lr * gi for wi, gi in zip(w, g)]
+        path.append(list(w))
+    return path
+
+
+def reference_momentum(w, grads_of, lr, beta, steps):
+    # The "other" textbook form: u <- beta*u + g ; w <- w - lr*u (same steps for constant lr).
+    w = list(w)
+    u = [0.0] * len(w)
+    path = []
+    for _ in range(steps):
+        g = grads_of(w)
+        u = [beta * ui + gi for ui, gi in zip(u, g)]
+        w = [wi - lr * ui for wi, ui in zip(w, u)]
+        path.append(list(w))
+    return path
+
+
+def reference_adam(w, grads_of, lr, b1, b2, eps, steps):
+    w = list(w)
+    m = [0.0] * len(w)
+    v = [0.0] * len(w)
+    path = []
+    for t in range(1, steps + 1):
+        g = grads_of(w)
+        m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(m, g)]
+        v = [b2 * vi + (1 - b2) * gi * gi for vi, gi in zip(v, g)]
+        m_hat = [mi / (1 - b1**t) for mi in m]
+        v_hat = [vi / (1 - b2**t) for vi in v]
+        w = [wi - lr * mh / (math.sqrt(vh) + eps) for wi, mh, vh in zip(w, m_hat, v_hat)]
+        path.append(list(w))
+    return path
+
+
+def elongated_bowl_grad(w):
+    """Gradient of L(x, y) = 0.5 * (x² + 25 y²) + 0.3 x y."""
+    x, y = w
+    return [x + 0.3 * y, 25.0 * y + 0.3 * x]
+
+
+def run_package(optimizer, w0, grads_of, steps, split=True):
+    """Run the package optimizer, with the parameters split over two arrays of different shapes."""
+    if split:
+        params = [np.array([w0[0]], dtype=np.float64), np.array([[w0[1]]], dtype=np.float64)]
+    else:
+        params = [np.array(w0, dtype=np.float64)]
+    path = []
+    for _ in range(steps):
+        w = [float(p.ravel()[0]) for p in params] if split else [float(x) for x in params[0]]
+        g = grads_of(w)
+        grads = [np.array([g[0]]), np.array([[g[1]]])] if split else [np.array(g)]
+        optimizer.step(params, grads)
+        path.append([float(p.ravel()[0]) for p in params] if split else [float(x) for x in params[0]])
+    return path
+
+
+# --- one step on known numbers ----------------------------------------------------------
+
+
+def test_sgd_one_step_by_hand():
+    w = np.array([0.5, -1.5, 2.0])
+    g = np.array([0.2, -0.4, 1.0])
+    SGD(learning_rate=0.1).step([w], [g])
+    # 0.5 - 0.1*0.2 = 0.48 ; -1.5 - 0.1*(-0.4) = -1.46 ; 2.0 - 0.1*1.0 = 1.9
+    np.testing.assert_allclose(w, [0.48, -1.46, 1.9], rtol=0, atol=1e-15)
+
+
+def test_momentum_two_steps_by_hand():
+    w = np.array([1.0, -1.0])
+    opt = Momentum(learning_rate=0.1, beta=0.9)
+    opt.step([w], [np.array([2.0, -4.0])])
+    # v1 = -0.1*g = [-0.2, 0.4]; w1 = [0.8, -0.6]
+    np.testing.assert_allclose(w, [0.8, -0.6], atol=1e-15)
+    opt.step([w], [np.array([1.0, 1.0])])
+    # v2 = 0.9*v1 - 0.1*g = [-0.18 - 0.1, 0.36 - 0.1] = [-0.28, 0.26]; w2 = [0.52, -0.34]
+    np.testing.assert_allclose(w, [0.52, -0.34], atol=1e-15)
+
+
+def test_adam_one_step_by_hand():
+    w = np.array([1.0, 1.0])
+    g = np.array([0.5, -2.0])
+    Adam(learning_rate=0.1, beta1=0.9, beta2=0.999, eps=1e-8).step([w], [g])
+    # m = 0.1 g, v = 0.001 g²; m̂ = g, v̂ = g²; step = 0.1 * g / (|g| + 1e-8)
+    expected = [1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1.0 - 0.1 * (-2.0) / (2.0 + 1e-8)]
+    np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
+
+
+def test_adam_two_steps_by_hand():
+    w = np.array([0.0])
+    opt = Adam(learning_rate=0.01, beta1=0.5, beta2=0.75, eps=0.0 + 1e-8)
+    opt.step([w], [np.array([1.0])])
+    opt.step([w], [np.array([3.0])])
+    # step 1: m=0.5, v=0.25, m̂=1, v̂=1 -> w = -0.01*1/(1+1e-8)
+    # step 2: m=0.25+1.5=1.75, v=0.1875+2.25=2.4375; m̂=1.75/0.75, v̂=2.4375/0.4375
+    w1 = -0.01 / (1 + 1e-8)
+    m_hat = 1.75 / 0.75
+    v_hat = 2.4375 / 0.4375
+    w2 = w1 - 0.01 * m_hat / (math.sqrt(v_hat) + 1e-8)
+    assert w[0] == pytest.approx(w2, abs=1e-15)
+
+
+# --- long trajectories against the references ------------------------------------------
+
+
+W0 = [2.0, 1.0]
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_sgd_trajectory_matches_reference(split):
+    ours = run_package(SGD(0.03), W0, elongated_bowl_grad, 300, split)
+    ref = reference_sgd(W0, elongated_bowl_grad, 0.03, 300)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_momentum_trajectory_matches_reference(split):
+    ours = run_package(Momentum(0.03, beta=0.9), W0, elongated_bowl_grad, 300, split)
+    ref = reference_momentum(W0, elongated_bowl_grad, 0.03, 0.9, 300)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_adam_trajectory_matches_reference(split):
+    ours = run_package(Adam(0.05), W0, elongated_bowl_grad, 500, split)
+    ref = reference_adam(W0, elongated_bowl_grad, 0.05, 0.9, 0.999, 1e-8, 500)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_adam_trajectory_other_constants():
+    ours = run_package(Adam(0.2, beta1=0.8, beta2=0.99, eps=1e-3), W0, elongated_bowl_grad, 200)
+    ref = reference_adam(W0, elongated_bowl_grad, 0.2, 0.8, 0.99, 1e-3, 200)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_learning_rate_change_between_steps_is_used():
+    w = np.array([1.0])
+    opt = SGD(0.1)
+    opt.step([w], [np.array([1.0])])
+    opt.learning_rate = 0.01
+    opt.step([w], [np.array([1.0])])
+    assert w[0] == pytest.approx(1.0 - 0.1 - 0.01, abs=1e-15)
+
+
+# --- momentum must move against the gradient --------------------------------------------
+
+
+class WrongSignMomentum(Momentum):
+    """The common slip: velocity built against the gradient but then subtracted."""
+
+    def _update(self, p, g, state, lr):
+        v = state["velocity"]
+        v *= self.beta
+        v -= lr * g
+        p -= v  # wrong: the step goes uphill
+
+
+def momentum_checks(optimizer_class):
+    """The checks this suite applies to momentum; returns a list of failures."""
+    failures = []
+    w = np.array([1.0, -1.0])
+    optimizer_class(0.1, beta=0.9).step([w], [np.array([2.0, -4.0])])
+    if not np.allclose(w, [0.8, -0.6], atol=1e-12):
+        failures.append(f"one step by hand: got {w}")
+    ours = run_package(optimizer_class(0.03, beta=0.9), W0, elongated_bowl_grad, 300)
+    ref = reference_momentum(W0, elongated_bowl_grad, 0.03, 0.9, 300)
+    if not np.allclose(ours, ref, rtol=0, atol=1e-10):
+        failures.append("trajectory differs from the reference")
+    if not abs(ours[-1][0]) + abs(ours[-1][1]) < 1e-3:
+        failures.append(f"does not reach the minimum: ends at {ours[-1]}")
+    return failures
+
+
+def test_momentum_passes_its_checks():
+    assert momentum_checks(Momentum) == []
+
+
+def test_wrong_sign_momentum_fails_the_checks():
+    failures = momentum_checks(WrongSignMomentum)
+    assert len(failures) == 3, failures
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Momentum(0.1), lambda: Adam(0.1)])
+def test_first_step_goes_downhill(make):
+    w = np.array([0.0, 0.0])
+    make().step([w], [np.array([3.0, -0.5])])
+    assert w[0] < 0 < w[1]
+
+
+# --- Adam's bias correction -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gradient", [1e-4, 0.37, 250.0])
+def test_adam_first_step_is_about_the_learning_rate(gradient):
+    w = np.array([0.0, 0.0])
+    Adam(learning_rate=0.01).step([w], [np.array([gradient, -gradient])])
+    np.testing.assert_allclose(w, [-0.01, 0.01], rtol=1e-3)
+
+
+def test_adam_without_bias_correction_would_take_a_different_first_step():
+    # Without correction, the first step is η·(1-β1)g / (sqrt((1-β2)) |g| + ε) ≈ 3.16 η.
+    g = 0.37
+    uncorrected = 0.01 * (0.1 * g) / (math.sqrt(0.001 * g * g) + 1e-8)
+    w = np.array([0.0])
+    Adam(learning_rate=0.01).step([w], [np.array([g])])
+    assert abs(w[0]) == pytest.approx(0.01, rel=1e-6)
+    assert uncorrected == pytest.approx(0.01 * 0.1 / math.sqrt(0.001), rel=1e-6)
+    assert abs(abs(w[0]) - uncorrected) > 0.02
+
+
+def test_adam_steps_stay_near_learning_rate_for_constant_gradient():
+    w = np.array([0.0])
+    opt = Adam(learning_rate=0.01)
+    previous = 0.0
+    for _ in range(20):
+        opt.step([w], [np.array([5.0])])
+        assert previous - w[0] == pytest.approx(0.01, rel=1e-6)
+        previous = w[0]
+
+
+# --- dtype, in place, validation --------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Momentum(0.1), lambda: Adam(0.1)])
+def test_float32_stays_float32_and_in_place(make):
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(4, 3)).astype(np.float32), np.zeros(3, np.float32)]
+    ids = [id(p) for p in params]
+    before = [p.copy() for p in params]
+    grads = [rng.normal(size=p.shape).astype(np.float32) for p in params]
+    opt = make()
+    opt.step(params, grads)
+    assert [id(p) for p in params] == ids
+    assert all(p.dtype == np.float32 for p in params)
+    assert all(not np.array_equal(a, b) for a, b in zip(params, before))
+    for state in opt._state:
+        for name in opt._buffers():
+            assert state[name].dtype == np.float32
+
+
+def test_float32_update_agrees_with_float64():
+    rng = np.random.default_rng(1)
+    w64 = rng.normal(size=(5, 5))
+    w32 = w64.astype(np.float32)
+    a64, a32 = Adam(0.01), Adam(0.01)
+    for _ in range(10):
+        g = rng.normal(size=(5, 5))
+        a64.step([w64], [g])
+        a32.step([w32], [g.astype(np.float32)])
+    np.testing.assert_allclose(w32, w64, atol=1e-5)
+
+
+def test_shape_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"parameter 1: expected a gradient of shape \(3,\), got \(4,\)"):
+        SGD(0.1).step([np.zeros(2), np.zeros(3)], [np.zeros(2), np.zeros(4)])
+
+
+def test_length_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match="2 parameters and 1 gradients"):
+        Adam().step([np.zeros(2), np.zeros(3)], [np.zeros(2)])
+
+
+def test_changed_parameter_list_is_an_error():
+    opt = Momentum(0.1)
+    opt.step([np.zeros(2)], [np.ones(2)])
+    with pytest.raises(ValueError, match="same parameter shapes"):
+        opt.step([np.zeros(3)], [np.ones(3)])
+
+
+def test_non_array_parameter_is_an_error():
+    with pytest.raises(TypeError, match="floating-point numpy array"):
+        SGD(0.1).step([[1.0, 2.0]], [np.ones(2)])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SGD(0.0),
+        lambda: SGD(-1.0),
+        lambda: Momentum(0.1, beta=1.0),
+        lambda: Adam(0.1, beta2=1.5),
+        lambda: Adam(0.1, eps=0.0),
+    ],
+)
+def test_bad_constants_rejected(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+# --- the subnormal trap -----------------------------------------------------------------
+
+
+def test_flush_subnormals_zeroes_exactly_the_subnormals():
+    tiny = float(np.finfo(np.float32).tiny)
+    b = np.array([tiny, tiny / 2, -tiny / 1000, 1e-45, 0.0, -1.0, 3e-38], dtype=np.float32)
+    assert flush_subnormals(b) == 3
+    np.testing.assert_array_equal(b, np.array([tiny, 0, 0, 0, 0, -1.0, 3e-38], dtype=np.float32))
+
+
+def test_count_subnormals_by_definition():
+    values = np.array([0.0, 1e-39, -1e-40, 1.2e-38, 1.0], dtype=np.float32)
+    # by hand: 1e-39 and -1e-40 are below 2**-126 ≈ 1.1755e-38; 1.2e-38 is not
+    assert 2.0**-126 == pytest.approx(1.1754944e-38, rel=1e-6)
+    assert count_subnormals(values) == 2
+
+
+def _feed_zero_gradients(optimizer, steps, dtype=np.float32):
+    """One step with real gradients, then zero gradients; track subnormals after every step."""
+    rng = np.random.default_rng(3)
+    params = [rng.normal(size=(50, 20)).astype(dtype), np.zeros(20, dtype)]
+    optimizer.step(params, [rng.normal(size=p.shape).astype(dtype) for p in params])
+    zeros = [np.zeros_like(p) for p in params]
+    worst = 0
+    for _ in range(steps):
+        optimizer.step(params, zeros)
+        worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer._buffers()))
+    final = sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer._buffers())
+    return worst, final, params
+
+
+@pytest.mark.parametrize(
+    "make", [lambda f: Momentum(0.1, beta=0.9, flush_every=f), lambda f: Adam(0.01, flush_every=f),
+             lambda f: Momentum(0.1, beta=0.5, flush_every=f), lambda f: Adam(0.01, beta1=0.5, beta2=0.9, flush_every=f)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zero_gradient_buffers_never_hold_subnormals(make, dtype):
+    steps = 1500 if dtype == np.float32 else 8000
+    worst, _, _ = _feed_zero_gradients(make(50), steps, dtype)
+    assert worst == 0
+
+
+def test_without_flush_buffers_do_turn_subnormal():
+    # The trap is real: the same experiment without the flush ends with subnormal buffers.
+    worst, final, _ = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=0), 900)
+    assert worst > 0 and final > 0
+
+
+def test_flush_does_not_change_the_parameters_noticeably():
+    _, _, with_flush = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=50), 1200)
+    _, _, without = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=0), 1200)
+    for a, b in zip(with_flush, without):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_base_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Optimizer(0.1).step([np.zeros(1)], [np.zeros(1)])
