@@ -17,6 +17,10 @@ text shows. After the last example of a page, an audit fails the page if any dig
 its prose is not covered by some claim. Hence changing any number in the prose, adding
 one, or changing the package so that a stated number becomes wrong, fails the tests.
 
+For tests of the checker itself, :func:`check_page` runs a page and returns the claims
+it made, and :func:`recheck` verifies those recorded claims against a changed text
+without running the page's code again.
+
 What counts as prose: everything except fenced code (which runs as a test of its own),
 HTML comments and tags, inline code, link targets, display mathematics (formulas, not
 worked numbers), and digits that are part of a name (``float32``, ``L2``, ``x_1``).
@@ -304,11 +308,30 @@ def _setup_namespace(namespace: dict) -> None:
     namespace["np"] = np
 
 
+@dataclass
+class PageRun:
+    """The outcome of running one page: its failures and the claims its checks made."""
+
+    text: str
+    path: str
+    failures: list[str]
+    claims: list[Claim]
+
+
 def run_page(path: str | Path, text: str | None = None) -> list[str]:
     """Run every example of one page; return the failures as messages (empty if all pass).
 
     ``text`` replaces the page's content, which lets a test check that a changed number
     is caught.
+    """
+    return check_page(path, text).failures
+
+
+def check_page(path: str | Path, text: str | None = None) -> PageRun:
+    """Like :func:`run_page`, but also return the claims the page's checks made.
+
+    The claims can be verified again against a changed text with :func:`recheck`,
+    without running the page's code again.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8") if text is None else text
@@ -327,4 +350,38 @@ def run_page(path: str | Path, text: str | None = None) -> list[str]:
         else:
             if result:
                 failures.append(f"line {example.line}: {result}")
-    return failures
+    state = document.namespace.get(_STATE_KEY)
+    claims = list(state.claims) if state is not None else []
+    return PageRun(text, str(path), failures, claims)
+
+
+def recheck(claims: list[Claim], text: str, path: str = "<text>") -> list[str]:
+    """Verify recorded claims against ``text``; return the ones that no longer hold.
+
+    Each claim remembers where its numbers stood in the text it was made against and
+    the values the package computed. Here each span of ``text`` must still be a number
+    that agrees with its value. Use it on a text that differs from the original only
+    inside numbers of the same length (a changed digit), so that the spans still line up.
+
+    >>> page = PageState("sigma(2) is 0.8808.", "demo.md")
+    >>> made = claim(page, 0, len(page.text), "sigma({}) is {}", 2, 0.8807970779778823)
+    >>> recheck(page.claims, "sigma(2) is 0.8808.")
+    []
+    >>> recheck(page.claims, "sigma(2) is 0.8809.")
+    ["<text>:1: the text says 0.8809, the package computes 0.8807970779778823 (template 'sigma({}) is {}')"]
+    """
+    problems = []
+    page = PageState(text, path)
+    for made in claims:
+        for (start, end), value in zip(made.spans, made.values):
+            written = text[start:end]
+            try:
+                ok = agrees(written, value)
+            except ValueError:
+                ok = False
+            if not ok:
+                problems.append(
+                    f"{path}:{page.line_of(start)}: the text says {written}, the package computes "
+                    f"{_show(value)} (template {made.template!r})"
+                )
+    return problems
