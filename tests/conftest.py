@@ -31,3 +31,22 @@ def built_site(tmp_path_factory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
     return site
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The real MNIST data, from ``$NEURALBOOK_DATA`` or the cache (never downloaded).
+
+    If the files cannot be found, the test is skipped with the reason, unless
+    ``NEURALBOOK_REQUIRE_DATA=1`` (as in CI), where it fails instead. A file that is
+    present but corrupt always fails.
+    """
+    from neuralbook.datasets import load_mnist
+
+    try:
+        return load_mnist(download=False, progress=False)
+    except FileNotFoundError as error:
+        message = f"the MNIST data is not available: {error}"
+        if os.environ.get("NEURALBOOK_REQUIRE_DATA") == "1":
+            pytest.fail(f"NEURALBOOK_REQUIRE_DATA=1 but {message}")
+        pytest.skip(message)

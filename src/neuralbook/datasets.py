@@ -633,9 +633,9 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
         summary[f"{split}_pixel_mean"] = np.float64(mean)
         summary[f"{split}_pixel_std"] = np.float64(np.sqrt(float(histogram @ (values - mean) ** 2) / histogram.sum()))
         if split == "train":
-            summary["class_mean_images"] = np.stack(
-                [images[labels == digit].mean(axis=0, dtype=np.float64) / 255.0 for digit in range(10)]
-            ).astype(np.float32)
+            sums = np.stack([images[labels == digit].sum(axis=0, dtype=np.float64) for digit in range(10)])
+            counts = np.maximum(summary["train_class_counts"], 1)[:, None, None]  # a digit with no image: zeros
+            summary["class_mean_images"] = (sums / counts / 255.0).astype(np.float32)
             summary["sample_images"] = images[:SUMMARY_SAMPLES].copy()
             summary["sample_labels"] = labels[:SUMMARY_SAMPLES].astype(np.int64)
     return summary

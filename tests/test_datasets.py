@@ -1,0 +1,667 @@
+"""Tests of neuralbook.datasets: the IDX reader, the loader, its cache and its downloads.
+
+Every IDX file here is built by the test itself with ``struct`` (an independent writer
+of the format), and every download comes from a small HTTP server on 127.0.0.1 that the
+test starts and stops. The tests marked ``mnist`` check the real data against a second,
+independent parse of the files written in this module with ``gzip`` and ``struct``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import os
+import socket
+import struct
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuralbook import datasets
+from neuralbook.datasets import (
+    ChecksumError,
+    DownloadError,
+    IdxFormatError,
+    default_cache_dir,
+    load_mnist,
+    load_summary,
+    locate_mnist,
+    one_hot,
+    read_idx,
+    summarize_mnist,
+    train_validation_split,
+    write_summary,
+)
+
+NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+# --- An independent IDX writer ----------------------------------------------------------
+
+
+def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
+    """The IDX encoding of a uint8 array, written from the format's definition."""
+    array = np.asarray(array, dtype=np.uint8)
+    if magic is None:
+        magic = 0x0800 | array.ndim
+    return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# --- read_idx ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_reads_images_and_labels(tmp_path, compress):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    labels = np.array([7, 0, 9], dtype=np.uint8)
+    pack = gzip.compress if compress else (lambda data: data)
+    got_images = read_idx(write(tmp_path / "images", pack(idx_bytes(images))))
+    got_labels = read_idx(write(tmp_path / "labels", pack(idx_bytes(labels))))
+    assert got_images.dtype == np.uint8 and got_images.shape == (3, 28, 28)
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+    assert got_images.flags.writeable  # a copy, not a read-only view of the bytes
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    shape=st.one_of(
+        st.tuples(st.integers(0, 40)),
+        st.tuples(st.integers(0, 5), st.integers(1, 6), st.integers(1, 6)),
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_read_idx_round_trip(tmp_path_factory, shape, seed):
+    array = np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
+    path = write(tmp_path_factory.mktemp("idx") / "file", idx_bytes(array))
+    got = read_idx(path)
+    assert got.shape == shape
+    np.testing.assert_array_equal(got, array)
+
+
+def test_read_idx_header_bytes_by_hand(tmp_path):
+    """Two labels written byte by byte, exactly as the format describes them."""
+    raw = bytes([0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00, 0x02, 0x05, 0x00])
+    np.testing.assert_array_equal(read_idx(write(tmp_path / "labels", raw)), [5, 0])
+
+
+@pytest.mark.parametrize(
+    "magic, what",
+    [
+        (2050, "wrong magic"),  # two dimensions
+        (0x0D03, "wrong magic"),  # float32 images
+        (0x08000803, "wrong magic"),  # nonzero leading bytes
+        (0x03080000, "wrong magic"),  # little-endian writer
+    ],
+)
+def test_read_idx_refuses_wrong_magic(tmp_path, magic, what):
+    path = write(tmp_path / "bad-idx", idx_bytes(np.zeros((2, 2, 2), np.uint8), magic=magic)[:4] + bytes(20))
+    with pytest.raises(IdxFormatError, match=what) as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+    assert str(magic) in str(caught.value)
+
+
+@pytest.mark.parametrize("length", [0, 3, 7, 12, 15])
+def test_read_idx_refuses_truncated_header(tmp_path, length):
+    full = idx_bytes(np.zeros((2, 28, 28), np.uint8))
+    path = write(tmp_path / "short", full[:length])
+    with pytest.raises(IdxFormatError, match="truncated") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_refuses_truncated_payload(tmp_path, compress):
+    full = idx_bytes(np.ones((4, 28, 28), np.uint8))
+    data = full[:-100]
+    path = write(tmp_path / "cut", gzip.compress(data) if compress else data)
+    with pytest.raises(IdxFormatError, match=r"truncated.*3136 bytes.*3036") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+def test_read_idx_refuses_trailing_bytes(tmp_path):
+    path = write(tmp_path / "long", idx_bytes(np.arange(5, dtype=np.uint8)) + b"\x00\x01\x02")
+    with pytest.raises(IdxFormatError, match="3 trailing bytes") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+def test_read_idx_refuses_corrupt_gzip(tmp_path):
+    packed = bytearray(gzip.compress(idx_bytes(np.arange(200, dtype=np.uint8) % 10)))
+    packed[len(packed) // 2] ^= 0xFF  # damage the deflate stream (or its CRC)
+    path = write(tmp_path / "damaged.gz", bytes(packed))
+    with pytest.raises(IdxFormatError, match="corrupt gzip") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+
+
+def test_read_idx_refuses_cut_gzip(tmp_path):
+    rng = np.random.default_rng(1)
+    packed = gzip.compress(idx_bytes(rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)))
+    path = write(tmp_path / "cut.gz", packed[: len(packed) // 2])
+    with pytest.raises(IdxFormatError, match="corrupt gzip"):
+        read_idx(path)
+
+
+def test_read_idx_never_unpickles(tmp_path):
+    import pickle
+
+    path = write(tmp_path / "pickle", pickle.dumps(np.zeros(3)))
+    with pytest.raises(IdxFormatError):
+        read_idx(path)
+
+
+# --- Small fake MNIST files, their hashes put into the table ----------------------------
+
+
+def fake_mnist(n_train=12, n_test=5, seed=0):
+    """Arrays shaped like MNIST (tiny), and the .gz and raw bytes of the four files."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    raw = {name: idx_bytes(array) for name, array in arrays.items()}
+    packed = {name: gzip.compress(data, mtime=0) for name, data in raw.items()}
+    return arrays, raw, packed
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """Fake files whose SHA-256s replace the real ones in the table; no NEURALBOOK_DATA."""
+    arrays, raw, packed = fake_mnist()
+    table = {name: (sha256(packed[name]), sha256(raw[name])) for name in NAMES}
+    monkeypatch.setattr(datasets, "MNIST_FILES", table)
+    monkeypatch.delenv("NEURALBOOK_DATA", raising=False)
+    return arrays, raw, packed
+
+
+def assert_loaded(data, arrays):
+    """The loaded data equals the fake arrays, flattened and divided by 255."""
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        images = getattr(data, f"{split}_images")
+        labels = getattr(data, f"{split}_labels")
+        source = arrays[f"{prefix}-images-idx3-ubyte"]
+        assert images.dtype == np.float32 and images.shape == (len(source), 784)
+        assert labels.dtype == np.int64
+        expected = np.array([[pixel / 255 for pixel in image.ravel().tolist()] for image in source], np.float32)
+        np.testing.assert_allclose(images, expected, rtol=1e-6)
+        np.testing.assert_array_equal(labels, arrays[f"{prefix}-labels-idx1-ubyte"])
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+# --- A local HTTP server with good and bad mirrors ---------------------------------------
+
+
+class MirrorServer:
+    """Serves ``/<mirror>/<file>`` on 127.0.0.1; each mirror behaves as configured.
+
+    Behaviours: ``ok`` (the file), ``404``, ``wrong`` (other bytes, right length) and
+    ``cut`` (announces the full length, sends half, closes the connection).
+    """
+
+    def __init__(self, files: dict[str, bytes], behaviours: dict[str, str]):
+        self.files, self.behaviours, self.requests = files, behaviours, []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = 5  # a stuck client cannot hold the server
+
+            def do_GET(self):  # noqa: N802 (the name http.server requires)
+                server.requests.append(self.path)
+                _, mirror, name = self.path.split("/", 2)
+                body = server.files.get(name)
+                behaviour = server.behaviours.get(mirror, "404")
+                if body is None or behaviour == "404":
+                    self.send_error(404)
+                    return
+                if behaviour == "wrong":
+                    body = bytes(reversed(body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if behaviour == "cut":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def url(self, mirror: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{mirror}/"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def refused_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: the connection is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+@pytest.fixture
+def serve(fake, monkeypatch):
+    """Start a mirror server with the fake .gz files; set MNIST_MIRRORS to ``mirrors``."""
+    _, _, packed = fake
+    started = []
+
+    def start(*mirrors: str):
+        server = MirrorServer({f"{name}.gz": data for name, data in packed.items()}, {})
+        urls = []
+        for index, behaviour in enumerate(mirrors):
+            if behaviour == "refused":
+                urls.append(refused_url())
+            else:
+                server.behaviours[f"m{index}"] = behaviour
+                urls.append(server.url(f"m{index}"))
+        monkeypatch.setattr(datasets, "MNIST_MIRRORS", tuple(urls))
+        started.append(server.__enter__())
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)
+
+
+# --- Downloads --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", ["404", "refused", "wrong", "cut"])
+def test_download_falls_back_to_the_next_mirror(tmp_path, fake, serve, first):
+    arrays, _, packed = fake
+    server = serve(first, "ok")
+    cache = tmp_path / "cache"
+    data = load_mnist(cache_dir=cache, progress=False)
+    assert_loaded(data, arrays)
+    assert listing(cache) == sorted(f"{name}.gz" for name in NAMES)  # no temporary file left
+    for name in NAMES:
+        assert (cache / f"{name}.gz").read_bytes() == packed[name]
+    assert sum(path.startswith("/m1/") for path in server.requests) == 4
+    if first != "refused":
+        assert sum(path.startswith("/m0/") for path in server.requests) == 4
+
+
+def test_download_fails_clearly_when_every_mirror_fails(tmp_path, fake, serve):
+    serve("404", "cut", "wrong", "refused")
+    cache = tmp_path / "cache"
+    with pytest.raises(DownloadError) as caught:
+        load_mnist(cache_dir=cache, progress=False)
+    message = str(caught.value)
+    assert "train-images-idx3-ubyte.gz" in message
+    assert "404" in message
+    assert "connection closed after" in message
+    assert "SHA-256 mismatch" in message
+    assert "refused" in message.lower()
+    assert message.count("http://127.0.0.1") == 4  # every mirror is named
+    assert listing(cache) == []  # nothing cached, not even a partial file
+
+
+def test_second_call_uses_the_cache_without_a_request(tmp_path, fake, serve):
+    arrays, _, _ = fake
+    server = serve("ok")
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache, progress=False)
+    assert len(server.requests) == 4
+    server.requests.clear()
+    assert_loaded(load_mnist(cache_dir=cache, progress=False), arrays)
+    assert_loaded(load_mnist(cache_dir=cache, download=False), arrays)
+    assert server.requests == []
+
+
+def test_corrupt_cache_file_is_downloaded_again(tmp_path, fake, serve):
+    arrays, _, packed = fake
+    server = serve("ok")
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache, progress=False)
+    damaged = cache / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(b"not the file")
+    with pytest.raises(ChecksumError, match="t10k-labels-idx1-ubyte.gz"):
+        load_mnist(cache_dir=cache, download=False)
+    server.requests.clear()
+    assert_loaded(load_mnist(cache_dir=cache, progress=False), arrays)
+    assert server.requests == ["/m0/t10k-labels-idx1-ubyte.gz"]
+    assert damaged.read_bytes() == packed["t10k-labels-idx1-ubyte"]
+
+
+def test_no_download_and_no_files_is_a_clear_error(tmp_path, fake, serve):
+    server = serve("ok")
+    with pytest.raises(FileNotFoundError, match="download=False"):
+        load_mnist(cache_dir=tmp_path / "empty", download=False)
+    assert server.requests == []
+
+
+def test_progress_bar_on_stderr(tmp_path, fake, serve, capsys):
+    serve("ok")
+    load_mnist(cache_dir=tmp_path / "cache", progress=True)
+    err = capsys.readouterr().err
+    for name in NAMES:
+        assert f"{name}.gz [" in err
+    assert "100%" in err and "kB" in err
+
+
+def test_quiet_download_prints_nothing(tmp_path, fake, serve, capsys):
+    serve("ok")
+    load_mnist(cache_dir=tmp_path / "cache", progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_default_cache_dir_is_used(tmp_path, fake, serve, monkeypatch):
+    arrays, _, _ = fake
+    serve("ok")
+    monkeypatch.setattr(datasets.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert_loaded(load_mnist(progress=False), arrays)
+    assert listing(tmp_path / "xdg" / "neuralbook" / "mnist") == sorted(f"{name}.gz" for name in NAMES)
+
+
+# --- A folder named by the user --------------------------------------------------------
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_user_folder_is_read_and_never_written(tmp_path, fake, serve, compressed):
+    arrays, raw, packed = fake
+    server = serve("ok")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / (f"{name}.gz" if compressed else name), packed[name] if compressed else raw[name])
+    before = listing(folder)
+    cache = tmp_path / "cache"
+    assert_loaded(load_mnist(folder, cache_dir=cache, progress=False), arrays)
+    assert server.requests == [] and listing(cache) == [] and listing(folder) == before
+
+
+def test_user_folder_from_the_environment(tmp_path, fake, monkeypatch):
+    arrays, _, packed = fake
+    for name in NAMES:
+        write(tmp_path / f"{name}.gz", packed[name])
+    monkeypatch.setenv("NEURALBOOK_DATA", str(tmp_path))
+    assert_loaded(load_mnist(cache_dir=tmp_path / "cache", download=False), arrays)
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_user_folder_with_a_wrong_file(tmp_path, fake, compressed):
+    _, raw, packed = fake
+    for name in NAMES:
+        write(tmp_path / (f"{name}.gz" if compressed else name), packed[name] if compressed else raw[name])
+    bad_name = "train-labels-idx1-ubyte" + (".gz" if compressed else "")
+    bad = write(tmp_path / bad_name, gzip.compress(b"other", mtime=0) if compressed else b"other")
+    expected = datasets.MNIST_FILES["train-labels-idx1-ubyte"][0 if compressed else 1]
+    with pytest.raises(ChecksumError) as caught:
+        load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
+    message = str(caught.value)
+    assert str(bad) in message and expected in message and sha256(bad.read_bytes()) in message
+
+
+def test_user_folder_that_does_not_exist(tmp_path, fake):
+    with pytest.raises(FileNotFoundError, match="not a folder"):
+        load_mnist(tmp_path / "typo", cache_dir=tmp_path / "cache")
+
+
+def test_user_folder_missing_a_file_falls_back_to_the_cache(tmp_path, fake, serve):
+    arrays, _, packed = fake
+    server = serve("ok")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES[1:]:
+        write(folder / f"{name}.gz", packed[name])
+    assert_loaded(load_mnist(folder, cache_dir=tmp_path / "cache", progress=False), arrays)
+    assert server.requests == ["/m0/train-images-idx3-ubyte.gz"]
+
+
+def test_images_and_labels_of_different_counts(tmp_path, monkeypatch):
+    """Well-formed files (with the right hashes) that do not belong together."""
+    arrays, raw, _ = fake_mnist()
+    raw["train-labels-idx1-ubyte"] = idx_bytes(arrays["train-labels-idx1-ubyte"][:-1])
+    monkeypatch.setattr(datasets, "MNIST_FILES", {name: ("0" * 64, sha256(raw[name])) for name in NAMES})
+    for name in NAMES:
+        write(tmp_path / name, raw[name])
+    with pytest.raises(IdxFormatError, match="12 images but .* 11 labels"):
+        load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+@pytest.mark.parametrize(
+    "name, array, message",
+    [
+        ("train-labels-idx1-ubyte", np.array([0, 10, 3] * 4, np.uint8), "digits 0-9, found 10"),
+        ("train-images-idx3-ubyte", np.zeros((12, 28, 27), np.uint8), r"\(n, 28, 28\), got \(12, 28, 27\)"),
+        ("t10k-labels-idx1-ubyte", np.zeros((5, 1, 1), np.uint8), r"labels of shape \(n,\)"),
+    ],
+)
+def test_files_that_are_not_mnist_shaped(tmp_path, monkeypatch, name, array, message):
+    _, raw, _ = fake_mnist()
+    raw[name] = idx_bytes(array)
+    monkeypatch.setattr(datasets, "MNIST_FILES", {key: ("0" * 64, sha256(raw[key])) for key in NAMES})
+    for key in NAMES:
+        write(tmp_path / key, raw[key])
+    with pytest.raises(IdxFormatError, match=message):
+        load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+# --- The cache folder on each platform ---------------------------------------------------
+
+
+def test_default_cache_dir_per_platform(monkeypatch, tmp_path):
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+    assert default_cache_dir("linux", {}) == tmp_path / ".cache" / "neuralbook" / "mnist"
+    assert default_cache_dir("linux", {"XDG_CACHE_HOME": "/x"}) == Path("/x/neuralbook/mnist")
+    assert default_cache_dir("linux", {"XDG_CACHE_HOME": ""}) == tmp_path / ".cache" / "neuralbook" / "mnist"
+    assert default_cache_dir("darwin", {}) == tmp_path / "Library" / "Caches" / "neuralbook" / "mnist"
+    assert default_cache_dir("win32", {"LOCALAPPDATA": "/L"}) == Path("/L/neuralbook/Cache/mnist")
+    assert default_cache_dir("win32", {}) == tmp_path / "AppData" / "Local" / "neuralbook" / "Cache" / "mnist"
+
+
+def test_table_matches_the_shared_checksum_file():
+    """The hashes in the module are the published ones (when the shared folder is beside)."""
+    sums = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist" / "SHA256SUMS"
+    if not sums.is_file():
+        sums = Path(os.environ.get("NEURALBOOK_DATA", "/nonexistent")) / "SHA256SUMS"
+    if not sums.is_file():
+        pytest.skip("no SHA256SUMS beside the checkout nor in NEURALBOOK_DATA")
+    published = dict(reversed(line.split()) for line in sums.read_text().splitlines() if line.strip())
+    assert {f"{name}.gz": gz for name, (gz, _) in datasets.MNIST_FILES.items()} == published
+
+
+# --- one_hot and train_validation_split -------------------------------------------------
+
+
+def test_one_hot_against_a_comparison():
+    labels = np.array([3, 0, 9, 3, 5])
+    expected = (labels[:, None] == np.arange(10)[None, :]).astype(np.float32)
+    got = one_hot(labels)
+    assert got.dtype == np.float32 and got.shape == (5, 10)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(one_hot(labels.astype(np.uint8), 12, dtype=np.float64).argmax(axis=1), labels)
+    assert one_hot(labels, dtype=np.float64).dtype == np.float64
+    assert one_hot(np.array([], dtype=np.int64)).shape == (0, 10)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [([0, 10], r"0\.\.9"), ([-1, 2], r"0\.\.9"), ([0.0, 1.0], "integer labels"), ([[1, 2]], r"shape \(n,\)")],
+)
+def test_one_hot_refuses_bad_labels(labels, message):
+    with pytest.raises(ValueError, match=message):
+        one_hot(np.array(labels))
+
+
+def test_train_validation_split_keeps_the_order():
+    images = np.arange(60 * 4).reshape(60, 4)
+    labels = np.arange(60) % 10
+    x_train, y_train, x_val, y_val = train_validation_split(images, labels, validation_size=15)
+    assert x_train.shape == (45, 4) and x_val.shape == (15, 4)
+    np.testing.assert_array_equal(np.concatenate([x_train, x_val]), images)
+    np.testing.assert_array_equal(np.concatenate([y_train, y_val]), labels)
+    np.testing.assert_array_equal(x_val[0], images[45])
+
+
+@pytest.mark.parametrize("size", [0, 60, 61, -1])
+def test_train_validation_split_refuses_bad_sizes(size):
+    with pytest.raises(ValueError, match="validation_size"):
+        train_validation_split(np.zeros((60, 2)), np.zeros(60), validation_size=size)
+
+
+def test_train_validation_split_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="59 labels for 60 images"):
+        train_validation_split(np.zeros((60, 2)), np.zeros(59))
+
+
+# --- The summary, on fake data ----------------------------------------------------------
+
+
+def test_summary_of_fake_data(tmp_path, fake):
+    arrays, raw, packed = fake
+    for name in NAMES:
+        write(tmp_path / f"{name}.gz", packed[name])
+    summary = summarize_mnist(tmp_path, cache_dir=tmp_path / "cache")
+    train_images = arrays["train-images-idx3-ubyte"].astype(np.float64)
+    train_labels = arrays["train-labels-idx1-ubyte"]
+    expected_counts = [sum(1 for label in train_labels if label == digit) for digit in range(10)]
+    np.testing.assert_array_equal(summary["train_class_counts"], expected_counts)
+    assert summary["train_pixel_mean"] == pytest.approx(np.mean(train_images / 255), rel=1e-12)
+    assert summary["train_pixel_std"] == pytest.approx(np.std(train_images / 255), rel=1e-12)
+    assert summary["train_pixel_histogram"].sum() == train_images.size
+    assert summary["train_pixel_histogram"][17] == np.count_nonzero(train_images == 17)
+    for digit in range(10):
+        members = train_images[train_labels == digit]
+        if len(members):
+            np.testing.assert_allclose(summary["class_mean_images"][digit], members.mean(axis=0) / 255, rtol=1e-6)
+    np.testing.assert_array_equal(summary["sample_images"], arrays["train-images-idx3-ubyte"])
+    assert bytes(summary["head_test_labels"]) == raw["t10k-labels-idx1-ubyte"][:32]
+    assert summary["size_train_images"] == 16 + 12 * 28 * 28
+
+    path = write_summary(tmp_path / "out" / "summary.npz", tmp_path, cache_dir=tmp_path / "cache")
+    assert listing(path.parent) == ["summary.npz"]
+    loaded = load_summary(path)
+    assert loaded.keys() == summary.keys()
+    for key in summary:
+        np.testing.assert_array_equal(loaded[key], summary[key])
+
+
+# --- The real data -----------------------------------------------------------------------
+
+# The class counts of the training set as published with the files (shared/data/mnist/README.md).
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+def decompressed(path: Path) -> bytes:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as file:
+        return file.read()
+
+
+def independent_parse(path: Path) -> np.ndarray:
+    """Parse an MNIST file with gzip and struct only, following the format's description."""
+    content = decompressed(path)
+    zero, dtype, ndim = struct.unpack(">HBB", content[:4])
+    assert (zero, dtype) == (0, 8)
+    dims = struct.unpack(f">{ndim}I", content[4 : 4 + 4 * ndim])
+    payload = content[4 + 4 * ndim :]
+    assert len(payload) == int(np.prod(dims))
+    return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
+
+
+@pytest.fixture(scope="module")
+def mnist_paths(mnist):
+    return locate_mnist(download=False, progress=False)
+
+
+@pytest.mark.mnist
+def test_real_data_shapes_and_ranges(mnist):
+    assert mnist.train_images.shape == (60000, 784) and mnist.train_images.dtype == np.float32
+    assert mnist.test_images.shape == (10000, 784) and mnist.test_images.dtype == np.float32
+    assert mnist.train_labels.shape == (60000,) and mnist.train_labels.dtype == np.int64
+    assert mnist.test_labels.shape == (10000,) and mnist.test_labels.dtype == np.int64
+    for images in (mnist.train_images, mnist.test_images):
+        assert images.min() == 0.0 and images.max() == 1.0
+    np.testing.assert_array_equal(mnist.train_labels[:5], [5, 0, 4, 1, 9])
+
+
+@pytest.mark.mnist
+def test_real_data_against_an_independent_parse(mnist, mnist_paths):
+    labels = independent_parse(mnist_paths["train-labels-idx1-ubyte"])
+    assert np.bincount(labels, minlength=10).tolist() == TRAIN_COUNTS
+    assert np.bincount(mnist.train_labels, minlength=10).tolist() == TRAIN_COUNTS
+    np.testing.assert_array_equal(mnist.train_labels, labels)
+    np.testing.assert_array_equal(mnist.test_labels, independent_parse(mnist_paths["t10k-labels-idx1-ubyte"]))
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        pixels = independent_parse(mnist_paths[f"{prefix}-images-idx3-ubyte"]).reshape(-1, 784)
+        np.testing.assert_array_equal(np.rint(getattr(mnist, f"{split}_images") * 255).astype(np.uint8), pixels)
+
+
+@pytest.mark.mnist
+def test_real_pixel_statistics(mnist):
+    pixels = mnist.train_images.astype(np.float64)
+    assert round(pixels.mean(), 4) == 0.1307
+    assert round(pixels.std(), 4) == 0.3081
+
+
+@pytest.mark.mnist
+def test_committed_summary_is_up_to_date(mnist):
+    fresh = summarize_mnist(download=False)
+    committed = load_summary()
+    assert committed.keys() == fresh.keys()
+    for key in fresh:
+        assert committed[key].dtype == fresh[key].dtype, key
+        np.testing.assert_array_equal(committed[key], fresh[key], err_msg=key)
+
+
+@pytest.mark.mnist
+def test_committed_summary_against_independent_computations(mnist, mnist_paths):
+    summary = load_summary()
+    for key, name in (("head_train_labels", "train-labels-idx1-ubyte"), ("head_test_images", "t10k-images-idx3-ubyte")):
+        assert bytes(summary[key]) == decompressed(mnist_paths[name])[:32]
+    assert summary["size_train_images"] == 16 + 60000 * 28 * 28
+    assert summary["train_class_counts"].tolist() == TRAIN_COUNTS
+    assert summary["test_class_counts"].sum() == 10000
+    raw = independent_parse(mnist_paths["train-images-idx3-ubyte"])
+    assert summary["train_pixel_mean"] == pytest.approx(raw.mean(dtype=np.float64) / 255, rel=1e-12)
+    assert summary["train_pixel_std"] == pytest.approx(raw.std(dtype=np.float64) / 255, rel=1e-12)
+    pixels = mnist.train_images.astype(np.float64)
+    assert summary["train_pixel_histogram"][0] == np.count_nonzero(mnist.train_images == 0)
+    # Class means by one matrix product with the one-hot matrix, not by masking.
+    indicator = (mnist.train_labels[:, None] == np.arange(10)).astype(np.float64)
+    means = (indicator.T @ pixels) / indicator.sum(axis=0)[:, None]
+    np.testing.assert_allclose(summary["class_mean_images"].reshape(10, 784), means, atol=1e-6)
+    np.testing.assert_array_equal(summary["sample_images"].reshape(100, 784), np.rint(mnist.train_images[:100] * 255))
+    np.testing.assert_array_equal(summary["sample_labels"], mnist.train_labels[:100])
