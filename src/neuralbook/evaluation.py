@@ -1,1 +1,236 @@
-"""(Being written: see the chapter plan in mkdocs.yml.)"""
+"""Measuring a trained classifier: accuracy, the confusion matrix and its worst mix-ups.
+
+Accuracy alone says *how often* a network is wrong; the confusion matrix says *how*:
+entry ``[i, j]`` counts the examples of true class ``i`` that the network called ``j``,
+so the diagonal holds the correct answers and every other cell one kind of mistake.
+
+>>> labels    = np.array([0, 0, 1, 1, 2, 2])
+>>> predicted = np.array([0, 1, 1, 1, 2, 0])
+>>> print(accuracy(labels, predicted))
+0.6666666666666666
+>>> confusion_matrix(labels, predicted, num_classes=3)
+array([[1, 1, 0],
+       [0, 2, 0],
+       [1, 0, 1]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _as_labels(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"expected {name} of shape (n,), got {array.shape}")
+    if array.size and array.dtype.kind not in "iu":
+        if array.dtype.kind == "f" and np.all(array == np.round(array)):
+            return array.astype(np.int64)
+        raise ValueError(f"expected integer class labels in {name}, got {array.dtype}")
+    return array.astype(np.int64)
+
+
+def _pair(labels, predicted) -> tuple[np.ndarray, np.ndarray]:
+    labels, predicted = _as_labels(labels, "labels"), _as_labels(predicted, "predicted")
+    if labels.shape != predicted.shape:
+        raise ValueError(f"expected as many predictions as labels, got {predicted.shape} and {labels.shape}")
+    if labels.size == 0:
+        raise ValueError("expected at least one example, got none")
+    return labels, predicted
+
+
+# --8<-- [start:accuracy]
+def accuracy(labels, predicted) -> float:
+    """The fraction of examples whose predicted class is the true class.
+
+    Parameters
+    ----------
+    labels, predicted : array_like of int, shape (n,)
+        True and predicted classes.
+
+    Examples
+    --------
+    >>> print(accuracy([3, 1, 4, 1], [3, 1, 4, 7]))
+    0.75
+    """
+    labels, predicted = _pair(labels, predicted)
+    return float(np.mean(labels == predicted))
+# --8<-- [end:accuracy]
+
+
+# --8<-- [start:confusion_matrix]
+def confusion_matrix(labels, predicted, num_classes: int = 10) -> np.ndarray:
+    """Count every (true class, predicted class) pair.
+
+    Each pair ``(i, j)`` is given the single number ``i * num_classes + j``; one
+    ``np.bincount`` of those numbers counts all pairs at once, and reshaping the
+    counts gives the matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (num_classes, num_classes), int64: rows are true classes, columns
+        predicted classes; the sum is the number of examples.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 1, 1], [0, 0, 1], num_classes=2)
+    array([[1, 0],
+           [1, 1]])
+    """
+    labels, predicted = _pair(labels, predicted)
+    for name, values in (("labels", labels), ("predicted", predicted)):
+        if values.min() < 0 or values.max() >= num_classes:
+            raise ValueError(f"expected {name} in 0..{num_classes - 1}, got values from {values.min()} to {values.max()}")
+    counts = np.bincount(labels * num_classes + predicted, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+# --8<-- [end:confusion_matrix]
+
+
+def _square(matrix) -> np.ndarray:
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"expected a square confusion matrix, got shape {matrix.shape}")
+    return matrix
+
+
+# --8<-- [start:per_class_accuracy]
+def per_class_accuracy(matrix) -> np.ndarray:
+    """For each true class, the fraction of its examples that were classified correctly.
+
+    That is the diagonal divided by the row sums (the *recall* of each class). A class
+    with no examples gets ``nan``.
+
+    Examples
+    --------
+    >>> per_class_accuracy(np.array([[3, 1], [0, 2]]))
+    array([0.75, 1.  ])
+    """
+    matrix = _square(matrix)
+    totals = matrix.sum(axis=1)
+    result = np.full(matrix.shape[0], np.nan)
+    np.divide(np.diag(matrix), totals, out=result, where=totals > 0)
+    return result
+# --8<-- [end:per_class_accuracy]
+
+
+# --8<-- [start:most_confused_pairs]
+def most_confused_pairs(matrix, top: int = 5) -> list[tuple[int, int, int]]:
+    """The ``top`` most frequent mistakes as (true class, predicted class, count).
+
+    Sorted by count, largest first; equal counts in the order (true, predicted).
+    Pairs that never happen are left out.
+
+    Examples
+    --------
+    >>> most_confused_pairs(np.array([[5, 2, 0], [0, 5, 3], [2, 0, 5]]), top=2)
+    [(1, 2, 3), (0, 1, 2)]
+    """
+    matrix = _square(matrix)
+    mistakes = matrix.copy()
+    np.fill_diagonal(mistakes, 0)
+    flat = mistakes.ravel()
+    order = np.argsort(-flat, kind="stable")[:top]
+    size = matrix.shape[0]
+    return [(int(k // size), int(k % size), int(flat[k])) for k in order if flat[k] > 0]
+# --8<-- [end:most_confused_pairs]
+
+
+@dataclass
+class Evaluation:
+    """Everything :func:`evaluate` measures on one set of examples."""
+
+    accuracy: float
+    confusion_matrix: np.ndarray
+    per_class_accuracy: np.ndarray
+    most_confused: list[tuple[int, int, int]]
+    predicted: np.ndarray
+
+    @property
+    def num_examples(self) -> int:
+        """How many examples were evaluated."""
+        return int(self.confusion_matrix.sum())
+
+    @property
+    def num_errors(self) -> int:
+        """How many of them were misclassified."""
+        return self.num_examples - int(np.trace(self.confusion_matrix))
+
+
+def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
+    """The predicted class of every image: the index of the largest output.
+
+    The images go through the network ``batch_size`` at a time to bound the memory.
+    """
+    images = np.asarray(images)
+    if images.ndim != 2:
+        raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
+    outputs = [network.forward(images[start : start + batch_size]) for start in range(0, len(images), batch_size)]
+    return np.concatenate(outputs).argmax(axis=1) if outputs else np.zeros(0, dtype=np.int64)
+
+
+# --8<-- [start:evaluate]
+def evaluate(network, images, labels) -> Evaluation:
+    """Classify ``images`` with ``network`` and measure the result against ``labels``.
+
+    Parameters
+    ----------
+    network : neuralbook.network.Network
+        A trained network whose output layer has one unit per class.
+    images : numpy.ndarray, shape (n, 784)
+    labels : numpy.ndarray of int, shape (n,)
+    """
+    predicted = predict_classes(network, images)
+    num_classes = network.config["sizes"][-1]
+    matrix = confusion_matrix(labels, predicted, num_classes=num_classes)
+    return Evaluation(
+        accuracy=accuracy(labels, predicted),
+        confusion_matrix=matrix,
+        per_class_accuracy=per_class_accuracy(matrix),
+        most_confused=most_confused_pairs(matrix),
+        predicted=predicted,
+    )
+# --8<-- [end:evaluate]
+
+
+def format_confusion_matrix(matrix) -> str:
+    """The confusion matrix as an aligned text table, for the terminal.
+
+    Examples
+    --------
+    >>> print(format_confusion_matrix(np.array([[50, 2], [13, 1000]])))
+    true \\ predicted     0     1
+                    0    50     2
+                    1    13  1000
+    """
+    matrix = _square(matrix)
+    width = max(len(str(int(matrix.max()))), len(str(matrix.shape[0] - 1))) + 2
+    corner = "true \\ predicted"
+    header = corner + "".join(f"{j:>{width}}" for j in range(matrix.shape[1]))
+    rows = [f"{i:>{len(corner)}}" + "".join(f"{int(count):>{width}}" for count in row) for i, row in enumerate(matrix)]
+    return "\n".join([header, *rows])
+
+
+# --8<-- [start:predict_image]
+def predict_image(network, image) -> np.ndarray:
+    """The network's probabilities for each digit, for one picture of a digit.
+
+    Parameters
+    ----------
+    network : neuralbook.network.Network
+    image : str, os.PathLike, PIL.Image.Image or numpy.ndarray
+        A PNG or JPEG file or an image array, preprocessed by
+        :func:`neuralbook.preprocessing.preprocess_image` first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (10,): the output of the network for the preprocessed image.
+    """
+    from neuralbook.preprocessing import preprocess_image
+
+    x = preprocess_image(image)
+    return network.forward(x[None, :])[0]
+# --8<-- [end:predict_image]
