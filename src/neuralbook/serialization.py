@@ -114,8 +114,7 @@ def save_model(path, network, history=None, metadata=None) -> None:
     for index, parameter in enumerate(network.parameters()):
         arrays[f"param_{index}"] = np.asarray(parameter)
     # Write next to the target, then swap it in with one atomic rename.
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
@@ -172,6 +171,8 @@ def _kind_of_file(path) -> str | None:
 
 def _read_entries(path):
     """Every entry of the archive as arrays, checked for the marker and version."""
+    if os.path.isdir(path):
+        raise ModelFileError(path, "a folder, not a model file")
     if not os.path.isfile(path):
         raise ModelFileError(path, "no such file")
     try:
