@@ -665,3 +665,23 @@ def test_committed_summary_against_independent_computations(mnist, mnist_paths):
     np.testing.assert_allclose(summary["class_mean_images"].reshape(10, 784), means, atol=1e-6)
     np.testing.assert_array_equal(summary["sample_images"].reshape(100, 784), np.rint(mnist.train_images[:100] * 255))
     np.testing.assert_array_equal(summary["sample_labels"], mnist.train_labels[:100])
+
+
+@pytest.mark.mnist
+def test_committed_ink_geometry_against_a_loop(mnist):
+    """Bounding boxes and centres of mass, recomputed one image at a time with nonzero()."""
+    summary = load_summary()
+    images = mnist.train_images.reshape(-1, 28, 28)
+    heights, widths, centers = np.zeros(29, np.int64), np.zeros(29, np.int64), []
+    for image in images:
+        rows, cols = np.nonzero(image)
+        heights[rows.max() - rows.min() + 1] += 1
+        widths[cols.max() - cols.min() + 1] += 1
+        weights = image[rows, cols].astype(np.float64)
+        centers.append((np.average(rows, weights=weights), np.average(cols, weights=weights)))
+    np.testing.assert_array_equal(summary["train_ink_heights"], heights)
+    np.testing.assert_array_equal(summary["train_ink_widths"], widths)
+    centers = np.array(centers)
+    np.testing.assert_allclose(summary["train_center_of_mass_mean"], centers.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(summary["train_center_of_mass_min"], centers.min(axis=0), atol=1e-6)
+    np.testing.assert_allclose(summary["train_center_of_mass_max"], centers.max(axis=0), atol=1e-6)

@@ -613,6 +613,10 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
         mean and (population) standard deviation of all pixels after dividing by 255;
     ``class_mean_images``
         the average training image of each digit, ``float32`` (10, 28, 28) in [0, 1];
+    ``train_ink_heights``, ``train_ink_widths``
+        how many training images have ink spanning 0, 1, ..., 28 rows (columns);
+    ``train_center_of_mass_mean``, ``_min``, ``_max``
+        (row, column) of the centre of mass of the ink, over the training images;
     ``sample_images``, ``sample_labels``
         the first 100 training images (``uint8`` (100, 28, 28)) and their labels.
     """
@@ -636,9 +640,29 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
             sums = np.stack([images[labels == digit].sum(axis=0, dtype=np.float64) for digit in range(10)])
             counts = np.maximum(summary["train_class_counts"], 1)[:, None, None]  # a digit with no image: zeros
             summary["class_mean_images"] = (sums / counts / 255.0).astype(np.float32)
+            summary.update(_ink_geometry(images))
             summary["sample_images"] = images[:SUMMARY_SAMPLES].copy()
             summary["sample_labels"] = labels[:SUMMARY_SAMPLES].astype(np.int64)
     return summary
+
+
+def _ink_geometry(images: np.ndarray) -> dict:
+    """How tall and wide the ink of each image is, and where its centre of mass lies."""
+    geometry = {}
+    for name, axis in (("heights", 2), ("widths", 1)):
+        inked = images.any(axis=axis)  # (n, 28): which rows (or columns) hold ink
+        first = inked.argmax(axis=1)
+        last = inked.shape[1] - 1 - inked[:, ::-1].argmax(axis=1)
+        extent = np.where(inked.any(axis=1), last - first + 1, 0)
+        geometry[f"train_ink_{name}"] = np.bincount(extent, minlength=images.shape[1] + 1).astype(np.int64)
+    ink = images.sum(axis=(1, 2), dtype=np.float64)
+    rows = images.sum(axis=2, dtype=np.float64) @ np.arange(images.shape[1]) / ink
+    cols = images.sum(axis=1, dtype=np.float64) @ np.arange(images.shape[2]) / ink
+    centers = np.stack([rows, cols], axis=1)
+    geometry["train_center_of_mass_mean"] = centers.mean(axis=0)
+    geometry["train_center_of_mass_min"] = centers.min(axis=0)
+    geometry["train_center_of_mass_max"] = centers.max(axis=0)
+    return geometry
 
 
 def _package_results_dir() -> Path:
