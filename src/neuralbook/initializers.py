@@ -56,8 +56,7 @@ def _check_rng(rng):
 
 
 def _normal(n_in, n_out, rng, variance, dtype):
-    """Weights from N(0, variance) and zero biases."""
-    _check_sizes(n_in, n_out)
+    """Weights from N(0, variance) and zero biases (sizes already checked)."""
     _check_rng(rng)
     W = (rng.standard_normal((n_out, n_in)) * np.sqrt(variance)).astype(dtype)
     b = np.zeros(n_out, dtype=dtype)
@@ -115,6 +114,7 @@ def nielsen(n_in, n_out, rng, dtype=np.float64):
     >>> print(round(float(W.std() * np.sqrt(784)), 2), float(b.sum()))
     1.0 0.0
     """
+    _check_sizes(n_in, n_out)
     return _normal(n_in, n_out, rng, 1.0 / n_in, dtype)
 # --8<-- [end:nielsen]
 
@@ -134,6 +134,7 @@ def xavier(n_in, n_out, rng, dtype=np.float64):
     >>> print(round(float(W.var() * (300 + 100) / 2), 1))
     1.0
     """
+    _check_sizes(n_in, n_out)
     return _normal(n_in, n_out, rng, 2.0 / (n_in + n_out), dtype)
 # --8<-- [end:xavier]
 
@@ -173,6 +174,7 @@ def he(n_in, n_out, rng, dtype=np.float64):
     >>> print(round(float(W.var() * 784 / 2), 2))
     1.0
     """
+    _check_sizes(n_in, n_out)
     return _normal(n_in, n_out, rng, 2.0 / n_in, dtype)
 # --8<-- [end:he]
 

@@ -410,8 +410,12 @@ class Network:
     # --8<-- [end:backprop]
 
     def _dropout_mask(self, shape, rng):
-        """Inverted dropout: 0 with probability p, else 1/(1 − p), in the network's dtype."""
-        keep = rng.random(shape, dtype=self.dtype) >= self.dropout
+        """Inverted dropout: 0 with probability p, else 1/(1 − p), in the network's dtype.
+
+        The uniform numbers are drawn in float64 whatever the dtype, so a float32
+        network and its float64 copy draw the same masks from the same generator.
+        """
+        keep = rng.random(shape) >= self.dropout
         mask = keep.astype(self.dtype)
         mask *= 1.0 / (1.0 - self.dropout)
         return mask
