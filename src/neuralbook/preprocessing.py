@@ -81,7 +81,8 @@ def read_grayscale(image) -> np.ndarray:
     image : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray
         A PNG or JPEG file (its path, or its bytes), a Pillow image, or an array of
         shape (height, width) (grey), (height, width, 3) (RGB) or (height, width, 4)
-        (RGBA). Integer arrays are read as 0..255, float arrays as 0..1.
+        (RGBA). Integer arrays are read as 0..255, float arrays as 0..1 (16-bit
+        PNG files as 0..65535).
 
     Returns
     -------
@@ -100,6 +101,8 @@ def read_grayscale(image) -> np.ndarray:
     if isinstance(image, (str, os.PathLike, bytes)):
         image = _open_with_pillow(image)
     if not isinstance(image, np.ndarray):  # a Pillow image
+        if image.mode.startswith("I;16"):  # 16-bit grey PNG: 0..65535
+            return np.asarray(image).astype(np.float64) / 65535.0
         image = np.asarray(image.convert("RGBA"))
     array = np.asarray(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)):
