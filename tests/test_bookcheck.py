@@ -187,7 +187,7 @@ def with_one_digit_changed(text: str, start: int, end: int) -> tuple[str, str]:
 
 def test_the_checked_chapters_include_part_one():
     names = {p.name for p in chapters_with_checks()}
-    assert {"perceptron.md", "activations.md", "how-to-use.md"} <= names
+    assert {"perceptron.md", "activations.md"} <= names
 
 
 @pytest.mark.parametrize("path", chapters_with_checks(), ids=lambda p: str(p.relative_to(DOCS)))
