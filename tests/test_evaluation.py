@@ -188,3 +188,24 @@ def test_predict_image_gives_probabilities_for_a_file(tmp_path):
     assert np.all(probabilities >= 0)
     # The same picture given as an array gives the same answer.
     np.testing.assert_array_equal(predict_image(network, canvas), probabilities)
+
+
+def test_confusion_matrix_figure_shows_every_count(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from neuralbook.plots.evaluation import plot_confusion_matrix, save_confusion_matrix
+
+    labels, predicted = random_predictions(11, n=800)
+    matrix = confusion_matrix(labels, predicted)
+    figure = plot_confusion_matrix(matrix)
+    texts = sorted(((round(t.get_position()[1]), round(t.get_position()[0])), int(t.get_text())) for t in figure.axes[0].texts)
+    assert texts == sorted(((i, j), int(matrix[i, j])) for i in range(10) for j in range(10))
+    plt.close(figure)
+    mistakes = plot_confusion_matrix(matrix, mistakes_only=True)
+    assert len(mistakes.axes[0].texts) == 90  # the diagonal is left blank
+    plt.close(mistakes)
+    for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml")):
+        path = save_confusion_matrix(matrix, tmp_path / f"matrix{suffix}")
+        assert path.read_bytes().startswith(magic)
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.zeros((2, 3)))
