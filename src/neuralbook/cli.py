@@ -2,14 +2,264 @@
 
 Everything a command does is a function of the package that a reader can call from
 Python; this module only turns command-line words into those calls.
+
+=========================  ==========================================================
+``neuralbook train``       :func:`neuralbook.experiments.run` (a preset or any options)
+``neuralbook evaluate``    :func:`neuralbook.evaluation.evaluate` on the test set
+``neuralbook predict``     :func:`neuralbook.evaluation.predict_image`
+``neuralbook export-web``  :func:`neuralbook.web.export_web`
+``neuralbook results``     :func:`neuralbook.experiments.write_results`
+=========================  ==========================================================
+
+Every command that needs MNIST takes ``--data-dir``; without it the files come from
+``$NEURALBOOK_DATA``, then the cache, then a download.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from neuralbook import __version__
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 784,128,64,10, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least two positive sizes like 784,30,10, got {text!r}")
+    return sizes
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", metavar="DIR", default=None,
+        help="folder holding the four MNIST .gz files (default: $NEURALBOOK_DATA, then the cache, then a download)",
+    )
+
+
+def _add_train_parser(commands) -> None:
+    from neuralbook.experiments import OPTIMIZERS, PRESET_DESCRIPTIONS, PRESETS, SCHEDULES, TrainingConfig
+    from neuralbook.initializers import INITIALIZERS
+    from neuralbook.network import HIDDEN_ACTIVATIONS, LOSSES, OUTPUTS
+
+    presets = "\n".join(f"  {name:<13} {PRESET_DESCRIPTIONS[name]}" for name in PRESETS)
+    parser = commands.add_parser(
+        "train",
+        help="train a network on MNIST and save it",
+        description=(
+            "Train a network on MNIST with mini-batch gradient descent and save it as a .npz model.\n"
+            "Start from a preset and change any option; every option not given keeps the preset's value.\n\n"
+            f"presets:\n{presets}"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    default = TrainingConfig()
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick", help="starting configuration (default: quick)")
+    parser.add_argument("--out", "-o", metavar="FILE", default="model.npz", help="where to save the trained model (default: model.npz)")
+    network = parser.add_argument_group("network")
+    network.add_argument("--sizes", type=_sizes, metavar="N,N,...", help=f"neurons per layer, input first (e.g. {','.join(map(str, default.sizes))})")
+    network.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="activation of the hidden layers")
+    network.add_argument("--output", choices=OUTPUTS, help="activation of the output layer")
+    network.add_argument("--loss", choices=LOSSES, help="the cost: quadratic (Nielsen's), cross_entropy, ...")
+    network.add_argument("--init", choices=sorted(INITIALIZERS), help="weight initialisation (he for ReLU, xavier for sigmoid/tanh)")
+    network.add_argument("--dropout", type=float, metavar="P", help="probability of dropping a hidden activation while training (0 = off)")
+    network.add_argument("--dtype", choices=("float32", "float64"), help="float32 (fast, default) or float64 (exact)")
+    learning = parser.add_argument_group("learning")
+    learning.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, momentum or adam")
+    learning.add_argument("--learning-rate", "--lr", type=float, metavar="ETA", help="learning rate eta (the initial one with a schedule)")
+    learning.add_argument("--momentum", type=float, metavar="BETA", help="momentum beta (Adam's beta1), default 0.9")
+    learning.add_argument("--schedule", choices=SCHEDULES, help="learning rate over the epochs: constant, step, exponential or cosine")
+    learning.add_argument("--decay-factor", type=float, metavar="F", help="step: multiply eta by F every --decay-every epochs; exponential: every epoch")
+    learning.add_argument("--decay-every", type=int, metavar="E", help="epochs between two drops of the step schedule")
+    learning.add_argument("--weight-decay", "--l2", type=float, metavar="LAMBDA", help="L2 regularisation: adds (lambda/2) * sum of squared weights to the loss")
+    learning.add_argument("--batch-size", type=int, metavar="N", help="examples per mini-batch")
+    learning.add_argument("--epochs", type=int, metavar="N", help="passes over the training set (the most, with --patience)")
+    learning.add_argument("--patience", type=int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
+    learning.add_argument("--seed", type=int, help="seed of the weights, the shuffling and dropout: same seed, same result")
+    data = parser.add_argument_group("data")
+    _add_data_dir(data)
+    data.add_argument("--validation-size", type=int, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
+    data.add_argument("--train-size", type=int, metavar="N", help="train on only the first N images (to see overfitting)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
+    output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
+    parser.set_defaults(run=_train)
+
+
+_OPTION_FIELDS = {
+    "sizes": "sizes", "activation": "hidden_activation", "output": "output", "loss": "loss", "init": "init",
+    "dropout": "dropout", "dtype": "dtype", "optimizer": "optimizer", "learning_rate": "learning_rate",
+    "momentum": "momentum", "schedule": "schedule", "decay_factor": "decay_factor", "decay_every": "decay_every",
+    "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs", "patience": "patience",
+    "seed": "seed", "validation_size": "validation_size", "train_size": "train_size",
+}
+
+
+def config_from_args(args):
+    """The :class:`~neuralbook.experiments.TrainingConfig` that ``neuralbook train`` options describe.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["train", "--preset", "nielsen", "--epochs", "3"])
+    >>> config = config_from_args(args)
+    >>> config.sizes, config.learning_rate, config.epochs
+    ([784, 30, 10], 3.0, 3)
+    """
+    from neuralbook.experiments import PRESETS
+
+    changes = {field: getattr(args, option) for option, field in _OPTION_FIELDS.items() if getattr(args, option) is not None}
+    return PRESETS[args.preset].replace(**changes)
+
+
+def _percent(value) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _train(args) -> int:
+    from neuralbook.datasets import load_mnist
+    from neuralbook.experiments import run, run_to_dict, write_json
+    from neuralbook.serialization import save_model
+
+    config = config_from_args(args)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    data = load_mnist(args.data_dir, progress=not args.quiet)
+    network_line = f"{config.sizes} {config.hidden_activation}/{config.output}, {config.loss}, {config.init} init"
+    say(f"training {network_line}; {config.optimizer} eta={config.learning_rate}, batch {config.batch_size}, {config.epochs} epochs")
+    say(f"{'epoch':>5} {'loss':>8} {'train':>8} {'valid':>8} {'seconds':>8}")
+
+    def on_epoch(record):
+        say(f"{record.epoch:>5} {record.train_loss:>8.4f} {_percent(record.train_accuracy):>8} "
+            f"{_percent(record.validation_accuracy):>8} {record.seconds:>8.2f}")
+
+    result = run(config, data, progress=False if args.quiet else None, on_epoch=on_epoch)
+    if result.diverged:
+        print(f"error: {result.diverged}", file=sys.stderr)
+        return 1
+    if result.history.stopped_early:
+        say(f"early stopping: no better validation accuracy for {config.patience} epochs; kept epoch {result.history.best_epoch}")
+    say(f"test accuracy: {_percent(result.test_accuracy)}")
+    metadata = {"config": config.to_dict(), "test_accuracy": result.test_accuracy, "preset": args.preset}
+    save_model(args.out, result.network, history=result.history.to_dict(), metadata=metadata)
+    say(f"saved {args.out}")
+    if args.history:
+        write_json(args.history, run_to_dict(result, args.preset))
+    return 0
+
+
+def _add_evaluate_parser(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate", help="accuracy, per-class accuracy and confusion matrix of a saved model on the test set",
+        description="Evaluate a saved model on the 10,000 MNIST test images: accuracy, accuracy per digit, "
+        "the confusion matrix (as text, and as a figure with --figure) and the most-confused pairs.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
+    _add_data_dir(parser)
+    parser.add_argument("--figure", metavar="FILE", help="also draw the confusion matrix into FILE (.svg or .png)")
+    parser.add_argument("--top", type=int, default=5, metavar="N", help="how many most-confused pairs to list (default 5)")
+    parser.set_defaults(run=_evaluate)
+
+
+def _evaluate(args) -> int:
+    from neuralbook import evaluation
+    from neuralbook.datasets import load_mnist
+    from neuralbook.serialization import load_model
+
+    network = load_model(args.model).network
+    data = load_mnist(args.data_dir)
+    report = evaluation.evaluate(network, data.test_images, data.test_labels)
+    print(f"test accuracy: {_percent(report.accuracy)} ({report.num_errors} errors in {report.num_examples} images)")
+    print("accuracy per digit:")
+    for digit, value in enumerate(report.per_class_accuracy):
+        print(f"  {digit}: {_percent(float(value))}")
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print(evaluation.format_confusion_matrix(report.confusion_matrix))
+    print("most confused (true -> predicted: count):")
+    for true, predicted, count in evaluation.most_confused_pairs(report.confusion_matrix, top=args.top):
+        print(f"  {true} -> {predicted}: {count}")
+    if args.figure:
+        from neuralbook.plots.training import confusion_matrix_figure
+
+        figure = confusion_matrix_figure(report.confusion_matrix)
+        figure.savefig(args.figure, bbox_inches="tight")
+        print(f"saved {args.figure}")
+    return 0
+
+
+def _add_predict_parser(commands) -> None:
+    parser = commands.add_parser(
+        "predict", help="the probability of each digit for a picture",
+        description="Classify a picture of a handwritten digit (PNG or JPEG, dark ink on light paper or the "
+        "reverse): it is preprocessed like MNIST (cropped, scaled into 20x20, centred by mass in 28x28) "
+        "and the model's probability of each digit is printed.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
+    parser.add_argument("image", metavar="IMAGE", help="a picture of one digit")
+    parser.add_argument("--json", action="store_true", help="print the probabilities as JSON")
+    parser.set_defaults(run=_predict)
+
+
+def _predict(args) -> int:
+    from neuralbook.evaluation import predict_image
+    from neuralbook.serialization import load_model
+
+    network = load_model(args.model).network
+    probabilities = predict_image(network, args.image)
+    best = int(probabilities.argmax())
+    if args.json:
+        print(json.dumps({"prediction": best, "probabilities": [float(p) for p in probabilities]}))
+        return 0
+    print(f"prediction: {best}")
+    for digit, p in enumerate(probabilities):
+        print(f"  {digit}: {float(p):.4f}  {'#' * int(round(40 * float(p)))}")
+    return 0
+
+
+def _add_export_parser(commands) -> None:
+    parser = commands.add_parser(
+        "export-web", help="write a model as the weights file of the book's in-page digit widget",
+        description="Write a saved model as the compact JSON file that the chapter 'Draw your own digit' runs in the browser.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
+    parser.add_argument("--out", "-o", metavar="FILE", help="where to write (default: docs/assets/digit-model.json)")
+    parser.set_defaults(run=_export_web)
+
+
+def _export_web(args) -> int:
+    from neuralbook import web
+
+    out = Path(args.out) if args.out else web.SITE_MODEL
+    path = web.export_web(args.model, out)
+    print(f"wrote {path}")
+    return 0
+
+
+def _add_results_parser(commands) -> None:
+    parts = ("presets", "ablations", "overfitting", "mistakes", "modern", "summary", "web")
+    parser = commands.add_parser(
+        "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/",
+        description="Re-run every training result the book reports (the presets, the ablations, the overfitting run, "
+        "the common mistakes, the modern model and its evaluation), recompute the MNIST summary and the web export, "
+        "and write them into the package's results folder, which the chapters cite. Takes about fifteen minutes.",
+    )
+    _add_data_dir(parser)
+    parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")
+    parser.add_argument("--only", nargs="+", choices=parts, metavar="PART", help=f"only some parts: {', '.join(parts)}")
+    parser.add_argument("--web-out", metavar="FILE", help="where the widget's weights go (default: docs/assets/digit-model.json in a checkout)")
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.set_defaults(run=_results)
+
+
+def _results(args) -> int:
+    from neuralbook.experiments import write_results
+
+    for path in write_results(args.data_dir, args.out_dir, only=args.only, progress=args.progress, web_path=args.web_out):
+        print(f"wrote {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural Networks from Scratch: train, evaluate and use the book's networks.",
     )
     parser.add_argument("--version", action="version", version=f"neuralbook {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train_parser(commands)
+    _add_evaluate_parser(commands)
+    _add_predict_parser(commands)
+    _add_export_parser(commands)
+    _add_results_parser(commands)
     return parser
 
 
@@ -32,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     usage: neuralbook [-h] [--version] COMMAND ...
     ...
     """
+    from neuralbook.training import TrainingDiverged
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -40,7 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except (FileNotFoundError, TrainingDiverged, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,1 +1,516 @@
-"""(Being written: see the chapter plan in mkdocs.yml.)"""
+"""The training loop: mini-batches, epochs, evaluation, early stopping.
+
+The chapters *Training your first network on MNIST* and *Training better* explain it.
+One **epoch** is one pass over the training set. The loop shuffles the training set at
+the start of every epoch (with a seeded :class:`numpy.random.Generator`, so the same
+seed gives the same run), cuts it into **mini-batches** of ``batch_size`` examples and
+takes one optimizer step per batch: one **iteration**. With n training examples an
+epoch has ⌈n / batch_size⌉ iterations; the last batch holds the remainder when
+``batch_size`` does not divide n.
+
+After each epoch it records the training loss (the mean over the epoch's batches,
+weighted by their sizes), the accuracy on the training set and on the validation set,
+and the seconds the epoch took, in a :class:`History`.
+
+Two guards stop a run early:
+
+* **early stopping**: with ``patience=p``, training stops when the validation accuracy
+  has not improved for ``p`` epochs, and the parameters of the best epoch are put back;
+* **divergence**: if the loss becomes NaN or infinite, :class:`TrainingDiverged` is
+  raised at once with a message that names the likely cause (a learning rate that is
+  too high).
+
+Examples
+--------
+A tiny problem: is the first of two numbers larger than the second?
+
+>>> import numpy as np
+>>> from neuralbook.network import Network
+>>> from neuralbook.optimizers import SGD
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(500, 2)).astype(np.float32)
+>>> labels = (x[:, 0] > x[:, 1]).astype(np.int64)
+>>> net = Network([2, 8, 2], seed=0)
+>>> history = train(net, x, labels, epochs=5, batch_size=20, optimizer=SGD(0.5), seed=0, progress=False)
+>>> len(history), history[-1].train_accuracy > 0.95
+(5, True)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+__all__ = [
+    "EpochRecord",
+    "History",
+    "TrainingDiverged",
+    "train",
+    "train_epoch",
+    "accuracy_of",
+    "iterations_per_epoch",
+    "ProgressBar",
+]
+
+
+# --8<-- [start:arithmetic]
+def iterations_per_epoch(n_examples: int, batch_size: int) -> tuple[int, int, int]:
+    """How an epoch is cut into mini-batches.
+
+    Parameters
+    ----------
+    n_examples : int
+        Size of the training set.
+    batch_size : int
+        Examples per mini-batch.
+
+    Returns
+    -------
+    iterations : int
+        Optimizer steps per epoch, ⌈n_examples / batch_size⌉.
+    full_batches : int
+        Batches of exactly ``batch_size`` examples, ⌊n_examples / batch_size⌋.
+    last_batch : int
+        Size of the final, smaller batch (0 when ``batch_size`` divides ``n_examples``).
+
+    Examples
+    --------
+    >>> iterations_per_epoch(60_000, 64)
+    (938, 937, 32)
+    >>> iterations_per_epoch(50_000, 10)
+    (5000, 5000, 0)
+    """
+    if n_examples < 1 or batch_size < 1:
+        raise ValueError(f"expected positive n_examples and batch_size, got {n_examples} and {batch_size}")
+    full_batches, last_batch = divmod(n_examples, batch_size)
+    return full_batches + (last_batch > 0), full_batches, last_batch
+# --8<-- [end:arithmetic]
+
+
+@dataclass
+class EpochRecord:
+    """What one epoch of training measured.
+
+    Attributes
+    ----------
+    epoch : int
+        Counting from 1.
+    learning_rate : float
+        The optimizer's learning rate during this epoch.
+    train_loss : float
+        Mean loss over the epoch's mini-batches (weighted by batch size), measured
+        while training (with dropout, if any; without the L2 penalty).
+    train_accuracy : float or None
+        Accuracy on the whole training set after the epoch (``None`` if not measured).
+    validation_accuracy : float or None
+        Accuracy on the validation set after the epoch (``None`` without one).
+    validation_loss : float or None
+        Loss on the validation set after the epoch.
+    seconds : float
+        Wall-clock time of the epoch's training steps (shuffling included, evaluation not).
+    evaluation_seconds : float
+        Time spent measuring the accuracies and the validation loss.
+    """
+
+    epoch: int
+    learning_rate: float
+    train_loss: float
+    train_accuracy: float | None
+    validation_accuracy: float | None
+    validation_loss: float | None
+    seconds: float
+    evaluation_seconds: float = 0.0
+
+
+@dataclass
+class History:
+    """The per-epoch records of a training run, and how it ended.
+
+    Behaves like a list of :class:`EpochRecord` (``len(history)``, ``history[-1]``),
+    and gives each quantity as a list with :meth:`column`.
+
+    Attributes
+    ----------
+    records : list of EpochRecord
+    stopped_early : bool
+        Whether early stopping ended the run before the last epoch.
+    best_epoch : int or None
+        The epoch (from 1) with the highest validation accuracy; with early stopping
+        the returned network holds that epoch's parameters.
+    """
+
+    records: list[EpochRecord] = field(default_factory=list)
+    stopped_early: bool = False
+    best_epoch: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index):
+        return self.records[index]
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def column(self, name: str) -> list:
+        """One quantity for every epoch, e.g. ``history.column("validation_accuracy")``."""
+        names = [f.name for f in fields(EpochRecord)]
+        if name not in names:
+            raise KeyError(f"no column {name!r}; expected one of: {', '.join(names)}")
+        return [getattr(record, name) for record in self.records]
+
+    @property
+    def best_validation_accuracy(self) -> float | None:
+        """The highest validation accuracy of any epoch (``None`` without validation)."""
+        values = [v for v in self.column("validation_accuracy") if v is not None]
+        return max(values) if values else None
+
+    def to_dict(self) -> dict:
+        """Plain data (lists, numbers) for JSON or :func:`neuralbook.serialization.save_model`."""
+        return {
+            "records": [asdict(record) for record in self.records],
+            "stopped_early": self.stopped_early,
+            "best_epoch": self.best_epoch,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        """The inverse of :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> h = History([EpochRecord(1, 0.1, 0.5, 0.9, 0.88, 0.4, 1.5)], best_epoch=1)
+        >>> History.from_dict(h.to_dict()) == h
+        True
+        """
+        known = {f.name for f in fields(EpochRecord)}
+        records = [EpochRecord(**{k: v for k, v in r.items() if k in known}) for r in data.get("records", [])]
+        return cls(records, bool(data.get("stopped_early", False)), data.get("best_epoch"))
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite. ``history`` holds the epochs completed before."""
+
+    def __init__(self, message: str, history: History, epoch: int, iteration: int):
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.iteration = iteration
+
+
+class _LossNotFinite(FloatingPointError):
+    def __init__(self, loss, iteration):
+        super().__init__(f"the loss became {loss} at iteration {iteration}")
+        self.iteration = iteration
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal, redrawn in place with ``\\r``.
+
+    Silent unless ``enabled``; redraws at most every ``interval`` seconds so that
+    drawing never slows training down.
+    """
+
+    def __init__(self, total: int, label: str = "", enabled: bool = True, stream=None, interval: float = 0.1, width: int = 30):
+        self.total, self.label, self.enabled = total, label, enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval, self.width = interval, width
+        self._last = -math.inf
+
+    def update(self, done: int, loss: float | None = None) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self._last < self.interval and done < self.total:
+            return
+        self._last = now
+        filled = int(self.width * done / self.total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        text = f"\r{self.label} [{bar}] {done}/{self.total}"
+        if loss is not None:
+            text += f"  loss {loss:.4f}"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * (len(self.label) + self.width + 40) + "\r")
+            self.stream.flush()
+
+
+def _stream_is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
+    """Fraction of ``images`` whose predicted class equals ``labels``.
+
+    Evaluates in chunks of ``batch_size`` rows to bound memory.
+
+    Examples
+    --------
+    >>> from neuralbook.network import Network
+    >>> net = Network([4, 3], seed=0)
+    >>> x = np.eye(4, dtype=np.float32)
+    >>> print(accuracy_of(net, x, net.predict(x)))
+    1.0
+    """
+    labels = np.asarray(labels)
+    correct = 0
+    for start in range(0, len(labels), batch_size):
+        correct += int(np.count_nonzero(network.predict(images[start : start + batch_size]) == labels[start : start + batch_size]))
+    return correct / len(labels)
+
+
+def _loss_of(network, images, targets, batch_size: int = 10_000) -> float:
+    """Mean loss over a data set, in chunks (no dropout)."""
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        chunk = images[start : start + batch_size]
+        total += network.loss(chunk, targets[start : start + batch_size]) * len(chunk)
+    return total / len(images)
+
+
+def _targets(network, labels) -> np.ndarray:
+    """One-hot targets in the network's dtype, built once (not per batch)."""
+    labels = np.asarray(labels)
+    k = network.sizes[-1]
+    if labels.ndim == 2:
+        return labels.astype(network.dtype, copy=False)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"expected integer class labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
+    if k == 1:
+        return labels.reshape(-1, 1).astype(network.dtype)
+    targets = np.zeros((len(labels), k), dtype=network.dtype)
+    targets[np.arange(len(labels)), labels] = 1
+    return targets
+
+
+def _weights(network) -> list[np.ndarray]:
+    """The weight matrices (not the biases): the arrays L2 weight decay shrinks."""
+    return [p for p in network.parameters() if p.ndim == 2]
+
+
+# --8<-- [start:epoch]
+def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_decay=0.0, shuffle=True, on_batch=None):
+    """One epoch: shuffle, cut into mini-batches, one optimizer step per batch.
+
+    Parameters
+    ----------
+    network : neuralbook.network.Network
+        Trained in place.
+    optimizer : neuralbook.optimizers.Optimizer
+        Its ``step(params, grads)`` updates the parameters.
+    images : numpy.ndarray, shape (n, n_in)
+        Training inputs, one per row, in the network's dtype.
+    targets : numpy.ndarray, shape (n, k)
+        One-hot targets, in the network's dtype.
+    batch_size : int
+        Examples per mini-batch; the last batch holds the remainder.
+    rng : numpy.random.Generator
+        Draws the shuffle (and the dropout masks).
+    weight_decay : float
+        L2 coefficient λ: the loss gains (λ/2) Σ w² over all weights, so each weight
+        gradient gains λ w. Biases are not decayed.
+    shuffle : bool
+        Visit the examples in a new random order (``True``; always, in practice) or
+        in the order given (to show what goes wrong without shuffling).
+    on_batch : callable, optional
+        Called as ``on_batch(iterations_done, loss)`` after each step.
+
+    Returns
+    -------
+    float
+        Mean training loss over the epoch (weighted by batch size).
+    """
+    n = len(images)
+    if shuffle:
+        order = rng.permutation(n)  # a new random order every epoch
+        x_shuffled = np.take(images, order, axis=0)  # one copy per epoch; batches are views
+        y_shuffled = np.take(targets, order, axis=0)
+    else:
+        x_shuffled, y_shuffled = images, targets
+    parameters = network.parameters()
+    weights = {id(w) for w in _weights(network)}
+    total_loss = 0.0
+    for i, start in enumerate(range(0, n, batch_size)):
+        x = x_shuffled[start : start + batch_size]
+        y = y_shuffled[start : start + batch_size]
+        try:
+            loss, gradients = network.loss_and_gradients(x, y, rng=rng)
+        except ValueError as error:  # the loss refuses NaN or infinite outputs
+            if "NaN or infinity" not in str(error):
+                raise
+            loss = math.nan
+        if not math.isfinite(loss):  # NaN or infinity: stop before it spreads
+            raise _LossNotFinite(loss, i + 1)
+        if weight_decay:
+            for p, g in zip(parameters, gradients):
+                if id(p) in weights:
+                    g += weight_decay * p  # ∂/∂w of (λ/2) w² is λ w
+        optimizer.step(parameters, gradients)
+        total_loss += loss * len(x)
+        if on_batch is not None:
+            on_batch(i + 1, loss)
+    return total_loss / n
+# --8<-- [end:epoch]
+
+
+def _diverged_message(error, epoch, optimizer, history) -> str:
+    learning_rate = getattr(optimizer, "learning_rate", None)
+    return (
+        f"training diverged in epoch {epoch}: {error}. "
+        f"The most likely cause is a learning rate that is too high "
+        f"(it is {learning_rate} with {type(optimizer).__name__}); "
+        f"try one ten times smaller. Other causes: unnormalised inputs (pixels 0-255 "
+        f"instead of 0-1) or an initialisation with too large weights."
+    )
+
+
+# --8<-- [start:train]
+def train(
+    network,
+    train_images,
+    train_labels,
+    *,
+    epochs,
+    batch_size,
+    optimizer,
+    validation=None,
+    schedule=None,
+    weight_decay=0.0,
+    patience=None,
+    seed=0,
+    shuffle=True,
+    measure_train_accuracy=True,
+    progress=None,
+    on_epoch=None,
+):
+    """Train ``network`` in place with mini-batch gradient descent; return its History.
+
+    Parameters
+    ----------
+    network : neuralbook.network.Network
+        The network to train; its parameters are updated in place.
+    train_images : numpy.ndarray, shape (n, n_in)
+        Training inputs, one per row (cast once to the network's dtype).
+    train_labels : numpy.ndarray, shape (n,)
+        Integer class labels (or one-hot rows of shape (n, k)).
+    epochs : int
+        The largest number of passes over the training set.
+    batch_size : int
+        Examples per mini-batch.
+    optimizer : neuralbook.optimizers.Optimizer
+        SGD, Momentum or Adam.
+    validation : tuple (images, labels), optional
+        Measured after every epoch; needed for early stopping.
+    schedule : callable, optional
+        ``schedule(epoch) -> learning rate``, epochs counted from 0; sets
+        ``optimizer.learning_rate`` at the start of every epoch.
+    weight_decay : float
+        L2 regularisation strength λ (see :func:`train_epoch`).
+    patience : int, optional
+        Stop when the validation accuracy has not improved for this many epochs, and
+        restore the parameters of the best epoch.
+    seed : int
+        Seeds the generator that shuffles the batches and draws dropout masks.
+    shuffle : bool
+        Reshuffle the training set every epoch (see :func:`train_epoch`).
+    measure_train_accuracy : bool
+        Measure the accuracy on the whole training set after every epoch (a forward
+        pass over it: about a third of an epoch's cost).
+    progress : bool, optional
+        Draw a progress bar on stderr; by default only when stderr is a terminal.
+    on_epoch : callable, optional
+        Called with each :class:`EpochRecord` as soon as it is measured.
+
+    Returns
+    -------
+    History
+        One :class:`EpochRecord` per epoch trained.
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes NaN or infinite; its ``history`` holds the finished epochs.
+    """
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"expected epochs >= 1 and batch_size >= 1, got {epochs} and {batch_size}")
+    if patience is not None and validation is None:
+        raise ValueError("early stopping (patience) needs a validation set")
+    images = np.asarray(train_images).astype(network.dtype, copy=False)
+    targets = _targets(network, train_labels)
+    labels = targets.argmax(axis=1) if targets.shape[1] > 1 else targets[:, 0].astype(np.int64)
+    if len(images) != len(targets):
+        raise ValueError(f"expected as many labels as images, got {len(targets)} labels for {len(images)} images")
+    if not np.isfinite(images).all():  # checked once, so that a NaN later means divergence
+        raise ValueError("the training images contain NaN or infinity")
+    if validation is not None:
+        validation_images = np.asarray(validation[0]).astype(network.dtype, copy=False)
+        validation_labels = np.asarray(validation[1])
+        validation_targets = _targets(network, validation_labels)
+    rng = np.random.default_rng(seed)
+    iterations = iterations_per_epoch(len(images), batch_size)[0]
+    show = _stream_is_terminal(sys.stderr) if progress is None else progress
+
+    history = History()
+    best_accuracy, best_parameters, epochs_without_improvement = -1.0, None, 0
+    for epoch in range(epochs):
+        if schedule is not None:
+            optimizer.learning_rate = schedule(epoch)
+        bar = ProgressBar(iterations, label=f"epoch {epoch + 1}/{epochs}", enabled=show)
+        start = time.perf_counter()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                train_loss = train_epoch(
+                    network, optimizer, images, targets, batch_size, rng,
+                    weight_decay=weight_decay, shuffle=shuffle, on_batch=bar.update,
+                )
+        except _LossNotFinite as error:
+            bar.close()
+            message = _diverged_message(error, epoch + 1, optimizer, history)
+            raise TrainingDiverged(message, history, epoch + 1, error.iteration) from None
+        seconds = time.perf_counter() - start
+        bar.close()
+
+        start = time.perf_counter()
+        record = EpochRecord(
+            epoch=epoch + 1,
+            learning_rate=float(optimizer.learning_rate),
+            train_loss=float(train_loss),
+            train_accuracy=accuracy_of(network, images, labels) if measure_train_accuracy else None,
+            validation_accuracy=None,
+            validation_loss=None,
+            seconds=seconds,
+        )
+        if validation is not None:
+            record.validation_accuracy = accuracy_of(network, validation_images, validation_labels)
+            record.validation_loss = _loss_of(network, validation_images, validation_targets)
+        record.evaluation_seconds = time.perf_counter() - start
+        history.records.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+
+        if validation is not None:  # early stopping on validation accuracy
+            if record.validation_accuracy > best_accuracy:
+                best_accuracy, history.best_epoch = record.validation_accuracy, record.epoch
+                epochs_without_improvement = 0
+                if patience is not None:
+                    best_parameters = [p.copy() for p in network.parameters()]
+            else:
+                epochs_without_improvement += 1
+                if patience is not None and epochs_without_improvement >= patience:
+                    history.stopped_early = epoch + 1 < epochs
+                    break
+    if best_parameters is not None:
+        for p, best in zip(network.parameters(), best_parameters):
+            p[...] = best  # put back the parameters of the best epoch
+    return history
+# --8<-- [end:train]

@@ -1,0 +1,142 @@
+"""Tests of the ``neuralbook`` command, end to end on a small stand-in for MNIST."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from neuralbook import cli, datasets
+from neuralbook.serialization import load_model
+
+
+def fake_mnist(n_train=600, n_test=200, seed=0):
+    """Digits 0-9 as 28x28 images with a bright 4x4 square at a place that depends on the digit."""
+    rng = np.random.default_rng(seed)
+
+    def make(n):
+        labels = rng.integers(0, 10, size=n)
+        images = rng.random((n, 28, 28)).astype(np.float32) * 0.2
+        for i, label in enumerate(labels):
+            row, col = divmod(int(label), 5)
+            images[i, 4 + 12 * row : 8 + 12 * row, 2 + 5 * col : 6 + 5 * col] = 1.0
+        return images.reshape(n, 784), labels.astype(np.int64)
+
+    train_images, train_labels = make(n_train)
+    test_images, test_labels = make(n_test)
+    return datasets.MnistData(train_images, train_labels, test_images, test_labels)
+
+
+@pytest.fixture
+def fake_data(monkeypatch):
+    data = fake_mnist()
+    seen = {}
+
+    def load(data_dir=None, **kwargs):
+        seen["data_dir"] = data_dir
+        return data
+
+    monkeypatch.setattr(datasets, "load_mnist", load)
+    return seen
+
+
+def test_help_lists_every_command(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("train", "evaluate", "predict", "export-web", "results"):
+        assert command in out
+
+
+def test_train_help_explains_every_option(capsys):
+    assert cli.main(["train", "--help"]) == 0
+    out = capsys.readouterr().out
+    options = [
+        "--preset", "--sizes", "--activation", "--output", "--loss", "--init", "--dropout", "--dtype",
+        "--optimizer", "--learning-rate", "--momentum", "--schedule", "--decay-factor", "--decay-every",
+        "--weight-decay", "--batch-size", "--epochs", "--patience", "--seed", "--data-dir",
+        "--validation-size", "--train-size", "--quiet", "--out", "--history",
+    ]
+    for option in options:
+        assert option in out, option
+    for preset in ("quick", "nielsen", "nielsen-wide", "modern"):
+        assert preset in out
+
+
+def test_options_override_the_preset():
+    args = cli.build_parser().parse_args(
+        ["train", "--preset", "nielsen", "--sizes", "784,100,10", "--lr", "0.5", "--l2", "1e-4", "--schedule", "cosine"]
+    )
+    config = cli.config_from_args(args)
+    assert config.sizes == [784, 100, 10]
+    assert config.learning_rate == 0.5 and config.weight_decay == 1e-4 and config.schedule == "cosine"
+    assert config.hidden_activation == "sigmoid" and config.batch_size == 10  # kept from the preset
+
+
+def test_bad_sizes_are_refused(capsys):
+    assert cli.main(["train", "--sizes", "784,x,10"]) == 2
+    assert "expected sizes like" in capsys.readouterr().err
+
+
+def test_train_evaluate_predict_export(tmp_path, fake_data, capsys):
+    model = tmp_path / "model.npz"
+    history = tmp_path / "run.json"
+    code = cli.main([
+        "train", "--preset", "quick", "--sizes", "784,32,10", "--epochs", "3", "--validation-size", "100",
+        "--data-dir", "somewhere", "--out", str(model), "--history", str(history), "--quiet",
+    ])
+    assert code == 0 and fake_data["data_dir"] == "somewhere"
+    assert capsys.readouterr().out == ""  # --quiet
+    saved = load_model(model)
+    assert saved.network.sizes == [784, 32, 10]
+    run = json.loads(history.read_text())
+    assert run["epochs_trained"] == 3 and run["train_size"] == 500
+    # 500 images in batches of 64: 7 full batches and one of 52.
+    assert (run["iterations_per_epoch"], run["full_batches"], run["last_batch"]) == (8, 7, 52)
+
+    data = fake_mnist()
+    expected = np.mean(saved.network.forward(data.test_images).argmax(axis=1) == data.test_labels)
+    figure = tmp_path / "confusion.svg"
+    assert cli.main(["evaluate", str(model), "--figure", str(figure)]) == 0
+    out = capsys.readouterr().out
+    assert f"test accuracy: {100 * expected:.2f}%" in out
+    assert "true \\ predicted" in out and "most confused" in out
+    assert figure.read_bytes().startswith(b"<?xml")
+
+    from PIL import Image
+
+    image = np.full((28, 28), 255, dtype=np.uint8)
+    image[6:22, 12:16] = 0  # a dark stroke on white paper
+    picture = tmp_path / "digit.png"
+    Image.fromarray(image).save(picture)
+    assert cli.main(["predict", str(model), str(picture), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert len(answer["probabilities"]) == 10 and sum(answer["probabilities"]) == pytest.approx(1, abs=1e-5)
+    assert answer["prediction"] == int(np.argmax(answer["probabilities"]))
+
+    out = tmp_path / "web.json"
+    assert cli.main(["export-web", str(model), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["format"] == "neuralbook-web"
+
+
+def test_train_prints_a_table_per_epoch(tmp_path, fake_data, capsys):
+    assert cli.main(["train", "--sizes", "784,16,10", "--epochs", "2", "--validation-size", "100", "--out", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.strip().split(" ")[0] in ("1", "2")]
+    assert len(lines) == 2 and "test accuracy" in out
+
+
+def test_divergence_is_reported_with_its_cause(tmp_path, fake_data, capsys):
+    code = cli.main([
+        "train", "--preset", "quick", "--optimizer", "sgd", "--learning-rate", "1e9", "--epochs", "2",
+        "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet",
+    ])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "learning rate that is too high" in err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_missing_model_is_an_error_not_a_traceback(tmp_path, capsys):
+    assert cli.main(["evaluate", str(tmp_path / "nothing.npz")]) == 1
+    assert "error:" in capsys.readouterr().err
