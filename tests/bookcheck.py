@@ -52,10 +52,12 @@ _NUMBER_PARTS = re.compile(
 
 CHECK_BLOCK = re.compile(r"^<!--[ \t]*check[ \t]*\n(?P<source>.*?)^-->[ \t]*$", re.DOTALL | re.MULTILINE)
 
+_FENCED_CODE = re.compile(r"^(?P<fence>[ \t>]*(?:`{3,}|~{3,})).*?^(?P=fence)[ \t]*$", re.DOTALL | re.MULTILINE)
+
 # Parts of a page that are not prose; their digits are not audited.
 _NOT_PROSE = [
     re.compile(r"\A---\n.*?\n---\n", re.DOTALL),  # front matter
-    re.compile(r"^(?P<fence>[ \t>]*(?:`{3,}|~{3,})).*?^(?P=fence)[ \t]*$", re.DOTALL | re.MULTILINE),
+    _FENCED_CODE,
     re.compile(r"<!--.*?-->", re.DOTALL),  # comments, including check blocks
     re.compile(r"\$\$.*?\$\$", re.DOTALL),  # display mathematics
     re.compile(r"\\\[.*?\\\]", re.DOTALL),
@@ -235,9 +237,19 @@ def _page(example: Example) -> PageState:
     return namespace[_STATE_KEY]
 
 
+def check_blocks(text: str) -> list[re.Match]:
+    """The ``<!-- check`` blocks of a page, except those shown inside fenced code."""
+    fences = [(m.start(), m.end()) for m in _FENCED_CODE.finditer(text)]
+    return [
+        match
+        for match in CHECK_BLOCK.finditer(text)
+        if not any(start <= match.start() < end for start, end in fences)
+    ]
+
+
 def _previous_check_end(text: str, position: int) -> int:
     """Where the region of the check starting at ``position`` begins."""
-    ends = [match.end() for match in CHECK_BLOCK.finditer(text, 0, position)]
+    ends = [match.end() for match in check_blocks(text) if match.end() <= position]
     return ends[-1] if ends else 0
 
 
@@ -268,7 +280,7 @@ def evaluate_audit(example: Example) -> None:
 
 def parse_checks(document: Document):
     """Sybil parser: one region per ``<!-- check`` block, then the audit at the end."""
-    for match in CHECK_BLOCK.finditer(document.text):
+    for match in check_blocks(document.text):
         # Line numbers in tracebacks should point into the page.
         source = "\n" * document.text.count("\n", 0, match.start("source")) + match["source"]
         yield Region(match.start(), match.end(), source, evaluate_check)
