@@ -1,0 +1,138 @@
+"""The appendices point at things that exist, and the self-check covers every chapter.
+
+MkDocs only reports a link to a missing *anchor* at INFO level, so ``--strict`` does not
+catch it. Here every ``page.md#anchor`` link of an appendix is resolved independently:
+the target page is rendered with Python-Markdown's ``toc`` extension (the one MkDocs
+uses to make heading ids) and the anchor must be among its ids.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+APPENDIX = DOCS / "appendix"
+PAGES = sorted(APPENDIX.glob("*.md"))
+
+# The chapters of the book, in the order of the navigation (Parts I to IV).
+CHAPTERS = [
+    "perceptron.md",
+    "activations.md",
+    "forward-propagation.md",
+    "loss-functions.md",
+    "backpropagation.md",
+    "optimizers.md",
+    "xor.md",
+    "mnist-data.md",
+    "first-network.md",
+    "training-better.md",
+    "draw-a-digit.md",
+]
+
+_LINK = re.compile(r"\]\((?P<target>[^)\s#]*)(?:#(?P<anchor>[^)\s]+))?\)")
+_FENCE = re.compile(r"^(?P<fence>[ \t]*(?:`{3,}|~{3,})).*?^(?P=fence)[ \t]*$", re.DOTALL | re.MULTILINE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _prose(text: str) -> str:
+    """The page without fenced code and comments (check blocks)."""
+    return _COMMENT.sub("", _FENCE.sub("", text))
+
+
+def heading_ids(path: Path) -> set[str]:
+    """The ids MkDocs gives the headings of a page (and explicit ``{ #id }`` anchors)."""
+    md = markdown.Markdown(
+        extensions=["toc", "attr_list", "admonition", "pymdownx.details", "pymdownx.superfences",
+                    "def_list", "tables", "md_in_html", "pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}, "toc": {"permalink": True}},
+    )
+    html = md.convert(path.read_text(encoding="utf-8"))
+    return set(re.findall(r'\sid="([^"]+)"', html))
+
+
+def links(path: Path) -> list[tuple[Path, str | None]]:
+    """Every relative Markdown link of a page: (target file, anchor or None)."""
+    found = []
+    for match in _LINK.finditer(_prose(path.read_text(encoding="utf-8"))):
+        target, anchor = match["target"], match["anchor"]
+        if target.startswith(("http:", "https:", "mailto:")):
+            continue
+        found.append(((path.parent / target).resolve() if target else path.resolve(), anchor))
+    return found
+
+
+def test_heading_ids_follow_mkdocs_slugs(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\n## Why non-linearity?\n\n## Adam\n\n### Why bias correction?\n")
+    assert {"why-non-linearity", "adam", "why-bias-correction"} <= heading_ids(page)
+
+
+def test_links_finds_targets_and_anchors(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("See [a](other.md#part) and [b](#here).\n\n```\n[c](code.md#no)\n```\n")
+    assert links(page) == [((tmp_path / "other.md").resolve(), "part"), (page.resolve(), "here")]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_link_and_anchor_exists(page):
+    broken = []
+    for target, anchor in links(page):
+        if target.suffix != ".md":
+            continue
+        if not target.is_file():
+            broken.append(f"{target.relative_to(DOCS)}: no such page")
+        elif anchor is not None and anchor not in heading_ids(target):
+            broken.append(f"{target.relative_to(DOCS)}#{anchor}: no such anchor")
+    assert not broken, f"{page.name} links to things that do not exist:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_api_cross_references_name_real_objects(page):
+    """``[text][neuralbook.module.object]`` must name an importable object."""
+    import importlib
+
+    missing = []
+    for identifier in re.findall(r"\]\[(neuralbook(?:\.\w+)+)\]", _prose(page.read_text(encoding="utf-8"))):
+        parts = identifier.split(".")
+        for split in range(len(parts), 1, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            try:
+                for name in parts[split:]:
+                    obj = getattr(obj, name)
+            except AttributeError:
+                missing.append(identifier)
+            break
+        else:
+            missing.append(identifier)
+    assert not missing, f"{page.name} refers to objects that do not exist: {missing}"
+
+
+def test_self_check_has_four_to_six_answered_questions_per_chapter():
+    text = (APPENDIX / "self-check.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)[1:]
+    counts = {}
+    for section in sections:
+        heading = section.splitlines()[0]
+        target = re.search(r"\]\(\.\./([\w-]+\.md)\)", heading)
+        assert target, f"self-check section {heading!r} does not link to its chapter"
+        questions = len(re.findall(r"^\*\*Q\d+\.", section, flags=re.MULTILINE))
+        answers = len(re.findall(r'^\?\?\? success "Answer"', section, flags=re.MULTILINE))
+        assert questions == answers, f"{heading}: {questions} questions but {answers} answers"
+        counts[target[1]] = questions
+    assert list(counts) == CHAPTERS, f"self-check sections {list(counts)} are not the chapters {CHAPTERS}"
+    wrong = {chapter: n for chapter, n in counts.items() if not 4 <= n <= 6}
+    assert not wrong, f"chapters with fewer than four or more than six questions: {wrong}"
+
+
+def test_interview_answers_are_collapsible():
+    text = (APPENDIX / "interview.md").read_text(encoding="utf-8")
+    questions = re.findall(r'^\?\?\? (?:question|success|note) "', text, flags=re.MULTILINE)
+    assert len(questions) >= 10
