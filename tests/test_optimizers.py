@@ -368,3 +368,23 @@ def test_flush_does_not_change_the_parameters_noticeably():
 def test_optimizer_base_is_abstract():
     with pytest.raises(NotImplementedError):
         Optimizer(0.1).step([np.zeros(1)], [np.zeros(1)])
+
+
+# --- the chapter's helper runs ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [0.02, 0.3, 1.05])
+def test_quadratic_run_is_the_closed_form(rate):
+    from neuralbook.plots.optimizers import quadratic_run
+
+    path = quadratic_run(rate, steps=20)
+    expected = [3.0 * (1 - 2 * rate) ** t for t in range(21)]
+    np.testing.assert_allclose(path, expected, rtol=1e-12)
+
+
+def test_valley_paths_start_at_the_start_and_descend():
+    from neuralbook.plots.optimizers import VALLEY_START, valley_loss, valley_paths
+
+    for path in valley_paths().values():
+        assert tuple(path[0]) == VALLEY_START
+        assert valley_loss(*path[-1]) < 1e-3 * valley_loss(*path[0])
