@@ -15,7 +15,12 @@ one idea and is explained by one chapter:
 ``optimizers``     SGD, momentum and Adam
 ``schedules``      learning-rate schedules
 ``datasets``       reading, downloading and caching MNIST
-``training``       the training loop and its presets
+``training``       the training loop
+``experiments``    the presets and the measured results of the book
+``serialization``  saving and loading models as plain ``.npz`` files
+``evaluation``     accuracy, confusion matrix, mix-ups
+``preprocessing``  turning a photo of a digit into an MNIST input
+``web``            exporting a model for the in-page digit widget
 ``plots``          every figure of the book
 ``cli``            the ``neuralbook`` command
 =================  ==============================================
