@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from neuralbook.perceptron import truth_table
-from neuralbook.plots.xor import FIGURES, hand_built_xor, train_xor
+from neuralbook.plots.xor import FIGURES
+from neuralbook.xor import hand_built_xor, train_xor
 
 PAIRS = [(0, 0), (0, 1), (1, 0), (1, 1)]
 

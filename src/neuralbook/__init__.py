@@ -14,6 +14,7 @@ one idea and is explained by one chapter:
 ``gradcheck``      checking backpropagation with finite differences
 ``optimizers``     SGD, momentum and Adam
 ``schedules``      learning-rate schedules
+``xor``            the hand-built and the trained XOR networks
 ``datasets``       reading, downloading and caching MNIST
 ``training``       the training loop
 ``experiments``    the presets and the measured results of the book
