@@ -1,0 +1,535 @@
+"""The built book in a real browser (headless Chromium, driven by Playwright).
+
+The site is served from a sub-path, ``/neuralbook/``, as GitHub project pages serve it,
+so a link that only works at the root of a server fails here. Every page must load
+with no console error and no failed request, its mathematics must be typeset, its
+figures must load; search and dark mode must work; and the in-page widgets must
+compute what the Python package computes.
+
+Chromium is never downloaded: the tests use the system's ``/usr/bin/chromium`` (on
+Debian or Ubuntu: ``apt-get install chromium chromium-driver``). Without it they are
+skipped with that message, unless ``NEURALBOOK_REQUIRE_BROWSER=1`` (as in CI), where
+they fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BASE_PATH = "/neuralbook/"
+# Material for MkDocs asks GitHub for the repository's latest release and star count
+# (because mkdocs.yml sets repo_url). Offline that request fails, harmlessly: the
+# header shows the repository's name without the counts. It is the only request
+# allowed to leave the site; any other one would break the book offline.
+OPTIONAL_REQUESTS = ("https://api.github.com/repos/neuralbook/neuralbook",)
+
+
+# --- Serving the site and driving the browser -----------------------------------------
+
+
+class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve ``directory`` under ``BASE_PATH`` only; anything else is a 404."""
+
+    def translate_path(self, path):
+        path = urlsplit(path).path
+        if not path.startswith(BASE_PATH):
+            return str(Path(self.directory) / "__outside_the_base_path__")
+        return super().translate_path("/" + path[len(BASE_PATH) :])
+
+    def log_message(self, format, *args):  # keep the test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` at ``http://127.0.0.1:<port>/neuralbook/`` while in the block."""
+    handler = functools.partial(_SubPathHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}{BASE_PATH}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _no_browser(reason: str):
+    message = (
+        f"headless Chromium is not available: {reason}. Install it with "
+        "`apt-get install chromium chromium-driver` (the tests use /usr/bin/chromium and never download one)."
+    )
+    if os.environ.get("NEURALBOOK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"NEURALBOOK_REQUIRE_BROWSER=1 but {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as error:
+        _no_browser(f"the playwright package is not installed ({error})")
+    if not CHROMIUM.is_file():
+        _no_browser(f"{CHROMIUM} does not exist")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        except Error as error:
+            _no_browser(f"{CHROMIUM} does not start ({error})")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    with serve(built_site) as url:
+        yield url
+
+
+def _optional(url: str) -> bool:
+    return url.startswith(OPTIONAL_REQUESTS)
+
+
+def _pages(site: Path) -> list[str]:
+    """The site path of every page, such as ``""`` (home) or ``"activations/"``."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        relative = html.parent.relative_to(site).as_posix()
+        pages.append("" if relative == "." else relative + "/")
+    return pages
+
+
+# Run in the page once it has loaded and MathJax has finished: what a reader would see
+# that is broken. Text inside code is allowed to hold TeX (a listing may show it).
+_PAGE_PROBLEMS_JS = r"""
+async () => {
+  const problems = [];
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  const images = Array.from(document.images);
+  await Promise.all(images.map((img) => img.complete ? null :
+      new Promise((done) => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+  for (const img of images) {
+    if (!(img.complete && img.naturalWidth > 0)) problems.push("image does not load: " + img.getAttribute("src"));
+  }
+  const content = document.querySelector(".md-content") || document.body;
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      return node.parentElement.closest("pre, code, script, style, mjx-container, .md-source-file")
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+    },
+  });
+  let text = "";
+  while (walker.nextNode()) text += walker.currentNode.nodeValue;
+  const raw = text.match(/\$\$|\\\(|\\\)|\\\[|\\\]|\\(?:frac|sum|sigma|partial|mathbf|cdot|times|left|right)\b|\$[^$\s][^$\n]*\$/);
+  if (raw) {
+    const at = text.indexOf(raw[0]);
+    problems.push("raw TeX in the text: " + JSON.stringify(text.slice(Math.max(0, at - 40), at + 60)));
+  }
+  const arithmatex = document.querySelectorAll(".arithmatex");
+  const untypeset = Array.from(arithmatex).filter((node) => !node.querySelector("mjx-container"));
+  if (untypeset.length) problems.push(untypeset.length + " formulas not typeset, first: " +
+      JSON.stringify(untypeset[0].textContent.slice(0, 80)));
+  const errors = document.querySelectorAll("mjx-merror");
+  if (errors.length) problems.push("TeX error in a formula: " + JSON.stringify(errors[0].textContent.slice(0, 80)));
+  return {problems, formulas: arithmatex.length, typeset: document.querySelectorAll("mjx-container").length};
+}
+"""
+
+
+def check_page(browser, url: str) -> list[str]:
+    """Open ``url`` in a fresh page; return what is broken, as messages (empty if nothing).
+
+    Reports console errors, script errors, failed requests and HTTP errors (except the
+    optional GitHub request), requests that leave the local site, images that do not
+    load, formulas that MathJax did not typeset (raw TeX in the text, an untypeset
+    formula, a TeX error).
+    """
+    page = browser.new_page()
+    problems: list[str] = []
+    local = urlsplit(url).netloc
+
+    def on_console(message):
+        if message.type == "error" and not _optional(message.location.get("url", "")):
+            problems.append(f"console error: {message.text}")
+
+    def on_request(request):
+        host = urlsplit(request.url).netloc
+        if request.url.startswith(("http:", "https:")) and host != local and not _optional(request.url):
+            problems.append(f"request leaves the site (the book must work offline): {request.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("request", on_request)
+    page.on(
+        "requestfailed",
+        lambda request: None if _optional(request.url) else problems.append(
+            f"request failed: {request.url} ({request.failure})"
+        ),
+    )
+    page.on("response", lambda response: response.status >= 400 and problems.append(
+        f"HTTP {response.status}: {response.url}"
+    ))
+    try:
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(_PAGE_PROBLEMS_JS)
+        problems.extend(found["problems"])
+        if found["formulas"] and not found["typeset"]:
+            problems.append("the page has formulas but MathJax typeset none")
+    finally:
+        page.close()
+    return [f"{url}: {problem}" for problem in problems]
+
+
+# --- Every page -------------------------------------------------------------------------
+
+
+def test_every_page_loads_cleanly_with_math_and_figures(browser, built_site, site_url):
+    pages = _pages(built_site)
+    assert "" in pages and "draw-a-digit/" in pages
+    problems = [problem for page in pages for problem in check_page(browser, site_url + page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_math_is_typeset_by_mathjax(browser, site_url):
+    """At least one chapter has formulas, and they become MathJax's output."""
+    page = browser.new_page()
+    try:
+        page.goto(site_url + "activations/")
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("MathJax.startup.promise")
+        counts = page.evaluate(
+            "[document.querySelectorAll('.arithmatex').length, document.querySelectorAll('mjx-container').length]"
+        )
+    finally:
+        page.close()
+    assert counts[0] > 0, "the activations chapter has no formula to check"
+    assert counts[1] >= counts[0]
+
+
+def _copy_with_change(built_site: Path, tmp_path: Path, page: str, change) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(built_site, copy)
+    html = copy / page / "index.html"
+    html.write_text(change(html.read_text(encoding="utf-8")), encoding="utf-8")
+    return copy
+
+
+def _page_with_figure(built_site: Path) -> str:
+    for page in _pages(built_site):
+        if 'src="../figures/' in (built_site / page / "index.html").read_text(encoding="utf-8"):
+            return page
+    pytest.fail("no page of the book shows a figure")
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        ("figure", "image does not load"),
+        ("raw tex", "raw TeX in the text"),
+        ("script", "HTTP 404"),
+        ("root-relative", "image does not load: /assets/"),
+    ],
+)
+def test_the_page_check_catches_a_broken_page(browser, built_site, tmp_path, damage, expected):
+    """The checker is not blind: one damaged page of a copy of the site is reported."""
+    if damage == "figure":
+        page = _page_with_figure(built_site)
+        copy = _copy_with_change(built_site, tmp_path, page,
+                                 lambda html: html.replace('src="../figures/', 'src="../figures/missing-', 1))
+    elif damage == "raw tex":
+        page = "activations/"
+        copy = _copy_with_change(built_site, tmp_path, page,
+                                 lambda html: html.replace("<h1", r"<p>Raw: \(\sigma(z)\)</p><h1", 1))
+    elif damage == "script":
+        page = "activations/"
+        copy = _copy_with_change(built_site, tmp_path, page,
+                                 lambda html: html.replace("</body>", '<script src="/javascripts/x.js"></script></body>'))
+    else:  # an absolute link to the server's root: breaks under a base path
+        page = ""
+        copy = _copy_with_change(built_site, tmp_path, page,
+                                 lambda html: html.replace("</body>", '<img src="/assets/none.png"></body>'))
+    with serve(copy) as url:
+        problems = check_page(browser, url + page)
+    assert any(expected in problem for problem in problems), problems
+
+
+# --- Search and dark mode ---------------------------------------------------------------
+
+
+def test_search_finds_backpropagation(browser, site_url):
+    page = browser.new_page()
+    try:
+        page.goto(site_url)
+        page.click(".md-search__input", timeout=5000)
+        page.keyboard.type("backpropagation", delay=10)
+        page.wait_for_selector(".md-search-result__item", timeout=15000)
+        links = page.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.href)")
+    finally:
+        page.close()
+    assert any(urlsplit(link).path == BASE_PATH + "backpropagation/" for link in links), links
+
+
+def test_dark_mode_toggle_switches_and_persists(browser, site_url):
+    page = browser.new_page(color_scheme="light")
+    try:
+        page.goto(site_url)
+        scheme = "document.body.getAttribute('data-md-color-scheme')"
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert page.evaluate(scheme) == "default"
+        light = page.evaluate(background)
+        page.locator("form[data-md-component='palette'] label:visible").first.click()
+        page.wait_for_function(f"{scheme} === 'slate'", timeout=5000)
+        page.wait_for_function(f"{background} !== {json.dumps(light)}", timeout=5000)
+        dark = page.evaluate(background)
+        page.reload()
+        assert page.evaluate(scheme) == "slate", "the reader's choice is forgotten on the next page"
+    finally:
+        page.close()
+    assert dark != light
+
+
+# --- The JavaScript port of the package -------------------------------------------------
+
+
+def _site_network(built_site: Path):
+    """The Python Network holding exactly the weights of the site's model file."""
+    from neuralbook.network import Network
+    from neuralbook.web import read_web
+
+    web = read_web(built_site / "assets" / "digit-model.json")
+    return Network.from_config(web["config"], [p for W, b, _ in web["layers"] for p in (W, b)])
+
+
+@pytest.fixture
+def book_page(browser, site_url):
+    """The home page, with its digit widget ready."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site_url)
+    page.evaluate("document.getElementById('digit-widget').digitWidget.ready.then(() => true)")
+    yield page
+    page.close()
+    assert not errors, errors
+
+
+def test_js_forward_pass_matches_the_python_network_on_mnist(book_page, built_site, mnist):
+    network = _site_network(built_site)
+    x = mnist.test_images[:300]
+    expected = network.forward(x)
+    got = np.array(book_page.evaluate(
+        """images => {
+             const model = document.getElementById('digit-widget').digitWidget.model;
+             return images.map((x) => Array.from(NeuralBook.forward(model, Float32Array.from(x))));
+           }""",
+        x.tolist(),
+    ))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+    assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))
+    accuracy = (got.argmax(axis=1) == mnist.test_labels[:300]).mean()
+    assert accuracy > 0.9, f"the site's model reads only {accuracy:.0%} of the digits right"
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "linear"])
+def test_js_forward_pass_supports_every_activation(book_page, hidden, output):
+    from neuralbook.network import PAIRINGS, Network
+    from neuralbook.web import network_to_web
+
+    # In float64, with float32-exact weights and inputs, Python computes what JavaScript
+    # computes: both must agree to rounding, far below the 1e-5 asked of the float32 model.
+    network = Network([5, 7, 6, 3], hidden_activation=hidden, output=output, loss=PAIRINGS[output][0],
+                      seed=3, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    for parameter in network.parameters():  # biases too, so that a dropped bias would show
+        parameter[...] = rng.normal(0, 1.5, parameter.shape).astype(np.float32)
+    x = rng.normal(0, 2, (20, 5)).astype(np.float32)
+    got = np.array(book_page.evaluate(
+        """([json, xs]) => {
+             const model = NeuralBook.decodeModel(json);
+             return xs.map((x) => Array.from(NeuralBook.forward(model, Float32Array.from(x))));
+           }""",
+        [network_to_web(network), x.tolist()],
+    ))
+    np.testing.assert_allclose(got, network.forward(x.astype(np.float64)), rtol=1e-12, atol=1e-12)
+
+
+def _paper_images(mnist, count: int):
+    """Real MNIST digits as a reader's photo might hold them: dark ink on light paper,
+    larger, off-centre, on a not-quite-white background; plus light-on-dark ones."""
+    rng = np.random.default_rng(1)
+    images = []
+    for i in range(count):
+        digit = mnist.test_images[i].reshape(28, 28).astype(np.float64)
+        scale = int(rng.integers(2, 5))
+        big = np.kron(digit, np.ones((scale, scale)))
+        height, width = int(rng.integers(big.shape[0] + 4, 140)), int(rng.integers(big.shape[1] + 4, 150))
+        top, left = int(rng.integers(0, height - big.shape[0])), int(rng.integers(0, width - big.shape[1]))
+        field = np.zeros((height, width))
+        field[top : top + big.shape[0], left : left + big.shape[1]] = big
+        paper = float(rng.uniform(0.0, 0.15))
+        image = paper + (1 - paper) * field  # light ink on a dark, slightly grey background
+        if i % 2 == 0:
+            image = 1.0 - image  # dark ink on light paper
+        images.append(np.round(image * 255).astype(np.uint8))
+    return images
+
+
+def test_js_preprocessing_matches_python(book_page, mnist):
+    from neuralbook.preprocessing import preprocess_image
+
+    images = _paper_images(mnist, 40)
+    got = book_page.evaluate(
+        """images => images.map(([levels, width, height]) =>
+             Array.from(NeuralBook.preprocess(NeuralBook.greyFromLevels(levels.map((v) => v / 255), width, height))))""",
+        [[image.ravel().tolist(), image.shape[1], image.shape[0]] for image in images],
+    )
+    for i, (image, js) in enumerate(zip(images, got)):
+        expected = preprocess_image(image)
+        np.testing.assert_allclose(np.array(js), expected, rtol=0, atol=1e-6, err_msg=f"image {i}")
+
+
+def test_js_preprocessing_reads_rgba_like_python(book_page):
+    """Colour, transparency and a blank canvas, through the RGBA path the widget uses."""
+    from neuralbook.preprocessing import BlankImageError, preprocess_image
+
+    rng = np.random.default_rng(2)
+    rgba = np.zeros((60, 45, 4), dtype=np.uint8)
+    rgba[..., :3] = rng.integers(200, 256, (60, 45, 3))  # light, coloured paper
+    rgba[..., 3] = 255
+    rgba[10:50, 12:20, :3] = [20, 40, 160]  # a blue stroke
+    rgba[10:14, 12:35, 3] = 90  # part of it half transparent
+    js = book_page.evaluate(
+        "([data, w, h]) => Array.from(NeuralBook.preprocess(NeuralBook.greyFromRGBA(data, w, h)))",
+        [rgba.ravel().tolist(), 45, 60],
+    )
+    np.testing.assert_allclose(np.array(js), preprocess_image(rgba), rtol=0, atol=1e-6)
+
+    flat = np.full((30, 30, 4), 255, dtype=np.uint8)
+    with pytest.raises(BlankImageError):
+        preprocess_image(flat)
+    blank = book_page.evaluate(
+        """([data, w, h]) => { try { NeuralBook.preprocess(NeuralBook.greyFromRGBA(data, w, h)); return 'no error'; }
+                               catch (e) { return e.name; } }""",
+        [flat.ravel().tolist(), 30, 30],
+    )
+    assert blank == "BlankImageError"
+
+
+# --- The digit widget -------------------------------------------------------------------
+
+
+def _canvas_rgba(page) -> np.ndarray:
+    """The widget's drawing canvas, as the (height, width, 4) bytes Python reads."""
+    data = page.evaluate(
+        """() => { const c = document.getElementById('digit-widget').digitWidget.canvas;
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+                   return [Array.from(d.data), d.width, d.height]; }"""
+    )
+    pixels, width, height = data
+    return np.array(pixels, dtype=np.uint8).reshape(height, width, 4)
+
+
+def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_site, mnist):
+    """Each digit is painted onto the widget's canvas; the page's answer is the Python
+    model's answer on the very same canvas, preprocessed by the Python package."""
+    from neuralbook.preprocessing import preprocess_image
+
+    network = _site_network(built_site)
+    right = 0
+    count = 12
+    for i in range(count):
+        result = book_page.evaluate(
+            "levels => document.getElementById('digit-widget').digitWidget.drawGrey(levels, 28, 28)",
+            mnist.test_images[i].tolist(),
+        )
+        x = preprocess_image(_canvas_rgba(book_page))
+        np.testing.assert_allclose(np.array(result["input"]), x, rtol=0, atol=1e-6)
+        expected = network.forward(x[None, :])[0]
+        np.testing.assert_allclose(result["probabilities"], expected, rtol=0, atol=1e-5)
+        assert result["prediction"] == int(expected.argmax())
+        right += result["prediction"] == mnist.test_labels[i]
+        bars = book_page.eval_on_selector_all(".nb-digit__value", "spans => spans.map(s => s.textContent)")
+        assert bars[result["prediction"]] == f"{100 * expected.max():.1f}%"
+    assert right >= count - 2, f"the widget reads only {right} of {count} MNIST digits right"
+
+
+def _draw(page, points):
+    """Draw one stroke through ``points`` (fractions of the canvas) with the mouse."""
+    canvas = page.locator("#digit-widget canvas.nb-digit__canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + box["width"] * points[0][0], y + box["height"] * points[0][1])
+    page.mouse.down()
+    for u, v in points[1:]:
+        page.mouse.move(x + box["width"] * u, y + box["height"] * v, steps=8)
+    page.mouse.up()
+
+
+def test_drawing_with_the_mouse_and_clearing(book_page, built_site):
+    from neuralbook.preprocessing import preprocess_image
+
+    assert book_page.evaluate("document.getElementById('digit-widget').digitWidget.last") is None
+    _draw(book_page, [(0.5, 0.12), (0.52, 0.5), (0.5, 0.88)])  # a one
+    book_page.wait_for_function("document.getElementById('digit-widget').digitWidget.last !== null")
+    result = book_page.evaluate("document.getElementById('digit-widget').digitWidget.last")
+    x = preprocess_image(_canvas_rgba(book_page))
+    np.testing.assert_allclose(np.array(result["input"]), x, rtol=0, atol=1e-6)
+    probabilities = _site_network(built_site).forward(x[None, :])[0]
+    assert result["prediction"] == int(probabilities.argmax()) == 1
+    seen = book_page.evaluate(
+        """() => { const c = document.querySelector('#digit-widget canvas.nb-digit__input');
+                   return Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0); }"""
+    )
+    np.testing.assert_allclose(np.array(seen) / 255, x, atol=1 / 255 + 1e-9)  # the preview is the input
+    assert "reads a 1" in book_page.inner_text(".nb-digit__status")
+
+    book_page.click("#digit-widget .nb-digit__clear")
+    assert book_page.evaluate("document.getElementById('digit-widget').digitWidget.last") is None
+    assert _canvas_rgba(book_page)[..., :3].max() == 0, "Clear leaves ink on the canvas"
+    assert book_page.eval_on_selector_all(".nb-digit__value", "spans => spans.map(s => s.textContent).join('')") == ""
+
+
+def test_draw_a_digit_chapter_has_the_widget(browser, site_url):
+    page = browser.new_page()
+    try:
+        page.goto(site_url + "draw-a-digit/")
+        mounted = page.evaluate(
+            """() => { const w = document.getElementById('digit-widget');
+                       return w && w.digitWidget ? w.digitWidget.ready.then(() => true) : false; }"""
+        )
+    finally:
+        page.close()
+    assert mounted, "the chapter Draw your own digit has no working digit widget"
