@@ -331,18 +331,16 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
         Mean training loss over the epoch (weighted by batch size).
     """
     n = len(images)
-    if shuffle:
-        order = rng.permutation(n)  # a new random order every epoch
-        x_shuffled = np.take(images, order, axis=0)  # one copy per epoch; batches are views
-        y_shuffled = np.take(targets, order, axis=0)
-    else:
-        x_shuffled, y_shuffled = images, targets
+    # A new random order every epoch. Each batch gathers its rows from the data with
+    # one indexing operation: a small copy that stays in the processor's cache,
+    # much faster than shuffling the whole data set in memory.
+    order = rng.permutation(n) if shuffle else np.arange(n)
     parameters = network.parameters()
     weights = {id(w) for w in _weights(network)}
     total_loss = 0.0
     for i, start in enumerate(range(0, n, batch_size)):
-        x = x_shuffled[start : start + batch_size]
-        y = y_shuffled[start : start + batch_size]
+        batch = order[start : start + batch_size]
+        x, y = images[batch], targets[batch]
         try:
             loss, gradients = network.loss_and_gradients(x, y, rng=rng)
         except ValueError as error:  # the loss refuses NaN or infinite outputs
