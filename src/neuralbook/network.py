@@ -51,7 +51,12 @@ PAIRINGS = {
 def _output_loss(output, loss, y, z, a):
     """The loss of a batch from its targets ``y``, logits ``z`` and outputs ``a``."""
     if loss == "cross_entropy" and output == "softmax":
-        return losses.softmax_cross_entropy(y, z)
+        # losses.softmax_cross_entropy(y, z), without re-checking y on every batch (the
+        # trainer calls this hundreds of times per epoch): log softmax(z) = z - log Σ e^z.
+        m = z.max(axis=1, keepdims=True)
+        log_softmax = z - m
+        log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+        return -np.sum(y * log_softmax) / z.shape[0]
     if loss == "binary_cross_entropy":
         return losses.sigmoid_binary_cross_entropy(y, z)
     if loss == "cross_entropy":  # sigmoid outputs, Nielsen's form: sum over the k outputs
@@ -65,7 +70,7 @@ def _output_loss(output, loss, y, z, a):
 def _output_error(output, loss, y, z, a):
     """BP1: the output error δ^[L] = ∂C/∂z^[L], shape (n, k), averaged over the batch."""
     if loss == "cross_entropy" and output == "softmax":
-        return losses.softmax_cross_entropy_gradient(y, z)  # (a - y) / n
+        return (a - y) / z.shape[0]  # a = softmax(z): softmax and cross-entropy combined
     if loss == "binary_cross_entropy":
         return losses.sigmoid_binary_cross_entropy_gradient(y, z)  # (a - y) / (n k)
     if loss == "cross_entropy":  # sigmoid outputs, Nielsen's form
