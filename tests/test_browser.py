@@ -533,3 +533,45 @@ def test_draw_a_digit_chapter_has_the_widget(browser, site_url):
     finally:
         page.close()
     assert mounted, "the chapter Draw your own digit has no working digit widget"
+
+
+# --- One perceptron by hand --------------------------------------------------------------
+
+
+def test_neuron_widget_answers_like_the_perceptron(browser, site_url):
+    """For many slider settings and every gate, the widget's four answers are those of
+    neuralbook.perceptron.neuron, its score counts them, and its line is the set z = 0."""
+    from neuralbook.perceptron import INPUTS, TRUTH_TABLES, neuron
+
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(site_url + "perceptron/")
+        assert page.evaluate("!!document.querySelector('.neuron-widget').neuronWidget"), "no neuron widget"
+        rng = np.random.default_rng(0)
+        settings = [(1, 1, -1.5, "AND"), (1, 1, -0.5, "OR"), (-1, -1, 1.5, "NAND"), (1, 1, -1, "AND"), (0, 0, 0, "XOR")]
+        settings += [(*np.round(rng.uniform(-2, 2, 3), 1), str(rng.choice(["AND", "OR", "NAND", "XOR"]))) for _ in range(30)]
+        for w1, w2, b, gate in settings:
+            state = page.evaluate(
+                "([w1, w2, b, gate]) => document.querySelector('.neuron-widget').neuronWidget.set(w1, w2, b, gate)",
+                [float(w1), float(w2), float(b), gate],
+            )
+            expected = neuron(INPUTS, [float(w1), float(w2)], float(b))
+            assert state["outputs"] == [int(v) for v in expected], (w1, w2, b)
+            assert state["right"] == int((expected == TRUTH_TABLES[gate]).sum())
+            if state["line"] is not None:
+                for x1, x2 in state["line"]:
+                    assert abs(w1 * x1 + w2 * x2 + b) < 1e-9
+            score = page.inner_text(".nb-neuron__score")
+            assert score.startswith(gate) and (("all four" in score) == (state["right"] == 4))
+        # The reader's way: drag a slider with the keyboard.
+        page.evaluate("document.querySelector('.neuron-widget').neuronWidget.set(1, 1, -0.5, 'AND')")
+        page.focus(".nb-neuron__slider input[aria-label='bias']")
+        for _ in range(10):
+            page.keyboard.press("ArrowLeft")
+        state = page.evaluate("document.querySelector('.neuron-widget').neuronWidget.state()")
+        assert abs(state["b"] - -1.5) < 1e-9 and state["right"] == 4, state
+    finally:
+        page.close()
+    assert not errors, errors
