@@ -2,37 +2,36 @@
 
 The widget *Draw a digit* on the book's home page runs the trained network in the
 reader's browser: no server, no framework, no internet. It needs the weights in a form
-that JavaScript reads quickly and exactly, so :func:`export_web` writes one small JSON
-file:
+that JavaScript reads quickly and exactly, so `export_web` writes one small JSON file:
 
-.. code-block:: text
+```text
+{
+  "format": "neuralbook-web",        always this string
+  "version": 1,                      of this format
+  "config": {...},                   Network.config: sizes, activations, loss, ...
+  "source": {"file": "modern.npz", "sha256": "..."},   the model it came from
+  "input": {"size": 784, "shape": [28, 28], "range": [0, 1],
+            "preprocessing": "neuralbook.preprocessing.preprocess_image"},
+  "encoding": "base64 of little-endian float32; W row-major, shape (n_out, n_in)",
+  "layers": [
+    {"n_in": 784, "n_out": 128, "activation": "relu",
+     "W": "<base64>", "b": "<base64>"},
+    ...
+  ]
+}
+```
 
-    {
-      "format": "neuralbook-web",        always this string
-      "version": 1,                      of this format
-      "config": {...},                   Network.config: sizes, activations, loss, ...
-      "source": {"file": "modern.npz", "sha256": "..."},   the model it came from
-      "input": {"size": 784, "shape": [28, 28], "range": [0, 1],
-                "preprocessing": "neuralbook.preprocessing.preprocess_image"},
-      "encoding": "base64 of little-endian float32; W row-major, shape (n_out, n_in)",
-      "layers": [
-        {"n_in": 784, "n_out": 128, "activation": "relu",
-         "W": "<base64>", "b": "<base64>"},
-        ...
-      ]
-    }
-
-Each layer computes ``a = f(W a_prev + b)`` for one sample (the book's row-batch form
-``a_prev @ W.T + b`` on one row). Activations are named as in
-:mod:`neuralbook.layers`: ``sigmoid``, ``tanh``, ``relu``, ``leaky_relu`` (whose slope
-is stored as ``"alpha"``), ``softmax`` and ``linear``. The weights are stored as
+Each layer computes `a = f(W a_prev + b)` for one sample (the book's row-batch form
+`a_prev @ W.T + b` on one row). Activations are named as in
+`neuralbook.layers`: `sigmoid`, `tanh`, `relu`, `leaky_relu` (whose slope
+is stored as `"alpha"`), `softmax` and `linear`. The weights are stored as
 float32, the precision the book trains in, so a float32 network is exported without
 any loss; a float64 network is rounded to float32. The browser's forward pass
-(``docs/javascripts/neuralbook.js``) computes in float64 and agrees with
-``Network.forward`` to about 1e-7 (the tests demand 1e-5).
+(`docs/javascripts/neuralbook.js`) computes in float64 and agrees with
+`Network.forward` (float32) to about 1e-6 on MNIST digits (the tests demand 1e-5).
 
-The command ``neuralbook export-web MODEL`` calls :func:`export_web`, and
-``neuralbook results`` writes the book's own model to :data:`SITE_MODEL`.
+The command `neuralbook export-web MODEL` calls `export_web`, and
+`neuralbook results` writes the book's own model to `SITE_MODEL`.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ __all__ = ["FORMAT", "VERSION", "SITE_MODEL", "network_to_web", "export_web", "r
 
 #: The ``"format"`` field of every exported file.
 FORMAT = "neuralbook-web"
-#: The version of the format written by :func:`export_web`.
+#: The version of the format written by `export_web`.
 VERSION = 1
 #: Where the book's widget looks for its model, relative to the repository's root.
 SITE_MODEL = Path("docs") / "assets" / "digit-model.json"
@@ -92,7 +91,7 @@ def network_to_web(network, source: dict | None = None) -> dict:
     Returns
     -------
     dict
-        Ready for :func:`json.dump`.
+        Ready for `json.dump`.
 
     Examples
     --------
@@ -166,8 +165,8 @@ def export_web(model_path, out_path) -> Path:
     Parameters
     ----------
     model_path : str, os.PathLike, or a model or network
-        A model saved by :mod:`neuralbook.serialization` (``.npz``); a loaded model or
-        a :class:`~neuralbook.network.Network` is accepted too.
+        A model saved by `neuralbook.serialization.save_model` (``.npz``); a loaded model or
+        a `Network` is accepted too.
     out_path : str or os.PathLike
         The JSON file to write (atomically: a half-written file is never left behind).
 
@@ -208,12 +207,12 @@ def export_web(model_path, out_path) -> Path:
 
 
 def read_web(path) -> dict:
-    """Read a file written by :func:`export_web`.
+    """Read a file written by `export_web`.
 
     Returns
     -------
     dict
-        The file's fields, with ``"layers"`` turned into a list of
+        The file's fields, with `"layers"` turned into a list of
         ``(W, b, activation)``: float32 arrays of shapes (n_out, n_in) and (n_out,).
 
     Raises
@@ -234,12 +233,12 @@ def read_web(path) -> dict:
 
 
 def forward_web(web: dict, x) -> np.ndarray:
-    """Run a network read by :func:`read_web` on a batch, in float64 (as JavaScript does).
+    """Run a network read by `read_web` on a batch, in float64 (as JavaScript does).
 
     Parameters
     ----------
     web : dict
-        As returned by :func:`read_web`.
+        As returned by `read_web`.
     x : array_like, shape (n, n_in)
 
     Returns
