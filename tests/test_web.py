@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import stat
 import struct
 
@@ -137,3 +138,15 @@ def test_the_site_model_is_the_books_trained_model():
     assert len(exported) == len(network.parameters())
     for mine, theirs in zip(exported, network.parameters()):
         assert np.array_equal(mine, theirs.astype(np.float32)), "the site's model is not results/modern.npz: re-export it"
+
+
+def test_the_pages_workflow_builds_as_the_readme_says():
+    """The site is published by the README's install command and a strict build."""
+    workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = 'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[docs]"'
+    assert install in readme and install in workflow
+    assert "mkdocs build --strict" in workflow
+    assert re.search(r"on:\s*\n\s*push:\s*\n\s*branches: \[main\]", workflow)
+    for action in ("actions/configure-pages@", "actions/upload-pages-artifact@", "actions/deploy-pages@"):
+        assert action in workflow, f"the workflow does not use {action}"
