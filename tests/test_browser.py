@@ -575,3 +575,20 @@ def test_neuron_widget_answers_like_the_perceptron(browser, site_url):
     finally:
         page.close()
     assert not errors, errors
+
+
+def test_a_finger_can_draw(browser, site_url):
+    """On a touch screen a tap leaves ink (pointer events cover touch), and the page does not scroll."""
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(site_url)
+        page.evaluate("document.getElementById('digit-widget').digitWidget.ready.then(() => true)")
+        canvas = page.locator("#digit-widget canvas.nb-digit__canvas")
+        canvas.scroll_into_view_if_needed()
+        assert canvas.evaluate("c => getComputedStyle(c).touchAction") == "none"
+        box = canvas.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function("document.getElementById('digit-widget').digitWidget.last !== null", timeout=5000)
+    finally:
+        context.close()
