@@ -123,6 +123,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="epochs timed per framework (the fastest counts)")
     parser.add_argument("--rounds", type=int, default=2, help="alternate NumPy and PyTorch this many times")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-float64", action="store_true", help="skip the float64 comparison")
     parser.add_argument("--save", action="store_true", help="write src/neuralbook/results/speed.json")
     args = parser.parse_args(argv)
 
@@ -170,6 +171,20 @@ def main(argv=None):
         }
         print(f"PyTorch : {torch_best:.3f} s/epoch (median {np.median(torch_times):.3f}), {flops / torch_best / 1e9:.1f} GFLOP/s (torch {torch_version})")
         print(f"PyTorch time / NumPy time: {torch_best / best:.2f}")
+    if args.dtype == "float32" and not args.no_float64:
+        float64_times = numpy_epochs(sizes, images, labels, args.batch_size, "float64", max(2, args.repeats // 2))
+        result |= {"numpy_float64_seconds_per_epoch": min(float64_times), "float64_over_float32": min(float64_times) / best}
+        print(f"NumPy float64: {min(float64_times):.3f} s/epoch ({min(float64_times) / best:.2f} times the float32 time)")
+    # What shuffling by copying the whole data set every epoch would cost.
+    copies = []
+    for _ in range(3):
+        order = np.random.default_rng(0).permutation(len(images))
+        start = time.perf_counter()
+        shuffled = images[order]
+        copies.append(time.perf_counter() - start)
+        del shuffled
+    result |= {"whole_copy_seconds": min(copies), "whole_copy_megabytes": images.nbytes / 1e6}
+    print(f"copying the shuffled data set ({images.nbytes / 1e6:.0f} MB): {min(copies):.3f} s")
     result["load_average_after"] = os.getloadavg()[0]
     if args.save:
         from neuralbook.experiments import results_dir, write_json

@@ -239,7 +239,7 @@ def _export_web(args) -> int:
 
 
 def _add_results_parser(commands) -> None:
-    parts = ("presets", "ablations", "overfitting", "mistakes", "modern", "summary", "web")
+    parts = ("presets", "ablations", "selection", "seeds", "overfitting", "mistakes", "modern", "summary", "web")
     parser = commands.add_parser(
         "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/",
         description="Re-run every training result the book reports (the presets, the ablations, the overfitting run, "

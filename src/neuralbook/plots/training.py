@@ -1,0 +1,150 @@
+"""Figures of the chapters *Training your first network on MNIST* and *Training better*.
+
+Every figure is drawn from the results measured by ``neuralbook results``
+(:func:`neuralbook.experiments.load_result`), so building the book needs no data and
+no training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuralbook.plots._style import COLORS, new_figure
+
+
+def _percent_axis(ax, decimals: int = 0) -> None:
+    ax.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.{decimals}f}%")
+
+
+def plot_nielsen_curve():
+    """Training and validation accuracy of Nielsen's network, epoch by epoch."""
+    from neuralbook.experiments import load_result
+
+    run = load_result("presets")["runs"]["nielsen"]
+    records = run["history"]["records"]
+    epochs = [r["epoch"] for r in records]
+    figure, ax = new_figure()
+    ax.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], marker=".", label="training (50,000)")
+    ax.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], marker=".", label="validation (10,000)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Nielsen's [784, 30, 10] network, SGD η = 3.0, batch 10")
+    ax.grid(True, alpha=0.3)
+    _percent_axis(ax)
+    ax.legend(loc="lower right")
+    return figure
+
+
+def plot_overfitting():
+    """The deliberately overfitting run: 1,000 training images, many epochs."""
+    from neuralbook.experiments import load_result
+
+    run = load_result("overfitting")
+    records = run["history"]["records"]
+    epochs = np.array([r["epoch"] for r in records])
+    figure, (left, right) = new_figure(ncols=2, width=9.0, height=3.6)
+    left.plot(epochs, [r["train_loss"] for r in records], color=COLORS["function"], label="training loss")
+    left.plot(epochs, [r["validation_loss"] for r in records], color=COLORS["derivative"], label="validation loss")
+    best = run["history"]["best_epoch"]
+    left.set_xscale("log")
+    left.set_xlabel("epoch (logarithmic scale)")
+    left.set_title("Loss")
+    left.grid(True, alpha=0.3)
+    left.legend()
+    right.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], label="training (1,000)")
+    right.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], label="validation (10,000)")
+    right.axvline(best, color=COLORS["grey"], linestyle=":", label=f"best validation: epoch {best}")
+    right.set_xscale("log")
+    right.set_xlabel("epoch (logarithmic scale)")
+    right.set_title("Accuracy")
+    right.grid(True, alpha=0.3)
+    _percent_axis(right)
+    right.legend(loc="lower right")
+    return figure
+
+
+def plot_ablations():
+    """Validation accuracy per epoch of every ablation of *Training better*."""
+    from neuralbook.experiments import load_result
+
+    runs = load_result("ablations")["runs"]
+    figure, (left, right) = new_figure(ncols=2, width=10.0, height=4.0)
+    sigmoid_runs = ["quadratic", "cross-entropy", "softmax", "naive-init"]
+    palette = [COLORS["function"], COLORS["derivative"], COLORS["accent"], COLORS["good"], COLORS["bad"], COLORS["grey"]]
+    for ax, names, title in (
+        (left, sigmoid_runs, "[784, 30, 10], sigmoid hidden layer"),
+        (right, [n for n in runs if n not in sigmoid_runs], "[784, 128, 64, 10], ReLU"),
+    ):
+        for color, name in zip(palette, names):
+            records = runs[name]["history"]["records"]
+            ax.plot([r["epoch"] for r in records], [r["validation_accuracy"] for r in records], marker=".", color=color, label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy")
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        _percent_axis(ax)
+        ax.legend(loc="lower right", fontsize="small")
+    right.set_ylim(0.95, 0.985)
+    _percent_axis(right, decimals=1)
+    return figure
+
+
+def confusion_matrix_figure(matrix, title: str = "Confusion matrix (test set)"):
+    """A confusion matrix as a heat map with the count in every cell.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (k, k)
+        Rows are true classes, columns predicted classes.
+    """
+    matrix = np.asarray(matrix)
+    k = matrix.shape[0]
+    figure, ax = new_figure(width=5.4, height=4.8)
+    errors = matrix.astype(float).copy()
+    np.fill_diagonal(errors, np.nan)  # colour the mistakes; the diagonal would swamp them
+    image = ax.imshow(errors, cmap="Reds")
+    for i in range(k):
+        for j in range(k):
+            color = "black" if i != j else COLORS["good"]
+            ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7, color=color)
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(title)
+    figure.colorbar(image, ax=ax, shrink=0.8, label="mistakes")
+    return figure
+
+
+def plot_confusion_matrix():
+    """The confusion matrix of the modern network on the 10,000 test images."""
+    from neuralbook.experiments import load_result
+
+    return confusion_matrix_figure(load_result("modern-evaluation")["confusion_matrix"])
+
+
+def plot_misclassified():
+    """Test digits the modern network gets wrong, with its answer and confidence."""
+    from neuralbook.experiments import load_result
+
+    wrong = load_result("modern-evaluation")["misclassified"]
+    count = min(12, len(wrong["index"]))
+    figure, axes = new_figure(ncols=6, nrows=2, width=8.0, height=3.6)
+    for n, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if n >= count:
+            continue
+        image = np.asarray(wrong["images"][n], dtype=np.uint8).reshape(28, 28)
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(f"{wrong['label'][n]} → {wrong['predicted'][n]} ({100 * wrong['probability'][n]:.0f}%)", fontsize=9)
+    figure.suptitle("true → predicted (the network's probability for its answer)")
+    return figure
+
+
+FIGURES = {
+    "nielsen-curve.svg": plot_nielsen_curve,
+    "overfitting.svg": plot_overfitting,
+    "ablations.svg": plot_ablations,
+    "confusion-matrix.svg": plot_confusion_matrix,
+    "misclassified.svg": plot_misclassified,
+}
