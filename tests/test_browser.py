@@ -451,14 +451,15 @@ def test_js_preprocessing_reads_rgba_like_python(book_page):
 
 
 def _canvas_rgba(page) -> np.ndarray:
-    """The widget's drawing canvas, as the (height, width, 4) bytes Python reads."""
-    data = page.evaluate(
-        """() => { const c = document.getElementById('digit-widget').digitWidget.canvas;
-                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-                   return [Array.from(d.data), d.width, d.height]; }"""
-    )
-    pixels, width, height = data
-    return np.array(pixels, dtype=np.uint8).reshape(height, width, 4)
+    """The widget's drawing canvas, as the (height, width, 4) bytes Python reads (via a PNG)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    url = page.evaluate("document.getElementById('digit-widget').digitWidget.canvas.toDataURL('image/png')")
+    png = base64.b64decode(url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
 
 def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_site, mnist):
@@ -468,7 +469,7 @@ def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_s
 
     network = _site_network(built_site)
     right = 0
-    count = 12
+    count = 50
     for i in range(count):
         result = book_page.evaluate(
             "levels => document.getElementById('digit-widget').digitWidget.drawGrey(levels, 28, 28)",
@@ -482,7 +483,7 @@ def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_s
         right += result["prediction"] == mnist.test_labels[i]
         bars = book_page.eval_on_selector_all(".nb-digit__value", "spans => spans.map(s => s.textContent)")
         assert bars[result["prediction"]] == f"{100 * expected.max():.1f}%"
-    assert right >= count - 2, f"the widget reads only {right} of {count} MNIST digits right"
+    assert right >= 0.9 * count, f"the widget reads only {right} of {count} MNIST digits right"
 
 
 def _draw(page, points):
