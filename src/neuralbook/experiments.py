@@ -479,6 +479,20 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def dead_fraction(network, images) -> list[float]:
+    """For each hidden layer, the fraction of neurons that output 0 for every image.
+
+    A ReLU neuron whose weighted input is negative for every input is *dead*: its
+    gradient is zero, so it can never recover.
+    """
+    fractions = []
+    a = images
+    for layer in network.layers[:-1]:
+        z, a = layer.forward(a)
+        fractions.append(float(np.mean(np.all(a == 0, axis=0))))
+    return fractions
+
+
 def _runs(configs: dict, data, progress, keep=None) -> dict:
     runs = {}
     for name, (description, config) in configs.items():
@@ -487,6 +501,8 @@ def _runs(configs: dict, data, progress, keep=None) -> dict:
         if keep is not None:
             keep[name] = result
         runs[name] = run_to_dict(result, name) | {"description": description}
+        if config.hidden_activation in ("relu", "leaky_relu") and result.diverged is None:
+            runs[name]["dead_fraction"] = dead_fraction(result.network, data.test_images)
         _log(f"[results]   test accuracy {result.test_accuracy}, {runs[name]['total_seconds']:.1f} s")
     return runs
 
