@@ -44,11 +44,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 BASE_PATH = "/neuralbook/"
-# Material for MkDocs asks GitHub for the repository's latest release and star count
-# (because mkdocs.yml sets repo_url). Offline that request fails, harmlessly: the
-# header shows the repository's name without the counts. It is the only request
-# allowed to leave the site; any other one would break the book offline.
-OPTIONAL_REQUESTS = ("https://api.github.com/repos/neuralbook/neuralbook",)
+# No request may leave the site: the book must work offline. (mkdocs.yml has no
+# repo_url for that reason: with it, mkdocs-material would ask api.github.com for
+# star counts.)
+OPTIONAL_REQUESTS = ()
 
 
 # --- Serving the site and driving the browser -----------------------------------------
