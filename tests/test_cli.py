@@ -140,3 +140,12 @@ def test_divergence_is_reported_with_its_cause(tmp_path, fake_data, capsys):
 def test_missing_model_is_an_error_not_a_traceback(tmp_path, capsys):
     assert cli.main(["evaluate", str(tmp_path / "nothing.npz")]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_data_that_cannot_be_found_is_an_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    def no_network(data_dir=None, **kwargs):
+        raise datasets.DownloadError("could not download train-images-idx3-ubyte.gz from any mirror")
+
+    monkeypatch.setattr(datasets, "load_mnist", no_network)
+    assert cli.main(["train", "--out", str(tmp_path / "m.npz")]) == 1
+    assert "error: could not download" in capsys.readouterr().err

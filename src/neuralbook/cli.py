@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.run(args) or 0)
-    except (FileNotFoundError, TrainingDiverged, ValueError) as error:
+    except (OSError, TrainingDiverged, ValueError) as error:  # missing files, no download, bad input
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
