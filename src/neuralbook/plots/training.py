@@ -103,9 +103,13 @@ def confusion_matrix_figure(matrix, title: str = "Confusion matrix (test set)"):
     errors = matrix.astype(float).copy()
     np.fill_diagonal(errors, np.nan)  # colour the mistakes; the diagonal would swamp them
     image = ax.imshow(errors, cmap="Reds")
+    darkest = np.nanmax(errors) if np.any(errors > 0) else 1
     for i in range(k):
         for j in range(k):
-            color = "black" if i != j else COLORS["good"]
+            if i == j:
+                color = COLORS["good"]
+            else:  # white on the darkest cells, black elsewhere
+                color = "white" if matrix[i, j] > 0.6 * darkest else "black"
             ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
