@@ -1,7 +1,7 @@
 """Activation functions and their derivatives.
 
 The chapter *Activation functions* explains each of these. Every function takes a
-NumPy array (or a number) and works element by element, except :func:`softmax`, which
+NumPy array (or a number) and works element by element, except [`softmax`][neuralbook.activations.softmax], which
 works along the last axis: with a batch of shape ``(n, k)``, each of the ``n`` rows
 (one row per sample) becomes a probability distribution over ``k`` classes.
 

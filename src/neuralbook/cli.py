@@ -4,11 +4,11 @@ Everything a command does is a function of the package that a reader can call fr
 Python; this module only turns command-line words into those calls.
 
 =========================  ==========================================================
-``neuralbook train``       :func:`neuralbook.experiments.run` (a preset or any options)
-``neuralbook evaluate``    :func:`neuralbook.evaluation.evaluate` on the test set
-``neuralbook predict``     :func:`neuralbook.evaluation.predict_image`
-``neuralbook export-web``  :func:`neuralbook.web.export_web`
-``neuralbook results``     :func:`neuralbook.experiments.write_results`
+``neuralbook train``       [`neuralbook.experiments.run`][neuralbook.experiments.run] (a preset or any options)
+``neuralbook evaluate``    [`neuralbook.evaluation.evaluate`][neuralbook.evaluation.evaluate] on the test set
+``neuralbook predict``     [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image]
+``neuralbook export-web``  [`neuralbook.web.export_web`][neuralbook.web.export_web]
+``neuralbook results``     [`neuralbook.experiments.write_results`][neuralbook.experiments.write_results]
 =========================  ==========================================================
 
 Every command that needs MNIST takes ``--data-dir``; without it the files come from
@@ -101,7 +101,7 @@ _OPTION_FIELDS = {
 
 
 def config_from_args(args):
-    """The :class:`~neuralbook.experiments.TrainingConfig` that ``neuralbook train`` options describe.
+    """The [`TrainingConfig`][neuralbook.experiments.TrainingConfig] that ``neuralbook train`` options describe.
 
     Examples
     --------

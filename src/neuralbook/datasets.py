@@ -12,15 +12,15 @@ Where the four files come from, in this order:
 1. a folder that you name, with the argument ``data_dir`` or the environment variable
    ``NEURALBOOK_DATA``. It may hold the canonical ``.gz`` files or the same files
    uncompressed (``train-images-idx3-ubyte`` and so on); either way each file must have
-   the SHA-256 listed in :data:`MNIST_FILES`, and nothing is ever written there;
+   the SHA-256 listed in `MNIST_FILES`, and nothing is ever written there;
 2. the cache, ``$XDG_CACHE_HOME/neuralbook/mnist`` (``~/.cache/neuralbook/mnist``;
    ``~/Library/Caches/neuralbook/mnist`` on macOS, ``%LOCALAPPDATA%\\neuralbook\\Cache\\mnist``
    on Windows), or the folder given as ``cache_dir``;
-3. a download from the mirrors in :data:`MNIST_MIRRORS`, one after the other until one
+3. a download from the mirrors in `MNIST_MIRRORS`, one after the other until one
    delivers a file with the right SHA-256, into the cache.
 
 Every file is checked against its SHA-256 each time it is used, not only when it is
-downloaded, and then parsed by :func:`read_idx`, which checks the IDX header against
+downloaded, and then parsed by [`read_idx`][neuralbook.datasets.read_idx], which checks the IDX header against
 the payload. The files are plain bytes: nothing is ever unpickled.
 """
 
@@ -106,7 +106,7 @@ class IdxFormatError(ValueError):
 
 
 class ChecksumError(ValueError):
-    """A file's SHA-256 is not the one listed in :data:`MNIST_FILES`."""
+    """A file's SHA-256 is not the one listed in `MNIST_FILES`."""
 
 
 class DownloadError(OSError):
@@ -297,8 +297,8 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
 
     The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
-    against :data:`MNIST_FILES`, and only then is it renamed to its final name with
-    :func:`os.replace`; a download that is cut short or corrupt is deleted and the
+    against `MNIST_FILES`, and only then is it renamed to its final name with
+    `os.replace`; a download that is cut short or corrupt is deleted and the
     next mirror is tried. No half file ever has the final name.
 
     Returns
@@ -389,7 +389,7 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
     download : bool
         Download the files that are neither in ``data_dir`` nor in the cache.
     cache_dir : str or os.PathLike, optional
-        The cache; defaults to :func:`default_cache_dir`.
+        The cache; defaults to [`default_cache_dir`][neuralbook.datasets.default_cache_dir].
     progress : bool
         Show a progress bar on stderr while downloading.
 
@@ -486,7 +486,7 @@ def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress
     """Load MNIST as flat ``float32`` images in [0, 1] and ``int64`` labels.
 
     Each 28×28 image of bytes 0-255 becomes a row of 784 numbers: the pixel value
-    divided by 255. The files are found as :func:`locate_mnist` says: ``data_dir`` (or
+    divided by 255. The files are found as [`locate_mnist`][neuralbook.datasets.locate_mnist] says: ``data_dir`` (or
     ``$NEURALBOOK_DATA``), then the cache, then a download.
 
     Returns
@@ -583,7 +583,7 @@ def train_validation_split(images, labels, validation_size: int = 10_000):
 
 # --- A summary of the real data, for readers who build the book without it -------------
 
-#: The file in the package (``neuralbook.results``) that :func:`write_summary` writes.
+#: The file in the package (``neuralbook.results``) that [`write_summary`][neuralbook.datasets.write_summary] writes.
 SUMMARY_NAME = "mnist-summary.npz"
 
 #: How many training images the summary keeps (the first ones, as bytes).
@@ -598,7 +598,7 @@ _SPLIT_NAMES = {"train": "train", "t10k": "test"}
 def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, progress: bool = False) -> dict:
     """Everything the chapter *The MNIST data set* states about the real data, as arrays.
 
-    The files are found as :func:`locate_mnist` says. The result holds, with ``s`` in
+    The files are found as [`locate_mnist`][neuralbook.datasets.locate_mnist] says. The result holds, with ``s`` in
     ``train``/``test`` and ``k`` in ``images``/``labels``:
 
     ``head_s_k``
@@ -670,10 +670,10 @@ def _package_results_dir() -> Path:
 
 
 def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir=None) -> Path:
-    """Compute :func:`summarize_mnist` and save it with ``np.savez``, atomically.
+    """Compute [`summarize_mnist`][neuralbook.datasets.summarize_mnist] and save it with ``np.savez``, atomically.
 
     With no ``path``, writes ``src/neuralbook/results/mnist-summary.npz``, the file the
-    book's chapter and figures read (see :func:`load_summary`).
+    book's chapter and figures read (see [`load_summary`][neuralbook.datasets.load_summary]).
     """
     path = Path(path) if path is not None else _package_results_dir() / SUMMARY_NAME
     summary = summarize_mnist(data_dir, download=download, cache_dir=cache_dir)

@@ -140,7 +140,7 @@ def most_confused_pairs(matrix, top: int = 5) -> list[tuple[int, int, int]]:
 
 @dataclass
 class Evaluation:
-    """Everything :func:`evaluate` measures on one set of examples."""
+    """Everything [`evaluate`][neuralbook.evaluation.evaluate] measures on one set of examples."""
 
     accuracy: float
     confusion_matrix: np.ndarray
@@ -222,7 +222,7 @@ def predict_image(network, image) -> np.ndarray:
     network : neuralbook.network.Network
     image : str, os.PathLike, PIL.Image.Image or numpy.ndarray
         A PNG or JPEG file or an image array, preprocessed by
-        :func:`neuralbook.preprocessing.preprocess_image` first.
+        [`neuralbook.preprocessing.preprocess_image`][neuralbook.preprocessing.preprocess_image] first.
 
     Returns
     -------

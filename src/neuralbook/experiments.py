@@ -1,9 +1,9 @@
 """The book's training runs: presets, ablations, and the results the chapters cite.
 
-A run is described by a :class:`TrainingConfig`: the network (layer sizes,
+A run is described by a [`TrainingConfig`][neuralbook.experiments.TrainingConfig]: the network (layer sizes,
 activation, output, loss, initialisation, dropout), the optimizer and its learning
 rate and schedule, L2 weight decay, batch size, epochs, seed and dtype, and how the
-data are split. :func:`run` trains it with :func:`neuralbook.training.train` on MNIST
+data are split. [`run`][neuralbook.experiments.run] trains it with [`neuralbook.training.train`][neuralbook.training.train] on MNIST
 and measures the test accuracy once, at the end.
 
 =================  ================================================================
@@ -16,8 +16,8 @@ and measures the test accuracy once, at the end.
                    60,000 images)
 =================  ================================================================
 
-:func:`write_results` (the command ``neuralbook results``) re-runs every measured
-result of the book and writes them into ``neuralbook/results/``; :func:`load_result`
+[`write_results`][neuralbook.experiments.write_results] (the command ``neuralbook results``) re-runs every measured
+result of the book and writes them into ``neuralbook/results/``; [`load_result`][neuralbook.experiments.load_result]
 reads one back (the chapters use it in their checks).
 
 Examples
@@ -77,7 +77,7 @@ class TrainingConfig:
     sizes : list of int
         Neurons per layer, input first.
     hidden_activation, output, loss, init : str
-        As for :class:`neuralbook.network.Network`.
+        As for [`neuralbook.network.Network`][neuralbook.network.Network].
     optimizer : str
         ``"sgd"``, ``"momentum"`` or ``"adam"``.
     learning_rate : float
@@ -231,7 +231,7 @@ class Split:
 
 
 def prepare_data(config: TrainingConfig, data) -> Split:
-    """Cut MNIST (a :class:`neuralbook.datasets.MnistData`) as ``config`` says."""
+    """Cut MNIST (a [`neuralbook.datasets.MnistData`][neuralbook.datasets.MnistData]) as ``config`` says."""
     from neuralbook.datasets import train_validation_split
 
     images, labels = data.train_images, data.train_labels
@@ -414,7 +414,7 @@ MISTAKES = {
 
 # --- Reading and writing results -------------------------------------------------------
 
-#: The files :func:`write_results` writes into ``neuralbook/results/``.
+#: The files [`write_results`][neuralbook.experiments.write_results] writes into ``neuralbook/results/``.
 RESULT_FILES = {
     "presets": "presets.json",
     "ablations": "ablations.json",

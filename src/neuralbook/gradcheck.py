@@ -15,7 +15,7 @@ which does not depend on the scale of the gradient: about 1e-10 means they agree
 ten digits; above 1e-6 something is usually wrong.
 
 Checks are done in float64: float32 carries only about seven significant digits,
-too few for differences of nearly equal numbers. :func:`gradient_check` therefore
+too few for differences of nearly equal numbers. [`gradient_check`][neuralbook.gradcheck.gradient_check] therefore
 copies a float32 network into a float64 one first.
 """
 
@@ -150,12 +150,12 @@ def network_numerical_gradients(net, x, y, epsilon=1e-5, dropout_seed=None):
     """Finite-difference gradients of the network's loss for every parameter.
 
     Costs two forward passes per parameter. ``net`` should be float64 (see
-    :func:`gradient_check`); its parameters are nudged and restored exactly.
+    [`gradient_check`][neuralbook.gradcheck.gradient_check]); its parameters are nudged and restored exactly.
 
     Returns
     -------
     list of numpy.ndarray
-        ``[dW1, db1, ...]``, like :meth:`neuralbook.network.Network.loss_and_gradients`.
+        ``[dW1, db1, ...]``, like [`neuralbook.network.Network.loss_and_gradients`][neuralbook.network.Network.loss_and_gradients].
     """
     loss = _loss_function(net, x, y, dropout_seed)
     return [_centred_differences(loss, parameter, epsilon) for parameter in net.parameters()]

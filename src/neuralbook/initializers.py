@@ -2,7 +2,7 @@
 
 A layer that maps ``n_in`` inputs to ``n_out`` outputs has a weight matrix ``W`` of
 shape ``(n_out, n_in)`` (one row per neuron) and a bias vector ``b`` of shape
-``(n_out,)``. Each function here draws them from a :class:`numpy.random.Generator`
+``(n_out,)``. Each function here draws them from a `numpy.random.Generator`
 and returns ``(W, b)``:
 
 ====================  ============================  ==============
@@ -104,7 +104,7 @@ def nielsen(n_in, n_out, rng, dtype=np.float64):
     """Weights from N(0, 1/n_in): standard deviation 1/√n_in; biases 0.
 
     The weight rule of Nielsen's improved ``network2.py``. (His code also draws the
-    biases from N(0, 1); here every scheme except :func:`standard_normal` starts the
+    biases from N(0, 1); here every scheme except [`standard_normal`][neuralbook.initializers.standard_normal] starts the
     biases at zero, which makes no measurable difference and keeps the schemes
     comparable.)
 
@@ -124,7 +124,7 @@ def xavier(n_in, n_out, rng, dtype=np.float64):
     """Xavier/Glorot *normal*: weights from N(0, 2/(n_in + n_out)); biases 0.
 
     Glorot and Bengio (2010) proposed the *uniform* version, U(−r, r) with
-    r = √(6/(n_in + n_out)) (see :func:`xavier_uniform`). A uniform distribution on
+    r = √(6/(n_in + n_out)) (see [`xavier_uniform`][neuralbook.initializers.xavier_uniform]). A uniform distribution on
     (−r, r) has variance r²/3 = 2/(n_in + n_out): the two have the same variance, and
     this one is the normal variant.
 
@@ -139,7 +139,7 @@ def xavier(n_in, n_out, rng, dtype=np.float64):
 # --8<-- [end:xavier]
 
 
-#: Another name for :func:`xavier` (the normal variant).
+#: Another name for [`xavier`][neuralbook.initializers.xavier] (the normal variant).
 glorot = xavier
 
 
@@ -196,7 +196,7 @@ def initialize(name, n_in, n_out, rng, dtype=np.float64):
     Raises
     ------
     ValueError
-        If ``name`` is not one of :data:`INITIALIZERS`.
+        If ``name`` is not one of `INITIALIZERS`.
 
     Examples
     --------

@@ -62,7 +62,7 @@ class Dense:
         One of ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"linear"``,
         ``"softmax"``.
     init : str
-        Name of an initialisation in :mod:`neuralbook.initializers`.
+        Name of an initialisation in [`neuralbook.initializers`][neuralbook.initializers].
     rng : numpy.random.Generator
         Draws the initial weights.
     dtype : numpy dtype

@@ -9,21 +9,21 @@ backpropagation starts.
 Conventions shared by every function here:
 
 * **Rows are samples.** ``y_true`` and ``y_pred`` have the same shape ``(n, k)``: ``n``
-  samples, ``k`` outputs each. For :func:`mse`, :func:`quadratic_cost` and the two
+  samples, ``k`` outputs each. For [`mse`][neuralbook.losses.mse], [`quadratic_cost`][neuralbook.losses.quadratic_cost] and the two
   binary cross-entropies a 1-D array of length ``n`` is treated as one column of ``n``
   samples (shape ``(n, 1)``), and a single number as one sample. For
-  :func:`categorical_cross_entropy` and :func:`softmax_cross_entropy` a 1-D array of
+  [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] and [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] a 1-D array of
   length ``k`` is *one* sample with ``k`` classes, as for
-  :func:`neuralbook.activations.softmax`.
-* **Averages.** :func:`mse` and the binary cross-entropies average over every element
-  (``n * k`` of them, which is ``n`` for a single output column). :func:`quadratic_cost`
+  [`neuralbook.activations.softmax`][neuralbook.activations.softmax].
+* **Averages.** [`mse`][neuralbook.losses.mse] and the binary cross-entropies average over every element
+  (``n * k`` of them, which is ``n`` for a single output column). [`quadratic_cost`][neuralbook.losses.quadratic_cost]
   and the categorical cross-entropies sum over the ``k`` outputs of a sample and average
   over the ``n`` samples.
 * **Checked inputs.** Shapes must match (``ValueError: y_true has shape (4, 10) but
   y_pred has shape (4, 9)``); NaN or infinity in either array is an error, as are
   probabilities outside [0, 1]. Where a row must be a probability distribution (the
-  predictions of :func:`categorical_cross_entropy`, the targets of
-  :func:`softmax_cross_entropy`) it must sum to 1 within 0.001.
+  predictions of [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy], the targets of
+  [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy]) it must sum to 1 within 0.001.
 * **Precision.** The result has the floating-point type of ``y_pred`` (float32 stays
   float32; integer predictions become float64); ``y_true`` is converted to it.
 * **No log(0).** The cross-entropies on probabilities clip ``y_pred`` to
@@ -31,7 +31,7 @@ Conventions shared by every function here:
   1.2e-7 for float32: the gap between 1 and the next representable number, so
   ``1 - eps`` is still below 1). A prediction of exactly 0 or 1 therefore gives a
   large but finite loss and gradient, never NaN. The combined forms
-  :func:`softmax_cross_entropy` and :func:`sigmoid_binary_cross_entropy` work from the
+  [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] and [`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy] work from the
   logits and need no clipping at all; prefer them for classifiers.
 """
 
@@ -156,7 +156,7 @@ def mse(y_true, y_pred) -> float:
 
 
 def mse_gradient(y_true, y_pred):
-    """Gradient of :func:`mse` with respect to ``y_pred``: 2 (y_pred − y_true) / (n k).
+    """Gradient of [`mse`][neuralbook.losses.mse] with respect to ``y_pred``: 2 (y_pred − y_true) / (n k).
 
     Returns an array of the same shape as ``y_pred``.
 
@@ -195,7 +195,7 @@ def quadratic_cost(y_true, y_pred) -> float:
 
 
 def quadratic_cost_gradient(y_true, y_pred):
-    """Gradient of :func:`quadratic_cost` with respect to ``a``: (a − y) / n.
+    """Gradient of [`quadratic_cost`][neuralbook.losses.quadratic_cost] with respect to ``a``: (a − y) / n.
 
     Examples
     --------
@@ -241,7 +241,7 @@ def binary_cross_entropy(y_true, y_pred) -> float:
 
 
 def binary_cross_entropy_gradient(y_true, y_pred):
-    """Gradient of :func:`binary_cross_entropy` with respect to ŷ:
+    """Gradient of [`binary_cross_entropy`][neuralbook.losses.binary_cross_entropy] with respect to ŷ:
 
     (−y / ŷ + (1 − y) / (1 − ŷ)) / N, with N the number of elements
 
@@ -290,7 +290,7 @@ def sigmoid_binary_cross_entropy(y_true, logits) -> float:
 
 
 def sigmoid_binary_cross_entropy_gradient(y_true, logits):
-    """Gradient of :func:`sigmoid_binary_cross_entropy` with respect to the logits:
+    """Gradient of [`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy] with respect to the logits:
 
     (σ(z) − y) / N, with N the number of elements (``n`` for one output column).
 
@@ -337,7 +337,7 @@ def categorical_cross_entropy(y_true, y_pred) -> float:
 
 
 def categorical_cross_entropy_gradient(y_true, y_pred):
-    """Gradient of :func:`categorical_cross_entropy` with respect to ŷ: −y / ŷ / n.
+    """Gradient of [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] with respect to ŷ: −y / ŷ / n.
 
     Evaluated at the clipped ŷ, so finite even where ŷ = 0.
 
@@ -388,7 +388,7 @@ def softmax_cross_entropy(y_true, logits) -> float:
 
 
 def softmax_cross_entropy_gradient(y_true, logits):
-    """Gradient of :func:`softmax_cross_entropy` with respect to the logits:
+    """Gradient of [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] with respect to the logits:
 
     (softmax(z) − y) / n
 

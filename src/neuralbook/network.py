@@ -1,7 +1,7 @@
 """A multi-layer network built from a list of layer sizes.
 
 ``Network([784, 128, 64, 10])`` is a network with 784 inputs, two hidden layers of
-128 and 64 neurons and 10 outputs: three :class:`~neuralbook.layers.Dense` layers.
+128 and 64 neurons and 10 outputs: three [`Dense`][neuralbook.layers.Dense] layers.
 Rows are samples everywhere: ``forward`` maps a batch ``x`` of shape ``(n, 784)`` to
 outputs of shape ``(n, 10)``.
 
@@ -19,9 +19,9 @@ output         loss                        output error δ^[L] (n samples, k out
 ``linear``     ``quadratic`` / ``mse``     (a − y) / n,  2 (a − y) / (n k)
 =============  ==========================  ====================================================
 
-The losses themselves live in :mod:`neuralbook.losses`; the combined forms
-(:func:`~neuralbook.losses.softmax_cross_entropy`,
-:func:`~neuralbook.losses.sigmoid_binary_cross_entropy`) work from the logits z, so
+The losses themselves live in [`neuralbook.losses`][neuralbook.losses]; the combined forms
+([`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy],
+[`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy]) work from the logits z, so
 they never take the logarithm of 0.
 """
 
@@ -100,9 +100,9 @@ class Network:
         Activation of the output layer: ``"softmax"``, ``"sigmoid"`` or ``"linear"``.
     loss : str
         ``"cross_entropy"``, ``"binary_cross_entropy"``, ``"quadratic"`` or ``"mse"``;
-        see :data:`PAIRINGS` for which output each one goes with.
+        see `PAIRINGS` for which output each one goes with.
     init : str
-        Weight initialisation, a name in :data:`neuralbook.initializers.INITIALIZERS`.
+        Weight initialisation, a name in `neuralbook.initializers.INITIALIZERS`.
     seed : int
         Seed of the generator that draws the initial weights.
     dtype : numpy dtype
@@ -196,12 +196,12 @@ class Network:
 
     @classmethod
     def from_config(cls, config, parameters=None):
-        """Build a network from :attr:`config`, optionally with given parameters.
+        """Build a network from `config`, optionally with given parameters.
 
         Parameters
         ----------
         config : dict
-            As returned by :attr:`config`.
+            As returned by `config`.
         parameters : list of numpy.ndarray, optional
             ``[W1, b1, W2, b2, ...]``; their values are copied into the new network.
 
@@ -231,7 +231,7 @@ class Network:
         return [array for layer in self.layers for array in (layer.W, layer.b)]
 
     def set_parameters(self, parameters):
-        """Copy values into the network's parameters (same order and shapes as :meth:`parameters`)."""
+        """Copy values into the network's parameters (same order and shapes as `parameters`)."""
         own = self.parameters()
         parameters = list(parameters)
         if len(parameters) != len(own):
@@ -364,7 +364,7 @@ class Network:
         ----------
         x : array_like, shape (n, n_in)
         y : array_like
-            Targets, as for :meth:`loss`.
+            Targets, as for `loss`.
         rng : numpy.random.Generator, optional
             Draws the dropout masks. Dropout is applied (inverted: kept activations are
             divided by 1 − p) only when ``self.dropout > 0`` and ``rng`` is given.
@@ -373,7 +373,7 @@ class Network:
         -------
         loss : float
         gradients : list of numpy.ndarray
-            ``[dW1, db1, dW2, db2, ...]``, in the order of :meth:`parameters`.
+            ``[dW1, db1, dW2, db2, ...]``, in the order of `parameters`.
 
         Examples
         --------

@@ -6,7 +6,7 @@ has the same shape: it is created with a learning rate (and its own constants), 
 matching list of gradients. State (a velocity, Adam's two moments) is kept per
 position in the list, allocated on the first step with the parameters' shape and
 dtype. ``learning_rate`` is a plain attribute, so a learning-rate schedule
-(:mod:`neuralbook.schedules`) may change it between steps.
+([`neuralbook.schedules`][neuralbook.schedules]) may change it between steps.
 
 Performance notes, because the trainer calls ``step`` hundreds of times per epoch:
 
@@ -16,7 +16,7 @@ Performance notes, because the trainer calls ``step`` hundreds of times per epoc
   units, input pixels that are always zero) decay geometrically towards zero and
   would become *subnormal* floats, on which arithmetic is many times slower. Every
   ``flush_every`` steps the optimizer sets to exactly zero every buffer entry small
-  enough to become subnormal before the next flush (see :func:`flush_subnormals`).
+  enough to become subnormal before the next flush (see [`flush_subnormals`][neuralbook.optimizers.flush_subnormals]).
   Once an entry is exactly zero and its gradient is zero it stays exactly zero.
 
 Examples
@@ -92,8 +92,8 @@ def count_subnormals(array: np.ndarray) -> int:
 class Optimizer:
     """The common shape of every optimizer: ``step(params, grads)`` updates in place.
 
-    Subclasses implement :meth:`_update` for one parameter array and list their
-    decaying buffers in :meth:`_buffers` so that they can be flushed.
+    Subclasses implement `_update` for one parameter array and list their
+    decaying buffers in `_buffers` so that they can be flushed.
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ __all__ = [
 #: The four inputs of a two-input logic gate, one per row: (0, 0), (0, 1), (1, 0), (1, 1).
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 
-#: The output of each gate for the rows of :data:`INPUTS`, in the same order.
+#: The output of each gate for the rows of `INPUTS`, in the same order.
 TRUTH_TABLES = {
     "AND": np.array([0, 0, 0, 1]),
     "OR": np.array([0, 1, 1, 1]),
@@ -42,7 +42,7 @@ def truth_table(gate: str) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : numpy.ndarray, shape (4, 2)
-        The four input pairs (a copy of :data:`INPUTS`).
+        The four input pairs (a copy of `INPUTS`).
     y : numpy.ndarray, shape (4,)
         The gate's output (0 or 1) for each row of ``X``.
 

@@ -7,16 +7,16 @@ digit on paper breaks every one of these conventions, and the network's answer o
 close to a guess. This module rebuilds the conventions, one small function per step
 (explained in the chapter *Draw your own digit*):
 
-1. :func:`read_grayscale` reads a PNG, JPEG, Pillow image or array as grey levels in
+1. [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads a PNG, JPEG, Pillow image or array as grey levels in
    [0, 1], where 0 is black and 1 is white;
-2. :func:`invert_if_needed` makes the digit bright on a dark background;
-3. :func:`remove_background` subtracts the background level, so that paper reads 0;
-4. :func:`crop_to_ink` cuts the image down to the bounding box of the ink;
-5. :func:`fit_in_box` scales that box to fit 20 × 20, keeping the aspect ratio;
-6. :func:`center_by_mass` places it in 28 × 28 with its centre of mass at (14, 14);
-7. :func:`scale_to_unit` scales the brightest pixel to 1 and returns 784 float32 values.
+2. [`invert_if_needed`][neuralbook.preprocessing.invert_if_needed] makes the digit bright on a dark background;
+3. [`remove_background`][neuralbook.preprocessing.remove_background] subtracts the background level, so that paper reads 0;
+4. [`crop_to_ink`][neuralbook.preprocessing.crop_to_ink] cuts the image down to the bounding box of the ink;
+5. [`fit_in_box`][neuralbook.preprocessing.fit_in_box] scales that box to fit 20 × 20, keeping the aspect ratio;
+6. [`center_by_mass`][neuralbook.preprocessing.center_by_mass] places it in 28 × 28 with its centre of mass at (14, 14);
+7. [`scale_to_unit`][neuralbook.preprocessing.scale_to_unit] scales the brightest pixel to 1 and returns 784 float32 values.
 
-:func:`preprocess_image` runs them all.
+[`preprocess_image`][neuralbook.preprocessing.preprocess_image] runs them all.
 
 The algorithm is specified exactly, so that another implementation (the JavaScript of
 the in-page widget) can reproduce it number for number:
@@ -29,9 +29,9 @@ the in-page widget) can reproduce it number for number:
   (for an even count, the mean of the two middle values);
 * the image is inverted (1 − grey) when the background level is above 0.5;
 * removing the background subtracts the border median and clips at 0; if the brightest
-  pixel is then below :data:`MIN_CONTRAST` (0.1) the image is blank;
+  pixel is then below `MIN_CONTRAST` (0.1) the image is blank;
 * the bounding box holds every row and column with a pixel above
-  :data:`INK_THRESHOLD` (0.2) times the brightest pixel;
+  `INK_THRESHOLD` (0.2) times the brightest pixel;
 * the box is resampled by *area averaging*: an output pixel is the mean of the input
   area it covers, partly covered input pixels weighted by the covered fraction (an
   anti-aliasing filter that needs no library). The longer side becomes 20 pixels, the
@@ -148,7 +148,7 @@ def invert_if_needed(grey: np.ndarray) -> np.ndarray:
     """Make the digit bright on a dark background, as in MNIST.
 
     The background is judged by the median of the image's one-pixel border: above
-    :data:`INVERT_LEVEL` (0.5) the paper is light and the image is inverted.
+    `INVERT_LEVEL` (0.5) the paper is light and the image is inverted.
 
     Examples
     --------
@@ -168,7 +168,7 @@ def remove_background(ink: np.ndarray) -> np.ndarray:
     Raises
     ------
     BlankImageError
-        If no pixel stands out from the background by :data:`MIN_CONTRAST` or more.
+        If no pixel stands out from the background by `MIN_CONTRAST` or more.
 
     Examples
     --------
@@ -324,7 +324,7 @@ def preprocess_image(image) -> np.ndarray:
     Parameters
     ----------
     image : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray
-        Anything :func:`read_grayscale` reads: dark ink on light paper or light on dark.
+        Anything [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads: dark ink on light paper or light on dark.
 
     Raises
     ------
@@ -349,7 +349,7 @@ def preprocess_image(image) -> np.ndarray:
 
 
 def preprocessing_steps(image) -> dict[str, np.ndarray]:
-    """Every intermediate image of :func:`preprocess_image`, by step name, for showing.
+    """Every intermediate image of [`preprocess_image`][neuralbook.preprocessing.preprocess_image], by step name, for showing.
 
     Examples
     --------

@@ -5,10 +5,10 @@ that maps an epoch number ``e`` (counting from 0) to a learning rate; the traini
 sets ``optimizer.learning_rate = schedule(e)`` at the start of every epoch.
 
 =====================  ==========================================================
-:class:`Constant`      η(e) = η₀
-:class:`StepDecay`     η(e) = η₀ · factor^⌊e / every⌋
-:class:`ExponentialDecay`  η(e) = η₀ · rate^e
-:class:`CosineAnnealing`   η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T
+[`Constant`][neuralbook.schedules.Constant]      η(e) = η₀
+[`StepDecay`][neuralbook.schedules.StepDecay]     η(e) = η₀ · factor^⌊e / every⌋
+[`ExponentialDecay`][neuralbook.schedules.ExponentialDecay]  η(e) = η₀ · rate^e
+[`CosineAnnealing`][neuralbook.schedules.CosineAnnealing]   η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T
 =====================  ==========================================================
 
 Examples

@@ -5,8 +5,8 @@ NumPy can open, holding only plain data:
 
 ===============  =============================================================
 ``format``       the text ``"neuralbook-model"``, so that a foreign file is recognised
-``version``      the format version, an integer (now :data:`FORMAT_VERSION`)
-``config``       the network's :attr:`~neuralbook.network.Network.config` as JSON text
+``version``      the format version, an integer (now `FORMAT_VERSION`)
+``config``       the network's [`config`][neuralbook.network.Network.config] as JSON text
 ``history``      the training history as JSON text (``null`` if none)
 ``metadata``     anything else worth keeping, as JSON text (``{}`` if none)
 ``param_0``...   the parameters ``W1, b1, W2, b2, ...`` as float arrays
@@ -46,7 +46,7 @@ import numpy as np
 
 #: The text in every model file's ``format`` entry.
 FORMAT_MARKER = "neuralbook-model"
-#: The version of the file format that :func:`save_model` writes and :func:`load_model` reads.
+#: The version of the file format that [`save_model`][neuralbook.serialization.save_model] writes and [`load_model`][neuralbook.serialization.load_model] reads.
 FORMAT_VERSION = 1
 
 _TEXT_KEYS = ("format", "config", "history", "metadata")
@@ -66,7 +66,7 @@ class ModelFileError(ValueError):
 
 @dataclass
 class SavedModel:
-    """What :func:`load_model` returns: the network and what was saved with it."""
+    """What [`load_model`][neuralbook.serialization.load_model] returns: the network and what was saved with it."""
 
     network: Any
     history: Any = None
@@ -219,7 +219,7 @@ def _parameter_index(path):
 
 # --8<-- [start:load_model]
 def load_model(path) -> SavedModel:
-    """Load a model written by :func:`save_model`.
+    """Load a model written by [`save_model`][neuralbook.serialization.save_model].
 
     The file is read with ``np.load(allow_pickle=False)``, and its parameters are
     checked against the shapes that its config implies before the network is built.

@@ -2,7 +2,7 @@
 
 The chapters *Training your first network on MNIST* and *Training better* explain it.
 One **epoch** is one pass over the training set. The loop shuffles the training set at
-the start of every epoch (with a seeded :class:`numpy.random.Generator`, so the same
+the start of every epoch (with a seeded `numpy.random.Generator`, so the same
 seed gives the same run), cuts it into **mini-batches** of ``batch_size`` examples and
 takes one optimizer step per batch: one **iteration**. With n training examples an
 epoch has ⌈n / batch_size⌉ iterations; the last batch holds the remainder when
@@ -10,13 +10,13 @@ epoch has ⌈n / batch_size⌉ iterations; the last batch holds the remainder wh
 
 After each epoch it records the training loss (the mean over the epoch's batches,
 weighted by their sizes), the accuracy on the training set and on the validation set,
-and the seconds the epoch took, in a :class:`History`.
+and the seconds the epoch took, in a [`History`][neuralbook.training.History].
 
 Two guards stop a run early:
 
 * **early stopping**: with ``patience=p``, training stops when the validation accuracy
   has not improved for ``p`` epochs, and the parameters of the best epoch are put back;
-* **divergence**: if the loss becomes NaN or infinite, :class:`TrainingDiverged` is
+* **divergence**: if the loss becomes NaN or infinite, [`TrainingDiverged`][neuralbook.training.TrainingDiverged] is
   raised at once with a message that names the likely cause (a learning rate that is
   too high).
 
@@ -130,8 +130,8 @@ class EpochRecord:
 class History:
     """The per-epoch records of a training run, and how it ended.
 
-    Behaves like a list of :class:`EpochRecord` (``len(history)``, ``history[-1]``),
-    and gives each quantity as a list with :meth:`column`.
+    Behaves like a list of [`EpochRecord`][neuralbook.training.EpochRecord] (``len(history)``, ``history[-1]``),
+    and gives each quantity as a list with `column`.
 
     Attributes
     ----------
@@ -170,7 +170,7 @@ class History:
         return max(values) if values else None
 
     def to_dict(self) -> dict:
-        """Plain data (lists, numbers) for JSON or :func:`neuralbook.serialization.save_model`."""
+        """Plain data (lists, numbers) for JSON or [`neuralbook.serialization.save_model`][neuralbook.serialization.save_model]."""
         return {
             "records": [asdict(record) for record in self.records],
             "stopped_early": self.stopped_early,
@@ -179,7 +179,7 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
-        """The inverse of :meth:`to_dict`.
+        """The inverse of `to_dict`.
 
         Examples
         --------
@@ -413,26 +413,26 @@ def train(
         ``schedule(epoch) -> learning rate``, epochs counted from 0; sets
         ``optimizer.learning_rate`` at the start of every epoch.
     weight_decay : float
-        L2 regularisation strength λ (see :func:`train_epoch`).
+        L2 regularisation strength λ (see [`train_epoch`][neuralbook.training.train_epoch]).
     patience : int, optional
         Stop when the validation accuracy has not improved for this many epochs, and
         restore the parameters of the best epoch.
     seed : int
         Seeds the generator that shuffles the batches and draws dropout masks.
     shuffle : bool
-        Reshuffle the training set every epoch (see :func:`train_epoch`).
+        Reshuffle the training set every epoch (see [`train_epoch`][neuralbook.training.train_epoch]).
     measure_train_accuracy : bool
         Measure the accuracy on the whole training set after every epoch (a forward
         pass over it: about a third of an epoch's cost).
     progress : bool, optional
         Draw a progress bar on stderr; by default only when stderr is a terminal.
     on_epoch : callable, optional
-        Called with each :class:`EpochRecord` as soon as it is measured.
+        Called with each [`EpochRecord`][neuralbook.training.EpochRecord] as soon as it is measured.
 
     Returns
     -------
     History
-        One :class:`EpochRecord` per epoch trained.
+        One [`EpochRecord`][neuralbook.training.EpochRecord] per epoch trained.
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """Solving XOR: the two networks of the chapter *Solving XOR*.
 
-:func:`hand_built_xor` sets the weights of a 2-2-1 network by hand (hidden neurons OR
-and AND, output "OR and not AND"); :func:`train_xor` trains the same shape of network
+[`hand_built_xor`][neuralbook.xor.hand_built_xor] sets the weights of a 2-2-1 network by hand (hidden neurons OR
+and AND, output "OR and not AND"); [`train_xor`][neuralbook.xor.train_xor] trains the same shape of network
 from random weights. The chapter quotes their outputs, and ``neuralbook.plots.xor``
 draws them.
 """
@@ -34,7 +34,7 @@ def hand_built_xor(X, steepness=None):
         Input pairs, one per row.
     steepness : float, optional
         ``None`` uses step units. A number k uses sigmoid units σ(k z) instead: the same
-        network as a :class:`~neuralbook.network.Network` whose weights are k times the
+        network as a [`Network`][neuralbook.network.Network] whose weights are k times the
         step network's, so it can be trained and differentiated.
 
     Examples
@@ -87,13 +87,13 @@ def train_xor(seed=0, hidden=2, learning_rate=1.0, epochs=1000):
 
 @lru_cache(maxsize=None)
 def trained_xor(seed=0, hidden=2):
-    """:func:`train_xor` with its defaults, computed once per process."""
+    """[`train_xor`][neuralbook.xor.train_xor] with its defaults, computed once per process."""
     return train_xor(seed=seed, hidden=hidden)
 
 
 @lru_cache(maxsize=None)
 def seed_survey(seeds=20, hidden=2):
-    """Final loss and accuracy of :func:`train_xor` for seeds 0 .. seeds-1: array (seeds, 2)."""
+    """Final loss and accuracy of [`train_xor`][neuralbook.xor.train_xor] for seeds 0 .. seeds-1: array (seeds, 2)."""
     X, y = truth_table("XOR")
     rows = []
     for seed in range(seeds):

@@ -2,7 +2,7 @@
 
 Each module in this package holds the figures of one part of the book and lists them
 in a dictionary ``FIGURES`` that maps a file name (``"sigmoid.svg"``) to a function
-that takes no arguments and returns a :class:`matplotlib.figure.Figure`. The book's
+that takes no arguments and returns a `matplotlib.figure.Figure`. The book's
 build (``mkdocs_hooks.py``) renders every registered figure into ``figures/`` of the
 site, so a chapter shows one with ``![...](figures/sigmoid.svg)``.
 

@@ -2,8 +2,8 @@
 
 The book is built without the MNIST files, so the few test digits these figures need
 ship with the package in ``results/digit-samples.npz`` (the first
-:data:`SAMPLE_COUNT` test images as bytes, written by :func:`write_digit_samples`).
-A "photo" of a digit is made from one of them by :func:`photo_of`: the digit blown up
+[`SAMPLE_COUNT`][neuralbook.plots.digits.SAMPLE_COUNT] test images as bytes, written by [`write_digit_samples`][neuralbook.plots.digits.write_digit_samples]).
+A "photo" of a digit is made from one of them by [`photo_of`][neuralbook.plots.digits.photo_of]: the digit blown up
 ten times, drawn in dark ink on slightly uneven grey paper, away from the centre, as a
 phone would see a digit written on a sheet.
 """
@@ -44,7 +44,7 @@ FEATURED = 18
 
 
 def write_digit_samples(path=None, data_dir=None) -> Path:
-    """Store the first :data:`SAMPLE_COUNT` MNIST test digits as a small ``.npz``.
+    """Store the first [`SAMPLE_COUNT`][neuralbook.plots.digits.SAMPLE_COUNT] MNIST test digits as a small ``.npz``.
 
     Needs the MNIST files (``data_dir`` or ``$NEURALBOOK_DATA``); never downloads.
     The file holds ``images`` (uint8, (100, 28, 28)), ``labels`` and ``indices`` (their
@@ -106,7 +106,7 @@ def without_steps(image) -> dict[str, np.ndarray]:
     * ``"no preprocessing"``: the whole picture shrunk to 28 × 28, dark on light;
     * ``"inverted only"``: made white on black, background removed, then shrunk whole;
     * ``"not centred"``: cropped and fitted to 20 × 20, but put in the top-left corner;
-    * ``"full pipeline"``: :func:`~neuralbook.preprocessing.preprocess_image`.
+    * ``"full pipeline"``: [`preprocess_image`][neuralbook.preprocessing.preprocess_image].
     """
     grey = read_grayscale(image)
     ink = remove_background(invert_if_needed(grey))
@@ -136,7 +136,7 @@ def variant_predictions() -> dict[str, np.ndarray] | None:
     """For each way of preparing the sample photos, the trained model's predicted digits.
 
     None when no trained model is shipped. Every sample digit is photographed by
-    :func:`photo_of` (seed = its index) and prepared the four ways of :func:`without_steps`.
+    [`photo_of`][neuralbook.plots.digits.photo_of] (seed = its index) and prepared the four ways of [`without_steps`][neuralbook.plots.digits.without_steps].
     """
     network = trained_network()
     if network is None:
@@ -186,7 +186,7 @@ def _rectangle(top, left, height, width, color):
 
 
 def plot_pipeline():
-    """The featured photo through every step of :func:`preprocess_image`."""
+    """The featured photo through every step of [`preprocess_image`][neuralbook.preprocessing.preprocess_image]."""
     steps = preprocessing_steps(featured_photo())
     figure, axes = new_figure(ncols=3, nrows=2, width=7.5, height=5.6)
     axes = axes.ravel()

@@ -1,7 +1,7 @@
 """The confusion-matrix figure, for the command line and for the book.
 
-:func:`plot_confusion_matrix` draws any matrix (``neuralbook evaluate`` saves it with
-:func:`save_confusion_matrix`); the book's figures of the trained models are registered
+[`plot_confusion_matrix`][neuralbook.plots.evaluation.plot_confusion_matrix] draws any matrix (``neuralbook evaluate`` saves it with
+[`save_confusion_matrix`][neuralbook.plots.evaluation.save_confusion_matrix]); the book's figures of the trained models are registered
 in ``FIGURES`` only when the results file they draw exists in ``neuralbook/results/``.
 """
 
@@ -89,7 +89,7 @@ def _cell_outline(i):
 
 
 def save_confusion_matrix(matrix, path, title: str | None = None) -> Path:
-    """Draw :func:`plot_confusion_matrix` and save it (format from the suffix: .png, .svg, .pdf)."""
+    """Draw [`plot_confusion_matrix`][neuralbook.plots.evaluation.plot_confusion_matrix] and save it (format from the suffix: .png, .svg, .pdf)."""
     import matplotlib.pyplot as plt
 
     figure = plot_confusion_matrix(matrix, title=title)

@@ -2,7 +2,7 @@
 
 They are drawn from the summary of the real data that ships with the package
 (``neuralbook/results/mnist-summary.npz``, written by
-:func:`neuralbook.datasets.write_summary`), so the book builds without the data.
+[`neuralbook.datasets.write_summary`][neuralbook.datasets.write_summary]), so the book builds without the data.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Figures of Part II: *Multi-layer networks and forward propagation* and *Backpropagation*.
 
-Besides the figures, :func:`gradient_norms_by_layer` and
-:func:`vanishing_gradient_experiment` compute the per-layer gradient norms that the
+Besides the figures, [`gradient_norms_by_layer`][neuralbook.plots.networks.gradient_norms_by_layer] and
+[`vanishing_gradient_experiment`][neuralbook.plots.networks.vanishing_gradient_experiment] compute the per-layer gradient norms that the
 chapter *Backpropagation* plots and quotes.
 """
 
@@ -110,7 +110,7 @@ def vanishing_gradient_experiment(hidden_layers=8, width=100, n=100, seed=0):
     -------
     dict
         ``{label: [norm of layer 1, ..., norm of the output layer]}`` for every entry
-        of :data:`VANISHING_SETUPS`.
+        of [`VANISHING_SETUPS`][neuralbook.plots.networks.VANISHING_SETUPS].
     """
     sizes = [width] + [width] * hidden_layers + [10]
     rng = np.random.default_rng(seed + 1)

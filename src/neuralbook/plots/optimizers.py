@@ -96,7 +96,7 @@ def _train_circles(make_optimizer, epochs=NETWORK_EPOCHS, batch_size=NETWORK_BAT
 
 @lru_cache(maxsize=None)
 def network_runs():
-    """Train a 2-16-1 network on :func:`circles` with SGD at each rate of NETWORK_RATES.
+    """Train a 2-16-1 network on [`circles`][neuralbook.plots.optimizers.circles] with SGD at each rate of NETWORK_RATES.
 
     Returns ``{rate: (loss after each epoch (epoch 0 = before training), final accuracy)}``.
     """

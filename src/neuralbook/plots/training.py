@@ -1,7 +1,7 @@
 """Figures of the chapters *Training your first network on MNIST* and *Training better*.
 
 Every figure is drawn from the results measured by ``neuralbook results``
-(:func:`neuralbook.experiments.load_result`), so building the book needs no data and
+([`neuralbook.experiments.load_result`][neuralbook.experiments.load_result]), so building the book needs no data and
 no training.
 """
 

@@ -1,4 +1,4 @@
-"""Figures of the chapter *Solving XOR*, drawn from the networks in :mod:`neuralbook.xor`."""
+"""Figures of the chapter *Solving XOR*, drawn from the networks in [`neuralbook.xor`][neuralbook.xor]."""
 
 from __future__ import annotations
 
