@@ -44,3 +44,14 @@ def test_mathjax_is_served_with_the_site_not_from_a_cdn(built_site):
         html = page.read_text(encoding="utf-8")
         for host in ("cdn.jsdelivr.net", "unpkg.com", "fonts.googleapis.com", "cdnjs.cloudflare.com"):
             assert host not in html, f"{page} loads from {host}: the book must work offline"
+
+
+def test_api_reference_shows_no_raw_sphinx_roles(built_site):
+    """Docstrings are Markdown: a ``:func:`x``` role would show literally in the API pages."""
+    raw = re.compile(r":(?:func|class|mod|meth|attr|data|exc|obj):")
+    offenders = [
+        str(page.relative_to(built_site))
+        for page in (built_site / "api").rglob("*.html")
+        if raw.search(page.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"API pages with raw Sphinx roles: {offenders}"
