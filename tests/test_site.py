@@ -55,3 +55,17 @@ def test_api_reference_shows_no_raw_sphinx_roles(built_site):
         if raw.search(page.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"API pages with raw Sphinx roles: {offenders}"
+
+
+def test_listings_show_the_first_line_of_each_docstring():
+    import mkdocs_hooks
+
+    q = '"' * 3
+    page = ["Prose.", "```python", "def f(x):", f"    {q}Twice x.", "", "    More words.", f"    {q}", "    return 2 * x", "```", f"{q}not code{q}"]
+    assert mkdocs_hooks.shorten_docstrings(page) == [
+        "Prose.", "```python", "def f(x):", f"    {q}Twice x.{q}", "    return 2 * x", "```", f"{q}not code{q}",
+    ]
+    long_signature = ["```python", "def h(", "    x,", "):", f"    {q}Summary.", f"    {q}", "```"]
+    assert mkdocs_hooks.shorten_docstrings(long_signature)[4] == f"    {q}Summary.{q}"
+    one_line = ["```python", "def g():", f"    {q}Already short.{q}", "    pass", "```"]
+    assert mkdocs_hooks.shorten_docstrings(one_line) == one_line
