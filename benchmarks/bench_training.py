@@ -102,6 +102,32 @@ def numpy_breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
     return best
 
 
+def matmul_only_epochs(sizes, n_examples, batch_size, dtype, repeats):
+    """Seconds for just the matrix products of one epoch: the floor of any NumPy trainer.
+
+    The same products as :func:`train_epoch` computes (forward ``a @ W.T``, backward
+    ``delta.T @ a_prev`` and ``delta @ W`` except in the first layer), on random arrays
+    of the same shapes, with nothing else: no activation, no loss, no optimizer.
+    """
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((n_out, n_in)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    inputs = [rng.standard_normal((batch_size, n_in)).astype(dtype) for n_in in sizes[:-1]]
+    deltas = [rng.standard_normal((batch_size, n_out)).astype(dtype) for n_out in sizes[1:]]
+    batches = -(-n_examples // batch_size)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(batches):
+            for W, a in zip(weights, inputs):
+                a @ W.T
+            for i, (W, a, delta) in enumerate(zip(weights, inputs, deltas)):
+                delta.T @ a
+                if i > 0:
+                    delta @ W
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def torch_epochs(sizes, images, labels, batch_size, dtype, repeats, threads):
     import torch
 
@@ -207,6 +233,9 @@ def main(argv=None):
         float64_times = numpy_epochs(sizes, images, labels, args.batch_size, "float64", max(2, args.repeats // 2))
         result |= {"numpy_float64_seconds_per_epoch": min(float64_times), "float64_over_float32": min(float64_times) / best}
         print(f"NumPy float64: {min(float64_times):.3f} s/epoch ({min(float64_times) / best:.2f} times the float32 time)")
+    floor = min(matmul_only_epochs(sizes, len(images), args.batch_size, args.dtype, 3))
+    result |= {"matmul_only_seconds_per_epoch": floor, "matmul_only_gflops": flops / floor / 1e9, "matmul_share": floor / best}
+    print(f"matrix products alone: {floor:.3f} s/epoch ({flops / floor / 1e9:.1f} GFLOP/s), {100 * floor / best:.0f}% of the trainer's epoch")
     parts = numpy_breakdown(sizes, images, labels, args.batch_size, args.dtype)
     result["breakdown_seconds"] = parts
     print("where the time goes: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in parts.items()))

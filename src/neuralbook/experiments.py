@@ -12,8 +12,8 @@ and measures the test accuracy once, at the end.
                    batch 10, 30 epochs, trained on 50,000 images
 ``nielsen-wide``   the same with 100 hidden neurons
 ``modern``         [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128,
-                   cosine schedule (chosen on the validation set, then trained on all
-                   60,000 images)
+                   cosine schedule, dropout 0.1, 30 epochs (chosen on the validation
+                   set, then trained on all 60,000 images)
 =================  ================================================================
 
 [`write_results`][neuralbook.experiments.write_results] (the command ``neuralbook results``) re-runs every measured
@@ -164,8 +164,8 @@ PRESETS = {
     # Chosen on the validation set (see MODERN_CANDIDATES), then trained on all 60,000 images.
     "modern": TrainingConfig(
         sizes=[784, 128, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy",
-        init="he", optimizer="adam", learning_rate=1e-3, schedule="cosine", dropout=0.0,
-        batch_size=128, epochs=20, validation_size=0,
+        init="he", optimizer="adam", learning_rate=1e-3, schedule="cosine", dropout=0.1,
+        batch_size=128, epochs=30, validation_size=0,
     ),
 }
 # --8<-- [end:presets]
@@ -175,7 +175,7 @@ PRESET_DESCRIPTIONS = {
     "quick": "a first run: [784, 128, 64, 10], ReLU, Adam, 2 epochs (well under a minute)",
     "nielsen": "Nielsen's network: [784, 30, 10], sigmoid, quadratic cost, SGD eta=3.0, batch 10, 30 epochs",
     "nielsen-wide": "the same with 100 hidden neurons: [784, 100, 10]",
-    "modern": "[784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, cosine schedule, 20 epochs on all 60,000 images",
+    "modern": "[784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, cosine schedule, dropout 0.1, 30 epochs on all 60,000 images",
 }
 
 
@@ -361,15 +361,22 @@ ABLATIONS = {
 }
 # --8<-- [end:ablations]
 
-#: The candidates the ``modern`` preset was chosen from: trained on 50,000 images, the
-#: one with the best validation accuracy after the last epoch wins (and is then trained
-#: again on all 60,000 images).
+#: Where the search for the ``modern`` preset started: the ``relu-adam`` ablation with a
+#: cosine schedule, for 20 epochs.
+_MODERN_START = TrainingConfig(
+    sizes=[784, 128, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy",
+    init="he", optimizer="adam", learning_rate=1e-3, schedule="cosine", batch_size=128, epochs=20,
+)
+#: The candidates the ``modern`` preset was chosen from: each trained on 50,000 images
+#: with seed 0; the one with the best validation accuracy after its last epoch wins, and
+#: is then trained again on all 60,000 images. The test set plays no part in the choice.
 MODERN_CANDIDATES = {
-    f"dropout-{p}": (
-        f"Adam, cosine schedule, 20 epochs, dropout {p}",
-        PRESETS["modern"].replace(dropout=p, validation_size=10_000),
-    )
-    for p in (0.0, 0.1, 0.2)
+    "adam-cosine": ("Adam, cosine schedule, 20 epochs", _MODERN_START),
+    "l2": ("the same with L2 weight decay lambda=5e-5", _MODERN_START.replace(weight_decay=5e-5)),
+    "learning-rate-0.002": ("the same with learning rate 0.002", _MODERN_START.replace(learning_rate=2e-3)),
+    "30-epochs": ("the same for 30 epochs", _MODERN_START.replace(epochs=30)),
+    "dropout-0.1": ("dropout 0.1, 30 epochs", _MODERN_START.replace(dropout=0.1, epochs=30)),
+    "dropout-0.2": ("dropout 0.2, 40 epochs", _MODERN_START.replace(dropout=0.2, epochs=40)),
 }
 
 #: The seeds of the spread measurement: the ``relu-adam`` ablation with other seeds.
