@@ -19,7 +19,6 @@ import functools
 import http.server
 import json
 import os
-import re
 import shutil
 import threading
 from pathlib import Path
@@ -28,7 +27,6 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 

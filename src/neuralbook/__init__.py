@@ -19,6 +19,7 @@ one idea and is explained by one chapter:
 ``training``       the training loop
 ``experiments``    the presets and the measured results of the book
 ``serialization``  saving and loading models as plain ``.npz`` files
+``files``          writing every file atomically
 ``evaluation``     accuracy, confusion matrix, mix-ups
 ``preprocessing``  turning a photo of a digit into an MNIST input
 ``web``            exporting a model for the in-page digit widget

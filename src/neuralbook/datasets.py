@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralbook.files import atomic_write
+
 __all__ = [
     "MNIST_FILES",
     "MNIST_MIRRORS",
@@ -677,16 +679,8 @@ def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir
     """
     path = Path(path) if path is not None else _package_results_dir() / SUMMARY_NAME
     summary = summarize_mnist(data_dir, download=download, cache_dir=cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **summary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_write(path) as file:
+        np.savez(file, **summary)
     return path
 
 

@@ -37,13 +37,14 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from neuralbook.files import atomic_write
 
 from neuralbook.training import History, TrainingDiverged, accuracy_of, iterations_per_epoch, train
 
@@ -457,17 +458,9 @@ def results_dir() -> Path:
 def write_json(path, data) -> Path:
     """Write ``data`` as indented JSON, atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=1, sort_keys=False)
-            file.write("\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as file:
+        json.dump(data, file, indent=1, sort_keys=False)
+        file.write("\n")
     return path
 
 

@@ -34,15 +34,15 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from neuralbook.files import atomic_write
 
 #: The text in every model file's ``format`` entry.
 FORMAT_MARKER = "neuralbook-model"
@@ -113,29 +113,10 @@ def save_model(path, network, history=None, metadata=None) -> None:
     }
     for index, parameter in enumerate(network.parameters()):
         arrays[f"param_{index}"] = np.asarray(parameter)
-    # Write next to the target, then swap it in with one atomic rename.
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    # Written next to the target, then swapped in with one atomic rename.
+    with atomic_write(path) as file:
+        np.savez(file, **arrays)
 # --8<-- [end:save_model]
-
-
-def _file_mode(path: Path) -> int:
-    """The permissions of the file being replaced, or the usual ones for a new file."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _text(data, key: str, path) -> str:

@@ -41,10 +41,11 @@ import hashlib
 import inspect
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from neuralbook.files import atomic_write
 
 __all__ = ["FORMAT", "VERSION", "SITE_MODEL", "network_to_web", "export_web", "read_web", "forward_web"]
 
@@ -140,15 +141,6 @@ def network_to_web(network, source: dict | None = None) -> dict:
     }
 
 
-def _file_mode(path: Path) -> int:
-    """The permissions of the file being replaced, or the usual ones for a new file."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _network_of(model):
     """A network from a model file path, a loaded model (with ``.network``) or a network."""
     if isinstance(model, (str, os.PathLike)):
@@ -191,17 +183,9 @@ def export_web(model_path, out_path) -> Path:
         source = {"file": Path(model_path).name, "sha256": hashlib.sha256(data).hexdigest()}
     web = network_to_web(_network_of(model_path), source)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=out_path.name, suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(web, file, separators=(",", ":"))
-            file.write("\n")
-        os.chmod(temporary, _file_mode(out_path))
-        os.replace(temporary, out_path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(out_path, "w", encoding="utf-8") as file:
+        json.dump(web, file, separators=(",", ":"))
+        file.write("\n")
     return out_path
 # --8<-- [end:export_web]
 
