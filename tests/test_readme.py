@@ -1,0 +1,31 @@
+"""The README's commands and numbers are the real ones."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+from neuralbook.experiments import PRESETS, load_result
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(text: str) -> list[str]:
+    return re.findall(r"```bash\n(.*?)\n```", text, flags=re.DOTALL)
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = next(c for c in _commands(README) if c.endswith("&& pytest"))
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines(), "the CI script must run the README's test command exactly"
+
+
+def test_readme_quotes_the_measured_results():
+    runs = load_result("presets")["runs"]
+    quick = re.search(r"about ([\d.]+)% in (\w+) epochs", README)
+    assert quick, "the README no longer states the quick preset's result"
+    assert round(100 * runs["quick"]["test_accuracy"], 1) == float(quick.group(1))
+    assert {"two": 2}[quick.group(2)] == PRESETS["quick"].epochs
+    modern = re.search(r"the book's best network: over (\d+)%", README)
+    assert modern and runs["modern"]["test_accuracy"] > int(modern.group(1)) / 100
