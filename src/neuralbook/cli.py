@@ -3,13 +3,13 @@
 Everything a command does is a function of the package that a reader can call from
 Python; this module only turns command-line words into those calls.
 
-=========================  ==========================================================
-``neuralbook train``       [`neuralbook.experiments.run`][neuralbook.experiments.run] (a preset or any options)
-``neuralbook evaluate``    [`neuralbook.evaluation.evaluate`][neuralbook.evaluation.evaluate] on the test set
-``neuralbook predict``     [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image]
-``neuralbook export-web``  [`neuralbook.web.export_web`][neuralbook.web.export_web]
-``neuralbook results``     [`neuralbook.experiments.write_results`][neuralbook.experiments.write_results]
-=========================  ==========================================================
+| command | what it calls |
+|---|---|
+| ``neuralbook train`` | [`neuralbook.experiments.run`][neuralbook.experiments.run] (a preset or any options) |
+| ``neuralbook evaluate`` | [`neuralbook.evaluation.evaluate`][neuralbook.evaluation.evaluate] on the test set |
+| ``neuralbook predict`` | [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image] |
+| ``neuralbook export-web`` | [`neuralbook.web.export_web`][neuralbook.web.export_web] |
+| ``neuralbook results`` | [`neuralbook.experiments.write_results`][neuralbook.experiments.write_results] |
 
 Every command that needs MNIST takes ``--data-dir``; without it the files come from
 ``$NEURALBOOK_DATA``, then the cache, then a download.
@@ -239,7 +239,8 @@ def _export_web(args) -> int:
 
 
 def _add_results_parser(commands) -> None:
-    parts = ("presets", "ablations", "selection", "seeds", "overfitting", "mistakes", "modern", "summary", "web")
+    from neuralbook.experiments import RESULT_PARTS as parts
+
     parser = commands.add_parser(
         "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/",
         description="Re-run every training result the book reports (the presets, the ablations, the overfitting run, "

@@ -1,6 +1,6 @@
 """Reading, downloading and caching MNIST.
 
-The chapter *The MNIST data set* explains every function here. In short::
+The chapter *The MNIST data set* explains every function here. In short:
 
     from neuralbook.datasets import load_mnist, one_hot, train_validation_split
     data = load_mnist()                 # data.train_images: float32 (60000, 784) in [0, 1]
@@ -136,16 +136,12 @@ def read_idx(path) -> np.ndarray:
 
     An IDX file is a header followed by the data, every number big-endian:
 
-    ====== ============================================================
-    bytes  meaning
-    ====== ============================================================
-    0-3    magic number: 0, 0, data type (0x08 = unsigned byte), number
-           of dimensions; so 2051 (0x00000803) for images, 2049
-           (0x00000801) for labels
-    4-7    size of dimension 0 (the number of images or labels)
-    8-15   images only: the number of rows, then of columns (28, 28)
-    rest   the values, one byte each, row after row
-    ====== ============================================================
+    | bytes | meaning |
+    |---|---|
+    | 0-3 | magic number: 0, 0, data type (0x08 = unsigned byte), number of dimensions; so 2051 (0x00000803) for images, 2049 (0x00000801) for labels |
+    | 4-7 | size of dimension 0 (the number of images or labels) |
+    | 8-15 | images only: the number of rows, then of columns (28, 28) |
+    | rest | the values, one byte each, row after row |
 
     Parameters
     ----------

@@ -6,15 +6,12 @@ rate and schedule, L2 weight decay, batch size, epochs, seed and dtype, and how 
 data are split. [`run`][neuralbook.experiments.run] trains it with [`neuralbook.training.train`][neuralbook.training.train] on MNIST
 and measures the test accuracy once, at the end.
 
-=================  ================================================================
-``quick``          a first run: [784, 128, 64, 10], Adam, two epochs, well under a minute
-``nielsen``        Nielsen's classic: [784, 30, 10], sigmoid, quadratic cost, SGD η = 3.0,
-                   batch 10, 30 epochs, trained on 50,000 images
-``nielsen-wide``   the same with 100 hidden neurons
-``modern``         [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128,
-                   cosine schedule, dropout 0.1, 30 epochs (chosen on the validation
-                   set, then trained on all 60,000 images)
-=================  ================================================================
+| preset | what it trains |
+|---|---|
+| ``quick`` | a first run: [784, 128, 64, 10], Adam, two epochs, well under a minute |
+| ``nielsen`` | Nielsen's classic: [784, 30, 10], sigmoid, quadratic cost, SGD η = 3.0, batch 10, 30 epochs, trained on 50,000 images |
+| ``nielsen-wide`` | the same with 100 hidden neurons |
+| ``modern`` | [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128, cosine schedule, dropout 0.1, 30 epochs (chosen on the validation set, then trained on all 60,000 images) |
 
 [`write_results`][neuralbook.experiments.write_results] (the command ``neuralbook results``) re-runs every measured
 result of the book and writes them into ``neuralbook/results/``; [`load_result`][neuralbook.experiments.load_result]
@@ -62,6 +59,7 @@ __all__ = [
     "load_result",
     "write_results",
     "RESULT_FILES",
+    "RESULT_PARTS",
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -435,6 +433,9 @@ RESULT_FILES = {
     "selection": "selection.json",
 }
 
+#: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
+RESULT_PARTS = ("presets", "ablations", "overfitting", "selection", "seeds", "mistakes", "modern", "summary", "web")
+
 
 def load_result(name: str) -> dict:
     """Read a result shipped with the package, e.g. ``load_result("presets")``.
@@ -550,8 +551,7 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     out_dir : str or os.PathLike, optional
         Default: the package's ``results`` folder (``src/neuralbook/results``).
     only : iterable of str, optional
-        A subset of ``presets``, ``ablations``, ``selection``, ``seeds``, ``overfitting``, ``mistakes``,
-        ``modern``, ``summary``, ``web``.
+        A subset of [`RESULT_PARTS`][neuralbook.experiments.RESULT_PARTS] (default: all of them).
     progress : bool
         Progress bars while training.
     web_path : str or os.PathLike, optional
@@ -566,7 +566,10 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     from neuralbook.datasets import load_mnist
 
     out_dir = Path(out_dir) if out_dir is not None else results_dir()
-    parts = set(only or ("presets", "ablations", "selection", "seeds", "overfitting", "mistakes", "modern", "summary", "web"))
+    parts = set(only or RESULT_PARTS)
+    unknown = parts - set(RESULT_PARTS)
+    if unknown:
+        raise ValueError(f"unknown result parts {sorted(unknown)}; expected some of: {', '.join(RESULT_PARTS)}")
     data = load_mnist(data_dir, progress=progress)
     written = []
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d")}

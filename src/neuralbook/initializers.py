@@ -5,16 +5,14 @@ shape ``(n_out, n_in)`` (one row per neuron) and a bias vector ``b`` of shape
 ``(n_out,)``. Each function here draws them from a `numpy.random.Generator`
 and returns ``(W, b)``:
 
-====================  ============================  ==============
-name                  weights                       biases
-====================  ============================  ==============
-``standard_normal``   N(0, 1)                       N(0, 1)
-``nielsen``           N(0, 1/n_in)                  0
-``xavier``            N(0, 2/(n_in + n_out))        0
-``glorot``            same as ``xavier``            0
-``xavier_uniform``    U(−r, r), r = √(6/(n_in+n_out))  0
-``he``                N(0, 2/n_in)                  0
-====================  ============================  ==============
+| name | weights | biases |
+|---|---|---|
+| ``standard_normal`` | N(0, 1) | N(0, 1) |
+| ``nielsen`` | N(0, 1/n_in) | 0 |
+| ``xavier`` | N(0, 2/(n_in + n_out)) | 0 |
+| ``glorot`` | same as ``xavier`` | 0 |
+| ``xavier_uniform`` | U(−r, r), r = √(6/(n_in + n_out)) | 0 |
+| ``he`` | N(0, 2/n_in) | 0 |
 
 N(0, v) is the normal distribution with mean 0 and *variance* v, so its standard
 deviation is √v. The numbers are always drawn in float64 and then rounded to the

@@ -10,7 +10,7 @@ vector ``b`` of shape ``(n_out,)``. Rows are samples: a batch ``a_prev`` of shap
 
 where ``f`` is the layer's activation. Going backward, given δ = ∂C/∂z of shape
 ``(n, n_out)``, the layer gives the gradients of its parameters and, when asked, the
-gradient with respect to its input::
+gradient with respect to its input:
 
     ∂C/∂W = δᵀ @ a_prev          shape (n_out, n_in)    (BP4)
     ∂C/∂b = δ summed over rows   shape (n_out,)         (BP3)

@@ -8,16 +8,14 @@ outputs of shape ``(n, 10)``.
 The output layer and the loss come in pairs, because the pair decides the *output
 error* δ^[L] = ∂C/∂z^[L] where backpropagation starts:
 
-=============  ==========================  ====================================================
-output         loss                        output error δ^[L] (n samples, k outputs)
-=============  ==========================  ====================================================
-``softmax``    ``cross_entropy``           (a − y) / n   (softmax and cross-entropy combined)
-``sigmoid``    ``binary_cross_entropy``    (a − y) / (n k): mean over all n k outputs
-``sigmoid``    ``cross_entropy``           (a − y) / n   (Nielsen's: sum over outputs, mean over samples)
-``sigmoid``    ``quadratic``               (a − y) / n ⊙ σ'(z)  (Nielsen's classic)
-``sigmoid``    ``mse``                     2 (a − y) / (n k) ⊙ σ'(z)
-``linear``     ``quadratic`` / ``mse``     (a − y) / n,  2 (a − y) / (n k)
-=============  ==========================  ====================================================
+| output | loss | output error δ^[L] (n samples, k outputs) |
+|---|---|---|
+| ``softmax`` | ``cross_entropy`` | (a − y) / n   (softmax and cross-entropy combined) |
+| ``sigmoid`` | ``binary_cross_entropy`` | (a − y) / (n k): mean over all n k outputs |
+| ``sigmoid`` | ``cross_entropy`` | (a − y) / n   (Nielsen's: sum over outputs, mean over samples) |
+| ``sigmoid`` | ``quadratic`` | (a − y) / n ⊙ σ'(z)  (Nielsen's classic) |
+| ``sigmoid`` | ``mse`` | 2 (a − y) / (n k) ⊙ σ'(z) |
+| ``linear`` | ``quadratic`` / ``mse`` | (a − y) / n,  2 (a − y) / (n k) |
 
 The losses themselves live in [`neuralbook.losses`][neuralbook.losses]; the combined forms
 ([`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy],

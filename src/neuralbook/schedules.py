@@ -4,12 +4,12 @@ The chapter *Gradient descent and optimizers* explains them. A schedule is a cal
 that maps an epoch number ``e`` (counting from 0) to a learning rate; the training loop
 sets ``optimizer.learning_rate = schedule(e)`` at the start of every epoch.
 
-=====================  ==========================================================
-[`Constant`][neuralbook.schedules.Constant]      η(e) = η₀
-[`StepDecay`][neuralbook.schedules.StepDecay]     η(e) = η₀ · factor^⌊e / every⌋
-[`ExponentialDecay`][neuralbook.schedules.ExponentialDecay]  η(e) = η₀ · rate^e
-[`CosineAnnealing`][neuralbook.schedules.CosineAnnealing]   η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T
-=====================  ==========================================================
+| schedule | learning rate in epoch e |
+|---|---|
+| [`Constant`][neuralbook.schedules.Constant] | η(e) = η₀ |
+| [`StepDecay`][neuralbook.schedules.StepDecay] | η(e) = η₀ · factor^⌊e / every⌋ |
+| [`ExponentialDecay`][neuralbook.schedules.ExponentialDecay] | η(e) = η₀ · rate^e |
+| [`CosineAnnealing`][neuralbook.schedules.CosineAnnealing] | η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T |
 
 Examples
 --------

@@ -3,14 +3,14 @@
 A model file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays) that any
 NumPy can open, holding only plain data:
 
-===============  =============================================================
-``format``       the text ``"neuralbook-model"``, so that a foreign file is recognised
-``version``      the format version, an integer (now `FORMAT_VERSION`)
-``config``       the network's [`config`][neuralbook.network.Network.config] as JSON text
-``history``      the training history as JSON text (``null`` if none)
-``metadata``     anything else worth keeping, as JSON text (``{}`` if none)
-``param_0``...   the parameters ``W1, b1, W2, b2, ...`` as float arrays
-===============  =============================================================
+| key | what it holds |
+|---|---|
+| ``format`` | the text ``"neuralbook-model"``, so that a foreign file is recognised |
+| ``version`` | the format version, an integer (now `FORMAT_VERSION`) |
+| ``config`` | the network's [`config`][neuralbook.network.Network.config] as JSON text |
+| ``history`` | the training history as JSON text (``null`` if none) |
+| ``metadata`` | anything else worth keeping, as JSON text (``{}`` if none) |
+| ``param_0``... | the parameters ``W1, b1, W2, b2, ...`` as float arrays |
 
 Texts are stored as 0-d Unicode arrays, so the file is read with
 ``np.load(allow_pickle=False)``: loading a model never runs code hidden in the file

@@ -263,6 +263,10 @@ def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
     1.0
     """
     labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(
+            f"expected one integer label per image, shape ({len(images)},), got shape {labels.shape}"
+        )
     correct = 0
     for start in range(0, len(labels), batch_size):
         correct += int(np.count_nonzero(network.predict(images[start : start + batch_size]) == labels[start : start + batch_size]))
@@ -276,6 +280,11 @@ def _loss_of(network, images, targets, batch_size: int = 10_000) -> float:
         chunk = images[start : start + batch_size]
         total += network.loss(chunk, targets[start : start + batch_size]) * len(chunk)
     return total / len(images)
+
+
+def _class_labels(targets) -> np.ndarray:
+    """Integer class labels, shape (n,), from the (n, k) targets built by `_targets`."""
+    return targets.argmax(axis=1) if targets.shape[1] > 1 else targets[:, 0].astype(np.int64)
 
 
 def _targets(network, labels) -> np.ndarray:
@@ -361,7 +370,8 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
 # --8<-- [end:epoch]
 
 
-def _diverged_message(error, epoch, optimizer, history) -> str:
+def _diverged_message(error, epoch, optimizer) -> str:
+    """What went wrong, where, and what to try first."""
     learning_rate = getattr(optimizer, "learning_rate", None)
     return (
         f"training diverged in epoch {epoch}: {error}. "
@@ -445,15 +455,20 @@ def train(
         raise ValueError("early stopping (patience) needs a validation set")
     images = np.asarray(train_images).astype(network.dtype, copy=False)
     targets = _targets(network, train_labels)
-    labels = targets.argmax(axis=1) if targets.shape[1] > 1 else targets[:, 0].astype(np.int64)
+    labels = _class_labels(targets)
     if len(images) != len(targets):
         raise ValueError(f"expected as many labels as images, got {len(targets)} labels for {len(images)} images")
     if not np.isfinite(images).all():  # checked once, so that a NaN later means divergence
         raise ValueError("the training images contain NaN or infinity")
     if validation is not None:
         validation_images = np.asarray(validation[0]).astype(network.dtype, copy=False)
-        validation_labels = np.asarray(validation[1])
-        validation_targets = _targets(network, validation_labels)
+        validation_targets = _targets(network, validation[1])
+        validation_labels = _class_labels(validation_targets)  # also from one-hot rows
+        if len(validation_images) != len(validation_targets):
+            raise ValueError(
+                f"expected as many validation labels as validation images, got "
+                f"{len(validation_targets)} labels for {len(validation_images)} images"
+            )
     rng = np.random.default_rng(seed)
     iterations = iterations_per_epoch(len(images), batch_size)[0]
     show = _stream_is_terminal(sys.stderr) if progress is None else progress
@@ -473,7 +488,7 @@ def train(
                 )
         except _LossNotFinite as error:
             bar.close()
-            message = _diverged_message(error, epoch + 1, optimizer, history)
+            message = _diverged_message(error, epoch + 1, optimizer)
             raise TrainingDiverged(message, history, epoch + 1, error.iteration) from None
         seconds = time.perf_counter() - start
         bar.close()
