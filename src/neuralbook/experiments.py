@@ -551,7 +551,7 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     out_dir : str or os.PathLike, optional
         Default: the package's ``results`` folder (``src/neuralbook/results``).
     only : iterable of str, optional
-        A subset of [`RESULT_PARTS`][neuralbook.experiments.RESULT_PARTS] (default: all of them).
+        A subset of `RESULT_PARTS` (default: all of them).
     progress : bool
         Progress bars while training.
     web_path : str or os.PathLike, optional
