@@ -142,6 +142,9 @@ class FixedScores:
         scores[np.arange(len(x)), x.sum(axis=1).astype(int) % 10] = 1.0
         return scores
 
+    def predict(self, x):
+        return self.forward(x).argmax(axis=1)
+
 
 def test_evaluate_with_known_scores_and_batches():
     rng = np.random.default_rng(0)
@@ -209,3 +212,14 @@ def test_confusion_matrix_figure_shows_every_count(tmp_path):
         assert path.read_bytes().startswith(magic)
     with pytest.raises(ValueError, match="square"):
         plot_confusion_matrix(np.zeros((2, 3)))
+
+
+def test_evaluate_a_single_sigmoid_output_by_its_threshold():
+    """One sigmoid output: class 1 where the output is at least 0.5, as Network.predict says."""
+    from neuralbook.evaluation import predict_classes
+    from neuralbook.network import Network
+
+    network = Network([2, 3, 1], hidden_activation="tanh", output="sigmoid", loss="binary_cross_entropy", seed=0)
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    expected = (network.forward(x)[:, 0] >= 0.5).astype(int)
+    assert predict_classes(network, x).tolist() == expected.tolist()

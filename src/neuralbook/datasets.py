@@ -495,11 +495,13 @@ def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress
 
     Examples
     --------
-    ::
+    With the files at hand (this downloads them the first time):
 
-        data = load_mnist()
-        data.train_images.shape    # (60000, 784)
-        data.train_labels[:5]      # array([5, 0, 4, 1, 9])
+    ```python
+    data = load_mnist()
+    data.train_images.shape    # (60000, 784)
+    data.train_labels[:5]      # array([5, 0, 4, 1, 9])
+    ```
     """
     paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
     splits = []

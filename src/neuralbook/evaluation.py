@@ -160,15 +160,15 @@ class Evaluation:
 
 
 def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
-    """The predicted class of every image: the index of the largest output.
+    """The predicted class of every image, as [`Network.predict`][neuralbook.network.Network.predict] decides it.
 
     The images go through the network ``batch_size`` at a time to bound the memory.
     """
     images = np.asarray(images)
     if images.ndim != 2:
         raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
-    outputs = [network.forward(images[start : start + batch_size]) for start in range(0, len(images), batch_size)]
-    return np.concatenate(outputs).argmax(axis=1) if outputs else np.zeros(0, dtype=np.int64)
+    predictions = [network.predict(images[start : start + batch_size]) for start in range(0, len(images), batch_size)]
+    return np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
 
 
 # --8<-- [start:evaluate]
