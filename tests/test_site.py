@@ -69,3 +69,14 @@ def test_listings_show_the_first_line_of_each_docstring():
     assert mkdocs_hooks.shorten_docstrings(long_signature)[4] == f"    {q}Summary.{q}"
     one_line = ["```python", "def g():", f"    {q}Already short.{q}", "    pass", "```"]
     assert mkdocs_hooks.shorten_docstrings(one_line) == one_line
+
+
+def test_navigation_and_tables_of_contents_hold_no_tex(built_site):
+    """MathJax typesets the page, not the navigation: a formula in a heading shows raw there."""
+    link_text = re.compile(r'<a [^>]*class="md-nav__link[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+    offenders = []
+    for page in built_site.rglob("*.html"):
+        for text in link_text.findall(page.read_text(encoding="utf-8")):
+            if "\\(" in text or "$" in text:
+                offenders.append(f"{page.relative_to(built_site)}: {' '.join(text.split())[:80]}")
+    assert not offenders, "headings with TeX show raw in the navigation:\n" + "\n".join(offenders[:10])
