@@ -68,7 +68,8 @@ _NOT_PROSE = [
     re.compile(r"</?[A-Za-z][^>\n]*>"),  # HTML tags and their attributes
     re.compile(r"\{[:#.][^}\n]*\}"),  # attribute lists such as { #anchor }
     re.compile(r"^[ \t]*--8<--.*$", re.MULTILINE),  # snippet includes
-    re.compile(r"^!!!.*$|^\?\?\?\+?.*$", re.MULTILINE),  # admonition headers (types, titles)
+    # Admonition markers and types (`!!! warning`, `??? success`); their quoted titles are prose.
+    re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*", re.MULTILINE),
     # Sub- and superscripts and commands inside inline mathematics: W^{[2]}, x_1, \frac.
     re.compile(r"[_^](?:\{[^{}]*\}|\\?[A-Za-z0-9])"),
     re.compile(r"\\[A-Za-z]+"),

@@ -137,6 +137,12 @@ def test_claim_does_not_match_part_of_a_number():
         claim(page, 0, len(page.text), "is {} here", 2.5)
 
 
+def test_admonition_titles_are_prose_but_their_markers_are_not():
+    page = page_of('!!! warning "The value 0.21 is wrong"\n\n    Body with 5.\n\n??? success "Solution"\n')
+    found = [re.search(r"'(\d+)'", line).group(1) for line in unclaimed_numbers(page)]
+    assert found == ["0", "21", "5"]
+
+
 def test_unclaimed_numbers_sees_prose_digits_only():
     text = (
         "Prose has 42 and 7.\n\n"
