@@ -182,11 +182,9 @@ def _evaluate(args) -> int:
     for true, predicted, count in evaluation.most_confused_pairs(report.confusion_matrix, top=args.top):
         print(f"  {true} -> {predicted}: {count}")
     if args.figure:
-        from neuralbook.plots.training import confusion_matrix_figure
+        from neuralbook.plots.evaluation import save_confusion_matrix
 
-        figure = confusion_matrix_figure(report.confusion_matrix)
-        figure.savefig(args.figure, bbox_inches="tight")
-        print(f"saved {args.figure}")
+        print(f"saved {save_confusion_matrix(report.confusion_matrix, args.figure)}")
     return 0
 
 

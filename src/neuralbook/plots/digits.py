@@ -123,24 +123,20 @@ def without_steps(image) -> dict[str, np.ndarray]:
 
 
 def trained_network():
-    """The book's trained model (``results/modern.npz``), or None before it is trained."""
-    if not MODEL_PATH.is_file():
-        return None
+    """The book's trained model, shipped as ``results/modern.npz`` (``neuralbook results`` writes it)."""
     from neuralbook.serialization import load_model
 
     return load_model(MODEL_PATH).network
 
 
 @lru_cache(maxsize=1)
-def variant_predictions() -> dict[str, np.ndarray] | None:
+def variant_predictions() -> dict[str, np.ndarray]:
     """For each way of preparing the sample photos, the trained model's predicted digits.
 
-    None when no trained model is shipped. Every sample digit is photographed by
+    Every sample digit is photographed by
     [`photo_of`][neuralbook.plots.digits.photo_of] (seed = its index) and prepared the four ways of [`without_steps`][neuralbook.plots.digits.without_steps].
     """
     network = trained_network()
-    if network is None:
-        return None
     images, _ = digit_samples()
     prepared = [without_steps(photo_of(image, seed=i)) for i, image in enumerate(images)]
     return {name: network.forward(np.stack([p[name] for p in prepared])).argmax(axis=1) for name in prepared[0]}
@@ -211,18 +207,14 @@ def plot_pipeline():
 
 
 def plot_without_steps():
-    """The featured photo prepared with steps left out; with the model's answers if trained."""
-    images, labels = digit_samples()
+    """The featured photo prepared with steps left out, with the trained model's answers."""
     variants = without_steps(featured_photo())
     network = trained_network()
     figure, axes = new_figure(ncols=4, width=8.0, height=2.6)
     for ax, (name, x) in zip(axes, variants.items()):
-        title = name
-        if network is not None:
-            probabilities = network.forward(x[None, :])[0]
-            guess = int(probabilities.argmax())
-            title += f"\nsays {guess} ({probabilities[guess]:.0%})"
-        _show(ax, x.reshape(FIELD_SIZE, FIELD_SIZE), title)
+        probabilities = network.forward(x[None, :])[0]
+        guess = int(probabilities.argmax())
+        _show(ax, x.reshape(FIELD_SIZE, FIELD_SIZE), f"{name}\nsays {guess} ({probabilities[guess]:.0%})")
     return figure
 
 

@@ -1,21 +1,17 @@
 """The confusion-matrix figure, for the command line and for the book.
 
 [`plot_confusion_matrix`][neuralbook.plots.evaluation.plot_confusion_matrix] draws any matrix (``neuralbook evaluate`` saves it with
-[`save_confusion_matrix`][neuralbook.plots.evaluation.save_confusion_matrix]); the book's figures of the trained models are registered
-in ``FIGURES`` only when the results file they draw exists in ``neuralbook/results/``.
+[`save_confusion_matrix`][neuralbook.plots.evaluation.save_confusion_matrix]), and so does the book's figure of its
+trained model (``neuralbook.plots.training``).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from neuralbook.plots._style import new_figure
-
-RESULTS = Path(__file__).resolve().parent.parent / "results"
-
 
 def plot_confusion_matrix(matrix, title: str | None = None, class_names=None, mistakes_only: bool = False):
     """Draw a confusion matrix: rows true classes, columns predicted classes.
@@ -97,17 +93,3 @@ def save_confusion_matrix(matrix, path, title: str | None = None) -> Path:
     figure.savefig(path, bbox_inches="tight", metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(figure)
     return path
-
-
-#: The evaluation that ``neuralbook results`` writes for the book's trained model.
-EVALUATION_PATH = RESULTS / "modern-evaluation.json"
-
-
-def plot_modern_mistakes():
-    """The mistakes of the book's trained model on the test set (diagonal left blank)."""
-    matrix = np.asarray(json.loads(EVALUATION_PATH.read_text(encoding="utf-8"))["confusion_matrix"])
-    return plot_confusion_matrix(matrix, title="mistakes of the modern network (test set)", mistakes_only=True)
-
-
-# Registered only once the results exist (``neuralbook results`` writes them).
-FIGURES = {"modern-mistakes.svg": plot_modern_mistakes} if EVALUATION_PATH.is_file() else {}

@@ -89,42 +89,13 @@ def plot_ablations():
     return figure
 
 
-def confusion_matrix_figure(matrix, title: str = "Confusion matrix (test set)"):
-    """A confusion matrix as a heat map with the count in every cell.
-
-    Parameters
-    ----------
-    matrix : array_like, shape (k, k)
-        Rows are true classes, columns predicted classes.
-    """
-    matrix = np.asarray(matrix)
-    k = matrix.shape[0]
-    figure, ax = new_figure(width=5.4, height=4.8)
-    errors = matrix.astype(float).copy()
-    np.fill_diagonal(errors, np.nan)  # colour the mistakes; the diagonal would swamp them
-    image = ax.imshow(errors, cmap="Reds")
-    darkest = np.nanmax(errors) if np.any(errors > 0) else 1
-    for i in range(k):
-        for j in range(k):
-            if i == j:
-                color = COLORS["good"]
-            else:  # white on the darkest cells, black elsewhere
-                color = "white" if matrix[i, j] > 0.6 * darkest else "black"
-            ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7, color=color)
-    ax.set_xticks(range(k))
-    ax.set_yticks(range(k))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title(title)
-    figure.colorbar(image, ax=ax, shrink=0.8, label="mistakes")
-    return figure
-
-
-def plot_confusion_matrix():
+def plot_modern_confusion_matrix():
     """The confusion matrix of the modern network on the 10,000 test images."""
     from neuralbook.experiments import load_result
+    from neuralbook.plots.evaluation import plot_confusion_matrix
 
-    return confusion_matrix_figure(load_result("modern-evaluation")["confusion_matrix"])
+    matrix = load_result("modern-evaluation")["confusion_matrix"]
+    return plot_confusion_matrix(matrix, title="the modern network on the test set")
 
 
 def plot_misclassified():
@@ -149,6 +120,6 @@ FIGURES = {
     "nielsen-curve.svg": plot_nielsen_curve,
     "overfitting.svg": plot_overfitting,
     "ablations.svg": plot_ablations,
-    "confusion-matrix.svg": plot_confusion_matrix,
+    "confusion-matrix.svg": plot_modern_confusion_matrix,
     "misclassified.svg": plot_misclassified,
 }
