@@ -60,7 +60,7 @@ def plot_leaky_relu():
     figure = _function_and_derivative(
         lambda z: leaky_relu(z, alpha), lambda z: leaky_relu_prime(z, alpha), "leaky ReLU", (-4, 4), (-0.8, 4)
     )
-    figure.axes[0].set_title("leaky ReLU (α = 0.1 for visibility) and its derivative")
+    figure.axes[0].set_title(f"leaky ReLU (α = {alpha} for visibility) and its derivative")
     return figure
 
 
@@ -86,9 +86,10 @@ def plot_vanishing_gradient():
     """The largest possible product of sigmoid slopes through n layers (0.25^n) against tanh and ReLU."""
     layers = np.arange(1, 21)
     figure, ax = new_figure(width=6.0, height=3.4)
-    ax.semilogy(layers, float(sigmoid_prime(0.0)) ** layers, "o-", color=COLORS["bad"], label="sigmoid: at most 0.25 per layer")
-    ax.semilogy(layers, float(sigmoid_prime(2.0)) ** layers, "s--", color=COLORS["accent"], label="sigmoid at z = 2: 0.105 per layer")
-    ax.semilogy(layers, np.ones_like(layers, dtype=float) * float(relu_prime(1.0)), "^-", color=COLORS["good"], label="ReLU, active unit: 1 per layer")
+    at_0, at_2, relu_slope = float(sigmoid_prime(0.0)), float(sigmoid_prime(2.0)), float(relu_prime(1.0))
+    ax.semilogy(layers, at_0**layers, "o-", color=COLORS["bad"], label=f"sigmoid: at most {at_0:g} per layer")
+    ax.semilogy(layers, at_2**layers, "s--", color=COLORS["accent"], label=f"sigmoid at z = 2: {at_2:.3f} per layer")
+    ax.semilogy(layers, np.full(layers.shape, relu_slope), "^-", color=COLORS["good"], label=f"ReLU, active unit: {relu_slope:g} per layer")
     ax.set_xlabel("number of layers the gradient passes through")
     ax.set_ylabel("product of the slopes")
     ax.set_title("Why deep sigmoid networks learn slowly")

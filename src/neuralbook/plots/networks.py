@@ -126,7 +126,8 @@ def vanishing_gradient_experiment(hidden_layers=8, width=100, n=100, seed=0):
 
 def plot_gradient_norms():
     """Per-layer gradient norms (log scale) of the three deep networks."""
-    results = vanishing_gradient_experiment()
+    hidden_layers, width = 8, 100
+    results = vanishing_gradient_experiment(hidden_layers=hidden_layers, width=width)
     figure, ax = new_figure(width=6.4, height=3.8)
     styles = {
         "sigmoid, Xavier": (COLORS["bad"], "o"),
@@ -139,7 +140,7 @@ def plot_gradient_norms():
         ax.semilogy(layers, norms, marker=marker, color=color, label=label)
     ax.set_xlabel("layer l (1 = first hidden layer, last = output layer)")
     ax.set_ylabel("‖∂C/∂W$^{[l]}$‖")
-    ax.set_title("Gradient size per layer at initialisation (8 hidden layers of 100)")
+    ax.set_title(f"Gradient size per layer at initialisation ({hidden_layers} hidden layers of {width})")
     ax.set_xticks(np.arange(1, len(norms) + 1))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()

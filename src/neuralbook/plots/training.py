@@ -24,11 +24,12 @@ def plot_nielsen_curve():
     records = run["history"]["records"]
     epochs = [r["epoch"] for r in records]
     figure, ax = new_figure()
-    ax.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], marker=".", label="training (50,000)")
-    ax.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], marker=".", label="validation (10,000)")
+    config = run["config"]
+    ax.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], marker=".", label=f"training ({run['train_size']:,})")
+    ax.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], marker=".", label=f"validation ({config['validation_size']:,})")
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
-    ax.set_title("Nielsen's [784, 30, 10] network, SGD η = 3.0, batch 10")
+    ax.set_title(f"Nielsen's {config['sizes']} network, SGD η = {config['learning_rate']}, batch {config['batch_size']}")
     ax.grid(True, alpha=0.3)
     _percent_axis(ax)
     ax.legend(loc="lower right")
@@ -51,8 +52,8 @@ def plot_overfitting():
     left.set_title("Loss")
     left.grid(True, alpha=0.3)
     left.legend()
-    right.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], label="training (1,000)")
-    right.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], label="validation (10,000)")
+    right.plot(epochs, [r["train_accuracy"] for r in records], color=COLORS["function"], label=f"training ({run['train_size']:,})")
+    right.plot(epochs, [r["validation_accuracy"] for r in records], color=COLORS["derivative"], label=f"validation ({run['config']['validation_size']:,})")
     right.axvline(best, color=COLORS["grey"], linestyle=":", label=f"best validation: epoch {best}")
     right.set_xscale("log")
     right.set_xlabel("epoch (logarithmic scale)")

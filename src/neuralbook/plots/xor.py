@@ -6,7 +6,7 @@ import numpy as np
 
 from neuralbook.perceptron import truth_table
 from neuralbook.plots._style import COLORS, new_figure
-from neuralbook.xor import hand_built_xor, trained_xor
+from neuralbook.xor import HAND_B1, hand_built_xor, trained_xor
 
 
 def _grid(n=201):
@@ -36,8 +36,10 @@ def plot_hand_built():
     ax.contourf(xs, ys, output.reshape(xs.shape), levels=[-0.5, 0.5, 1.5],
                 colors=["#e8eaf6", "#fce4ec"])
     u = np.linspace(-0.5, 1.5, 2)
-    ax.plot(u, 0.5 - u, color=COLORS["good"], label="h₁ (OR): x₁ + x₂ = 0.5")
-    ax.plot(u, 1.5 - u, color=COLORS["accent"], label="h₂ (AND): x₁ + x₂ = 1.5")
+    # Hidden neuron j fires where W1[j] · x + b1[j] >= 0; both rows of W1 are (1, 1).
+    or_line, and_line = -HAND_B1
+    ax.plot(u, or_line - u, color=COLORS["good"], label=f"h₁ (OR): x₁ + x₂ = {or_line}")
+    ax.plot(u, and_line - u, color=COLORS["accent"], label=f"h₂ (AND): x₁ + x₂ = {and_line}")
     _points(ax)
     ax.set_title("Hand-built network: output 1 between the lines")
     ax.legend(fontsize=7, loc="upper right")
