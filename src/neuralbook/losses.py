@@ -41,7 +41,13 @@ import numpy as np
 
 from neuralbook.activations import sigmoid, softmax
 
+
+class NotFiniteError(ValueError):
+    """A loss was given NaN or infinity: in training, the sign that the network diverged."""
+
+
 __all__ = [
+    "NotFiniteError",
     "mse",
     "mse_gradient",
     "quadratic_cost",
@@ -84,7 +90,7 @@ def _as_pair(y_true, y_pred, pred_name="y_pred", classes=False):
     y_pred = y_pred.astype(dtype, copy=False)
     for name, array in (("y_true", y_true), (pred_name, y_pred)):
         if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} contains NaN or infinity")
+            raise NotFiniteError(f"{name} contains NaN or infinity")
     if classes:
         shape = (1, -1) if y_pred.ndim == 1 else y_pred.shape
     else:

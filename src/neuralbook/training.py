@@ -45,6 +45,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from neuralbook.losses import NotFiniteError
+
 __all__ = [
     "EpochRecord",
     "History",
@@ -352,9 +354,7 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
         x, y = images[batch], targets[batch]
         try:
             loss, gradients = network.loss_and_gradients(x, y, rng=rng)
-        except ValueError as error:  # the loss refuses NaN or infinite outputs
-            if "NaN or infinity" not in str(error):
-                raise
+        except NotFiniteError:  # the loss refuses the network's NaN or infinite outputs
             loss = math.nan
         if not math.isfinite(loss):  # NaN or infinity: stop before it spreads
             raise _LossNotFinite(loss, i + 1)
