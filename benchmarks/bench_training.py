@@ -1,31 +1,54 @@
-"""Benchmark: seconds per epoch of the trainer, and the same network in PyTorch (CPU).
+"""Benchmark: seconds per epoch of the trainer, of a lean NumPy loop, and of PyTorch (CPU).
 
 Not a test: run it by hand on a quiet machine::
 
-    python benchmarks/bench_training.py                    # [784, 128, 64, 10], batch 128, float32
-    python benchmarks/bench_training.py --save             # also write src/neuralbook/results/speed.json
+    python benchmarks/bench_training.py            # [784, 128, 64, 10], batch 128, float32
+    python benchmarks/bench_training.py --save     # also write src/neuralbook/results/speed.json
 
-It times full training epochs of 60,000 images (shuffle, forward, backward, Adam
-step: exactly what :func:`neuralbook.training.train_epoch` does, without the
-evaluation after the epoch), repeats them and keeps the fastest, because other
-programs on the machine can only make an epoch slower. It prints seconds per epoch,
-the achieved GFLOP/s (counting 2 floating-point operations per multiply-add of the
-matrix products, the only work that grows with the layer sizes), and, when ``torch``
-is importable, the same network trained the same way by PyTorch on the CPU with the
-same number of threads, in the same run, and the ratio of the two. PyTorch is a
-benchmark-only comparison, never a dependency of the package.
+It times full training epochs of 60,000 images (shuffle, forward, backward, optimizer
+step: exactly what [`train_epoch`][neuralbook.training.train_epoch] does, without the
+evaluation after the epoch) for three optimizer settings:
+
+* ``adam``: Adam, no dropout (the network of the ``modern`` preset, trained plainly);
+* ``modern``: Adam with dropout 0.1, the ``modern`` preset itself;
+* ``momentum``: SGD with momentum 0.9, no dropout.
+
+For each it times, in the same run and taking turns so that a busy moment of the
+machine hurts all of them alike:
+
+* **trainer**: the book's own code, ``train_epoch``;
+* **lean**: the same arithmetic written the way nobody would teach it, every buffer
+  allocated once and all parameters in one vector, so that the optimizer makes a
+  dozen NumPy calls per step instead of one dozen per array. It ends with the
+  trainer's parameters bit for bit (checked), so the difference between the two is
+  exactly the price of the readable code;
+* **PyTorch**: the same network and optimizer in PyTorch on the CPU with the same
+  number of threads, when ``torch`` is importable (a benchmark-only comparison, never
+  a dependency of the package).
+
+Each epoch is repeated and the fastest counts, because other programs on the machine
+can only make an epoch slower. Then it measures two floors, with nothing else in the
+loop: the epoch's matrix products alone, and the optimizer's element-wise passes alone.
+No NumPy loop can beat their sum. GFLOP/s count 2 floating-point operations per
+multiply-add of the matrix products, the only work that grows with the layer sizes.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+
+#: The timed settings: name -> (optimizer, dropout probability).
+SETTINGS = {
+    "adam": ("adam", 0.0),
+    "modern": ("adam", 0.1),
+    "momentum": ("momentum", 0.0),
+}
+LEARNING_RATES = {"adam": 1e-3, "momentum": 0.01}
 
 
 def matmul_flops(sizes, n_examples):
@@ -42,6 +65,7 @@ def matmul_flops(sizes, n_examples):
 
 
 def data(n, seed=0):
+    """The first ``n`` MNIST training images and labels, or random ones without the files."""
     try:
         from neuralbook.datasets import load_mnist
 
@@ -52,32 +76,234 @@ def data(n, seed=0):
         return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n), "random"
 
 
-def numpy_epochs(sizes, images, labels, batch_size, dtype, repeats):
-    from neuralbook.network import Network
-    from neuralbook.optimizers import Adam
-    from neuralbook.training import _targets, train_epoch
+def make_optimizer(name):
+    from neuralbook.optimizers import Adam, Momentum
 
-    network = Network(sizes, hidden_activation="relu", output="softmax", loss="cross_entropy", init="he", seed=0, dtype=dtype)
-    optimizer = Adam(1e-3)
-    x = images.astype(dtype)
-    y = _targets(network, labels)
-    rng = np.random.default_rng(0)
+    return Adam(LEARNING_RATES["adam"]) if name == "adam" else Momentum(LEARNING_RATES["momentum"], beta=0.9)
+
+
+def make_network(sizes, dropout, dtype):
+    from neuralbook.network import Network
+
+    return Network(sizes, hidden_activation="relu", output="softmax", loss="cross_entropy",
+                   init="he", seed=0, dtype=dtype, dropout=dropout)
+
+
+class Trainer:
+    """The book's trainer: one call of ``train_epoch`` per epoch."""
+
+    def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype):
+        from neuralbook.training import _targets
+
+        self.network = make_network(sizes, dropout, dtype)
+        self.optimizer = make_optimizer(optimizer)
+        self.x, self.y = images.astype(dtype, copy=False), _targets(self.network, labels)
+        self.batch_size, self.rng = batch_size, np.random.default_rng(0)
+
+    def epoch(self):
+        from neuralbook.training import train_epoch
+
+        train_epoch(self.network, self.optimizer, self.x, self.y, self.batch_size, self.rng)
+
+    def parameters(self):
+        return self.network.parameters()
+
+
+class LeanLoop:
+    """The trainer's arithmetic with every buffer allocated once.
+
+    ReLU hidden layers, softmax output with cross-entropy, optional inverted dropout,
+    and the package's own optimizer stepping once over a single vector that holds all
+    parameters. It draws the same random numbers in the same order as ``train_epoch``
+    and does the same floating-point operations, so it ends with the same parameters.
+    """
+
+    def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype):
+        from neuralbook.training import _targets
+
+        network = make_network(sizes, dropout, dtype)
+        self.optimizer = make_optimizer(optimizer)
+        self.x, self.y = images.astype(dtype, copy=False), _targets(network, labels)
+        self.batch_size, self.rng, self.dropout = batch_size, np.random.default_rng(0), dropout
+        self.scale = dtype(1.0 / (1.0 - dropout)) if dropout else None
+        initial = network.parameters()
+        self.vector = np.concatenate([p.ravel() for p in initial])
+        self.gradient = np.zeros_like(self.vector)
+        self.W, self.b, self.dW, self.db = [], [], [], []
+        offset = 0
+        for W, b in zip(initial[::2], initial[1::2]):
+            for array, own, grad, own_grads in ((W, self.W, self.gradient, self.dW), (b, self.b, self.gradient, self.db)):
+                own.append(self.vector[offset : offset + array.size].reshape(array.shape))
+                own_grads.append(grad[offset : offset + array.size].reshape(array.shape))
+                offset += array.size
+        rows = batch_size
+        outs = sizes[1:]
+        self.z = [np.empty((rows, n), dtype) for n in outs]
+        self.a = [np.empty((rows, n), dtype) for n in outs]
+        self.da = [np.empty((rows, n), dtype) for n in outs]
+        self.positive = [np.empty((rows, n), bool) for n in outs]
+        self.uniform = [np.empty((rows, n)) for n in outs]  # float64, as the network draws them
+        self.mask = [np.empty((rows, n), dtype) for n in outs]
+
+    def epoch(self):
+        x_all, y_all, rng, size = self.x, self.y, self.rng, self.batch_size
+        last = len(self.W) - 1
+        order = rng.permutation(len(x_all))
+        for start in range(0, len(x_all), size):
+            batch = order[start : start + size]
+            m = len(batch)
+            a, y = x_all[batch], y_all[batch]
+            inputs = []
+            for l, (W, b) in enumerate(zip(self.W, self.b)):
+                inputs.append(a)
+                z = np.matmul(a, W.T, out=self.z[l][:m])
+                z += b
+                if l == last:
+                    break
+                a = np.maximum(z, z.dtype.type(0), out=self.a[l][:m])
+                if self.dropout:
+                    keep = np.greater_equal(rng.random(out=self.uniform[l][:m]), self.dropout, out=self.positive[l][:m])
+                    mask = np.multiply(keep, self.scale, out=self.mask[l][:m])
+                    a *= mask
+            shifted = z - z.max(axis=1, keepdims=True)
+            exponentials = np.exp(shifted)
+            sums = exponentials.sum(axis=1, keepdims=True)
+            probabilities = exponentials / sums
+            shifted -= np.log(sums)
+            loss = -np.sum(y * shifted) / m  # as the trainer computes it, though nothing uses it
+            delta = probabilities
+            delta -= y
+            delta /= m
+            for l in range(last, -1, -1):
+                np.matmul(delta.T, inputs[l], out=self.dW[l])
+                np.sum(delta, axis=0, out=self.db[l])
+                if l == 0:
+                    break
+                below = np.matmul(delta, self.W[l], out=self.da[l - 1][:m])
+                if self.dropout:
+                    below *= self.mask[l - 1][:m]
+                below *= np.greater(self.z[l - 1][:m], 0, out=self.positive[l - 1][:m])
+                delta = below
+            self.optimizer.step([self.vector], [self.gradient])
+        return float(loss)
+
+    def parameters(self):
+        return [array for pair in zip(self.W, self.b) for array in pair]
+
+
+class TorchLoop:
+    """The same network and optimizer in PyTorch (CPU)."""
+
+    def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype, threads):
+        import torch
+
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(torch.nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+                if dropout:
+                    layers.append(torch.nn.Dropout(dropout))
+        self.model = torch.nn.Sequential(*layers).to(torch.float32 if dtype == np.float32 else torch.float64)
+        self.model.train()
+        if optimizer == "adam":
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATES["adam"])
+        else:
+            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATES["momentum"], momentum=0.9)
+        self.loss = torch.nn.CrossEntropyLoss()
+        self.x = torch.from_numpy(images.astype(dtype))
+        self.y = torch.from_numpy(labels.astype(np.int64))
+        self.batch_size = batch_size
+        self.generator = torch.Generator().manual_seed(0)
+        self.torch = torch
+
+    def epoch(self):
+        order = self.torch.randperm(len(self.x), generator=self.generator)
+        for start in range(0, len(self.x), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            self.optimizer.zero_grad(set_to_none=True)
+            self.loss(self.model(self.x[batch]), self.y[batch]).backward()
+            self.optimizer.step()
+
+
+def time_epochs(loop, repeats):
+    """Seconds of each of ``repeats`` epochs."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        train_epoch(network, optimizer, x, y, batch_size, rng)
+        loop.epoch()
         times.append(time.perf_counter() - start)
     return times
 
 
-def numpy_breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
-    """Seconds per epoch spent gathering batches, in forward + backward, and in Adam's step."""
-    from neuralbook.network import Network
-    from neuralbook.optimizers import Adam
+def matmul_only_epochs(sizes, n_examples, batch_size, dtype, repeats):
+    """Seconds for just the matrix products of one epoch: the floor of any NumPy trainer.
+
+    The same products as ``train_epoch`` computes (forward ``a @ W.T``, backward
+    ``delta.T @ a_prev`` and ``delta @ W`` except in the first layer), on random arrays
+    of the same shapes, with nothing else: no activation, no loss, no optimizer.
+    """
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((n_out, n_in)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    inputs = [rng.standard_normal((batch_size, n_in)).astype(dtype) for n_in in sizes[:-1]]
+    deltas = [rng.standard_normal((batch_size, n_out)).astype(dtype) for n_out in sizes[1:]]
+    batches = -(-n_examples // batch_size)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(batches):
+            for W, a in zip(weights, inputs):
+                a @ W.T
+            for i, (W, a, delta) in enumerate(zip(weights, inputs, deltas)):
+                delta.T @ a
+                if i > 0:
+                    delta @ W
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def large_product_gflops(dtype, n=2048, repeats=3):
+    """GFLOP/s of one large square matrix product: close to what the cores can do at best."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+    a @ a  # the first call starts BLAS's threads
+    best = min(_timed(lambda: a @ a) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def optimizer_only_epochs(name, parameter_count, n_examples, batch_size, dtype, repeats):
+    """Seconds for just an epoch's optimizer steps, on one vector of all parameters.
+
+    The fewest NumPy calls the optimizer can make: the floor of its element-wise passes.
+    The gradients are random numbers, redrawn never, so nothing else is timed.
+    """
+    rng = np.random.default_rng(0)
+    parameters = rng.standard_normal(parameter_count).astype(dtype)
+    gradient = (1e-2 * rng.standard_normal(parameter_count)).astype(dtype)
+    optimizer = make_optimizer(name)
+    batches = -(-n_examples // batch_size)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(batches):
+            optimizer.step([parameters], [gradient])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
+    """Seconds per epoch of the trainer spent gathering batches, in forward + backward, and in Adam's step."""
     from neuralbook.training import _targets
 
-    network = Network(sizes, seed=0, dtype=dtype)
-    optimizer = Adam(1e-3)
+    network = make_network(sizes, 0.0, dtype)
+    optimizer = make_optimizer("adam")
     x, y = images.astype(dtype), _targets(network, labels)
     parameters = network.parameters()
     rng = np.random.default_rng(0)
@@ -102,63 +328,6 @@ def numpy_breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
     return best
 
 
-def matmul_only_epochs(sizes, n_examples, batch_size, dtype, repeats):
-    """Seconds for just the matrix products of one epoch: the floor of any NumPy trainer.
-
-    The same products as :func:`train_epoch` computes (forward ``a @ W.T``, backward
-    ``delta.T @ a_prev`` and ``delta @ W`` except in the first layer), on random arrays
-    of the same shapes, with nothing else: no activation, no loss, no optimizer.
-    """
-    rng = np.random.default_rng(0)
-    weights = [rng.standard_normal((n_out, n_in)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    inputs = [rng.standard_normal((batch_size, n_in)).astype(dtype) for n_in in sizes[:-1]]
-    deltas = [rng.standard_normal((batch_size, n_out)).astype(dtype) for n_out in sizes[1:]]
-    batches = -(-n_examples // batch_size)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(batches):
-            for W, a in zip(weights, inputs):
-                a @ W.T
-            for i, (W, a, delta) in enumerate(zip(weights, inputs, deltas)):
-                delta.T @ a
-                if i > 0:
-                    delta @ W
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def torch_epochs(sizes, images, labels, batch_size, dtype, repeats, threads):
-    import torch
-
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    torch_dtype = torch.float32 if dtype == "float32" else torch.float64
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(torch.nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers).to(torch_dtype)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_function = torch.nn.CrossEntropyLoss()
-    x = torch.from_numpy(images.astype(dtype))
-    y = torch.from_numpy(labels.astype(np.int64))
-    generator = torch.Generator().manual_seed(0)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        order = torch.randperm(len(x), generator=generator)
-        xs, ys = x[order], y[order]
-        for s in range(0, len(x), batch_size):
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_function(model(xs[s : s + batch_size]), ys[s : s + batch_size])
-            loss.backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times, torch.__version__
-
-
 def blas_threads():
     """How many threads NumPy's BLAS uses (from threadpoolctl if present, else the environment)."""
     try:
@@ -172,34 +341,101 @@ def blas_threads():
         return os.cpu_count()
 
 
+def same_parameters(a, b):
+    """Whether two lists of arrays are equal bit for bit."""
+    return len(a) == len(b) and all(np.array_equal(p, q) for p, q in zip(a, b))
+
+
+def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, use_torch, settings):
+    """Time the trainer, the lean loop and PyTorch for each setting, taking turns.
+
+    Returns a dict per setting with the fastest and median seconds of each, and whether
+    the trainer and the lean loop ended with identical parameters.
+    """
+    loops, times = {}, {}
+    for setting in settings:
+        optimizer, dropout = SETTINGS[setting]
+        args = (sizes, optimizer, dropout, images, labels, batch_size, dtype)
+        loops[setting] = {"trainer": Trainer(*args), "lean": LeanLoop(*args)}
+        if use_torch:
+            loops[setting]["torch"] = TorchLoop(*args, threads)
+        times[setting] = {name: [] for name in loops[setting]}
+    for _ in range(rounds):
+        for setting, implementations in loops.items():
+            for name, loop in implementations.items():
+                times[setting][name] += time_epochs(loop, repeats)
+    results = {}
+    for setting, implementations in loops.items():
+        results[setting] = {
+            "optimizer": SETTINGS[setting][0],
+            "dropout": SETTINGS[setting][1],
+            "identical_to_lean": same_parameters(implementations["trainer"].parameters(), implementations["lean"].parameters()),
+            "epochs_timed": len(times[setting]["trainer"]),
+        }
+        for name, values in times[setting].items():
+            results[setting][f"{name}_seconds"] = min(values)
+            results[setting][f"{name}_median_seconds"] = float(np.median(values))
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="784,128,64,10")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     parser.add_argument("--examples", type=int, default=60_000)
-    parser.add_argument("--repeats", type=int, default=7, help="epochs timed per framework (the fastest counts)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternate NumPy and PyTorch this many times")
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed in a row per implementation and round")
+    parser.add_argument("--rounds", type=int, default=3, help="take turns this many times (the fastest epoch counts)")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated, from: {', '.join(SETTINGS)}")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-float64", action="store_true", help="skip the float64 comparison")
     parser.add_argument("--save", action="store_true", help="write src/neuralbook/results/speed.json")
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",")]
+    settings = [s for s in args.settings.split(",") if s]
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
+    dtype = np.dtype(args.dtype).type
     images, labels, source = data(args.examples)
+    images = images.astype(dtype, copy=False)  # converted once, shared by every loop
     flops = matmul_flops(sizes, len(images))
     threads = blas_threads()
+    use_torch = not args.no_torch
+    torch_version = None
+    if use_torch:
+        try:
+            import torch
+
+            torch_version = torch.__version__
+        except ImportError:
+            use_torch = False
     load_before = os.getloadavg()[0]
-    numpy_times, torch_times, torch_version = [], [], None
-    for _ in range(args.rounds):
-        numpy_times += numpy_epochs(sizes, images, labels, args.batch_size, args.dtype, args.repeats)
-        if not args.no_torch:
-            try:
-                times, torch_version = torch_epochs(sizes, images, labels, args.batch_size, args.dtype, args.repeats, threads)
-                torch_times += times
-            except ImportError:
-                args.no_torch = True
-    best = min(numpy_times)
+    print(f"network {sizes}, batch {args.batch_size}, {args.dtype}, {len(images)} {source} images, {threads} threads")
+    print(f"matrix products: {flops / 1e9:.2f} GFLOP per epoch")
+
+    settings_results = compare(sizes, images, labels, args.batch_size, dtype, args.repeats, args.rounds, threads, use_torch, settings)
+    header = f"{'seconds per epoch':24}{'trainer':>10}{'lean':>10}" + (f"{'PyTorch':>10}{'PyTorch/trainer':>17}" if use_torch else "")
+    print(header)
+    for setting, r in settings_results.items():
+        line = f"{setting:24}{r['trainer_seconds']:10.3f}{r['lean_seconds']:10.3f}"
+        if use_torch:
+            r["torch_over_trainer"] = r["torch_seconds"] / r["trainer_seconds"]
+            line += f"{r['torch_seconds']:10.3f}{r['torch_over_trainer']:17.2f}"
+        r["lean_over_trainer"] = r["lean_seconds"] / r["trainer_seconds"]
+        print(line + ("" if r["identical_to_lean"] else "   (lean loop ended with different parameters!)"))
+
+    parameter_count = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    floor = min(matmul_only_epochs(sizes, len(images), args.batch_size, dtype, 3))
+    optimizer_floor = {name: min(optimizer_only_epochs(name, parameter_count, len(images), args.batch_size, dtype, 3)) for name in ("adam", "momentum")}
+    peak = large_product_gflops(dtype)
+    print(f"one large product (2048 x 2048): {peak:.1f} GFLOP/s; at that rate the epoch's products would take {flops / peak / 1e9:.3f} s")
+    print(f"floor: matrix products alone {floor:.3f} s ({flops / floor / 1e9:.1f} GFLOP/s); "
+          f"optimizer passes alone: Adam {optimizer_floor['adam']:.3f} s, momentum {optimizer_floor['momentum']:.3f} s")
+    print(f"floor of an Adam epoch (products + Adam's passes): {floor + optimizer_floor['adam']:.3f} s; "
+          f"of a momentum epoch: {floor + optimizer_floor['momentum']:.3f} s")
+
     result = {
         "sizes": sizes,
         "batch_size": args.batch_size,
@@ -208,37 +444,37 @@ def main(argv=None):
         "data": source,
         "threads": threads,
         "cpu_count": os.cpu_count(),
+        "parameter_count": parameter_count,
         "load_average_before": load_before,
-        "matmul_gflop_per_epoch": flops / 1e9,
-        "numpy_seconds_per_epoch": best,
-        "numpy_median_seconds_per_epoch": float(np.median(numpy_times)),
-        "numpy_gflops": flops / best / 1e9,
         "numpy_version": np.__version__,
+        "torch_version": torch_version,
+        "matmul_gflop_per_epoch": flops / 1e9,
+        "settings": settings_results,
+        "matmul_only_seconds_per_epoch": floor,
+        "matmul_only_gflops": flops / floor / 1e9,
+        "large_product_gflops": peak,
+        "optimizer_only_seconds_per_epoch": optimizer_floor,
     }
-    print(f"network {sizes}, batch {args.batch_size}, {args.dtype}, {len(images)} {source} images, {threads} threads")
-    print(f"matrix products: {flops / 1e9:.2f} GFLOP per epoch")
-    print(f"NumPy   : {best:.3f} s/epoch (median {np.median(numpy_times):.3f}), {flops / best / 1e9:.1f} GFLOP/s")
-    if torch_times:
-        torch_best = min(torch_times)
+    if "adam" in settings_results:
+        adam = settings_results["adam"]
         result |= {
-            "torch_version": torch_version,
-            "torch_seconds_per_epoch": torch_best,
-            "torch_median_seconds_per_epoch": float(np.median(torch_times)),
-            "torch_gflops": flops / torch_best / 1e9,
-            "torch_over_numpy": torch_best / best,
+            "numpy_seconds_per_epoch": adam["trainer_seconds"],
+            "numpy_gflops": flops / adam["trainer_seconds"] / 1e9,
+            "matmul_share": floor / adam["trainer_seconds"],
         }
-        print(f"PyTorch : {torch_best:.3f} s/epoch (median {np.median(torch_times):.3f}), {flops / torch_best / 1e9:.1f} GFLOP/s (torch {torch_version})")
-        print(f"PyTorch time / NumPy time: {torch_best / best:.2f}")
-    if args.dtype == "float32" and not args.no_float64:
-        float64_times = numpy_epochs(sizes, images, labels, args.batch_size, "float64", max(2, args.repeats // 2))
-        result |= {"numpy_float64_seconds_per_epoch": min(float64_times), "float64_over_float32": min(float64_times) / best}
-        print(f"NumPy float64: {min(float64_times):.3f} s/epoch ({min(float64_times) / best:.2f} times the float32 time)")
-    floor = min(matmul_only_epochs(sizes, len(images), args.batch_size, args.dtype, 3))
-    result |= {"matmul_only_seconds_per_epoch": floor, "matmul_only_gflops": flops / floor / 1e9, "matmul_share": floor / best}
-    print(f"matrix products alone: {floor:.3f} s/epoch ({flops / floor / 1e9:.1f} GFLOP/s), {100 * floor / best:.0f}% of the trainer's epoch")
-    parts = numpy_breakdown(sizes, images, labels, args.batch_size, args.dtype)
+        if use_torch:
+            result |= {"torch_seconds_per_epoch": adam["torch_seconds"], "torch_over_numpy": adam["torch_over_trainer"]}
+        print(f"trainer (adam): {result['numpy_gflops']:.1f} GFLOP/s; the products alone are {100 * result['matmul_share']:.0f}% of its epoch")
+
+    if args.dtype == "float32" and not args.no_float64 and "adam" in settings_results:
+        float64 = Trainer(sizes, "adam", 0.0, images, labels, args.batch_size, np.float64)
+        float64_seconds = min(time_epochs(float64, max(2, args.repeats)))
+        result |= {"numpy_float64_seconds_per_epoch": float64_seconds, "float64_over_float32": float64_seconds / result["numpy_seconds_per_epoch"]}
+        print(f"trainer (adam) in float64: {float64_seconds:.3f} s/epoch ({result['float64_over_float32']:.2f} times the float32 time)")
+
+    parts = breakdown(sizes, images, labels, args.batch_size, dtype)
     result["breakdown_seconds"] = parts
-    print("where the time goes: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in parts.items()))
+    print("where the trainer's time goes (adam): " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in parts.items()))
     # What shuffling by copying the whole data set every epoch would cost.
     copies = []
     for _ in range(3):

@@ -1,0 +1,80 @@
+"""The speed benchmark compares like with like.
+
+``benchmarks/bench_training.py`` is run by hand, not in CI, but the book quotes what it
+measures, so its comparisons are tested here: the lean loop must do the trainer's
+arithmetic exactly (otherwise "the price of readable code" would compare two different
+computations), the FLOP count must agree with a count by hand, and a short run must
+produce every figure the book reads from ``speed.json``.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_training.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_training", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def small_data(n=1000, seed=3):
+    rng = np.random.default_rng(seed)
+    images = rng.random((n, 20), dtype=np.float32)
+    images[images < 0.6] = 0  # sparse, like MNIST
+    return images, rng.integers(0, 4, n)
+
+
+@pytest.mark.parametrize("setting", ["adam", "modern", "momentum"])
+def test_lean_loop_ends_with_the_trainers_parameters_bit_for_bit(bench, setting):
+    images, labels = small_data()
+    optimizer, dropout = bench.SETTINGS[setting]
+    # 1000 = 7 full batches of 128 and one of 104: the short last batch is covered, and
+    # 16 steps over two epochs.
+    args = ([20, 16, 8, 4], optimizer, dropout, images, labels, 128, np.float32)
+    trainer, lean = bench.Trainer(*args), bench.LeanLoop(*args)
+    before = [p.copy() for p in trainer.parameters()]
+    for _ in range(2):
+        trainer.epoch()
+        lean.epoch()
+    assert not bench.same_parameters(before, trainer.parameters())  # it did train
+    assert bench.same_parameters(trainer.parameters(), lean.parameters())
+
+
+def test_lean_loop_differs_when_the_arithmetic_differs(bench):
+    """The bit-for-bit check can fail: one extra step of the lean loop is caught."""
+    images, labels = small_data()
+    args = ([20, 16, 8, 4], "adam", 0.0, images, labels, 128, np.float32)
+    trainer, lean = bench.Trainer(*args), bench.LeanLoop(*args)
+    trainer.epoch()
+    lean.epoch()
+    lean.optimizer.step([lean.vector], [lean.gradient])
+    assert not bench.same_parameters(trainer.parameters(), lean.parameters())
+
+
+def test_flop_count_by_hand(bench):
+    # [784, 30, 10], one example: forward 784·30 + 30·10 multiply-adds; backward the same
+    # again for the weight gradients, plus 30·10 for the error sent back to the hidden layer.
+    multiply_adds = 2 * (784 * 30 + 30 * 10) + 30 * 10
+    assert bench.matmul_flops([784, 30, 10], 1) == 2 * multiply_adds == 95_880
+    assert bench.matmul_flops([784, 128, 64, 10], 60_000) == 27_264_000_000
+
+
+def test_short_run_reports_every_figure_the_book_reads(bench, capsys):
+    result = bench.main(["--examples", "600", "--repeats", "1", "--rounds", "1", "--no-torch", "--sizes", "784,32,16,10"])
+    for setting in ("adam", "modern", "momentum"):
+        figures = result["settings"][setting]
+        assert figures["identical_to_lean"] is True
+        assert 0 < figures["lean_seconds"] and 0 < figures["trainer_seconds"]
+    assert set(result["optimizer_only_seconds_per_epoch"]) == {"adam", "momentum"}
+    assert result["parameter_count"] == 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
+    for key in ("numpy_seconds_per_epoch", "numpy_float64_seconds_per_epoch", "matmul_only_seconds_per_epoch", "breakdown_seconds", "whole_copy_seconds", "large_product_gflops"):
+        assert key in result
+    printed = capsys.readouterr().out
+    assert "floor of an Adam epoch" in printed
