@@ -120,6 +120,33 @@ def _percent(value) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
+def describe_training(config) -> str:
+    """One line naming every setting of a run that changes its arithmetic.
+
+    Examples
+    --------
+    >>> from neuralbook.experiments import PRESETS
+    >>> describe_training(PRESETS["modern"])
+    '[784, 128, 64, 10] relu/softmax, cross_entropy, he init; adam eta=0.001, cosine schedule, dropout 0.1, batch 128, 30 epochs'
+    >>> describe_training(PRESETS["nielsen"].replace(weight_decay=1e-4, dtype="float64"))
+    '[784, 30, 10] sigmoid/sigmoid, quadratic, nielsen init; sgd eta=3.0, L2 lambda=0.0001, batch 10, 30 epochs, float64'
+    """
+    network = f"{config.sizes} {config.hidden_activation}/{config.output}, {config.loss}, {config.init} init"
+    training = [f"{config.optimizer} eta={config.learning_rate}"]
+    if config.optimizer == "momentum":
+        training[0] += f" beta={config.momentum}"
+    if config.schedule != "constant":
+        training.append(f"{config.schedule} schedule")
+    if config.weight_decay:
+        training.append(f"L2 lambda={config.weight_decay}")
+    if config.dropout:
+        training.append(f"dropout {config.dropout}")
+    training += [f"batch {config.batch_size}", f"{config.epochs} epochs"]
+    if config.dtype != "float32":
+        training.append(config.dtype)
+    return f"{network}; {', '.join(training)}"
+
+
 def _train(args) -> int:
     from neuralbook.datasets import load_mnist
     from neuralbook.experiments import run, run_to_dict, write_json
@@ -128,8 +155,7 @@ def _train(args) -> int:
     config = config_from_args(args)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     data = load_mnist(args.data_dir, progress=not args.quiet)
-    network_line = f"{config.sizes} {config.hidden_activation}/{config.output}, {config.loss}, {config.init} init"
-    say(f"training {network_line}; {config.optimizer} eta={config.learning_rate}, batch {config.batch_size}, {config.epochs} epochs")
+    say(f"training {describe_training(config)}")
     say(f"{'epoch':>5} {'loss':>8} {'train':>8} {'valid':>8} {'seconds':>8}")
 
     def on_epoch(record):
