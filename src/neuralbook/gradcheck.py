@@ -12,7 +12,8 @@ to ε). The two gradients are compared by their *relative error*
     ‖g_bp − g_fd‖ / (‖g_bp‖ + ‖g_fd‖),
 
 which does not depend on the scale of the gradient: about 1e-10 means they agree to
-ten digits; above 1e-6 something is usually wrong.
+ten digits. As a rule of thumb in float64, around 1e-7 or below the gradient is right;
+around 1e-2 or above, something is wrong.
 
 Checks are done in float64: float32 carries only about seven significant digits,
 too few for differences of nearly equal numbers. [`gradient_check`][neuralbook.gradcheck.gradient_check] therefore

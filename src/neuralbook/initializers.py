@@ -20,8 +20,9 @@ requested ``dtype``, so a float32 network and a float64 network built from the s
 seed start from the same weights (up to rounding).
 
 The chapter *Training better* explains why the scale matters: with N(0, 1) weights
-a neuron with 784 inputs has a pre-activation with standard deviation about 28, and a
-sigmoid there is flat.
+a neuron with 784 inputs of size one has a pre-activation with standard deviation
+√784 = 28 (about 9 for MNIST's pixels, most of which are zero), and a sigmoid there is
+flat.
 """
 
 from __future__ import annotations

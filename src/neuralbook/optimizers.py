@@ -206,7 +206,7 @@ class SGD(Optimizer):
     >>> w = np.array([3.0])
     >>> opt = SGD(learning_rate=0.25)
     >>> for _ in range(3):
-    ...     opt.step([w], [2 * w])      # the gradient of w², so w shrinks by 1 - 2η
+    ...     opt.step([w], [2 * w])      # the gradient of w², so each step multiplies w by 1 - 2η
     >>> print(w)
     [0.375]
     """
