@@ -149,3 +149,77 @@ def test_data_that_cannot_be_found_is_an_error_not_a_traceback(tmp_path, monkeyp
     monkeypatch.setattr(datasets, "load_mnist", no_network)
     assert cli.main(["train", "--out", str(tmp_path / "m.npz")]) == 1
     assert "error: could not download" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--batch-size", "0"), ("--epochs", "0"), ("--epochs", "-1"), ("--learning-rate", "-1"), ("--lr", "nan"),
+        ("--lr", "inf"), ("--dropout", "1"), ("--momentum", "1.5"), ("--weight-decay", "-1"), ("--patience", "0"),
+        ("--train-size", "-5"), ("--validation-size", "-1"), ("--decay-every", "0"), ("--decay-factor", "0"),
+        ("--decay-factor", "2"),
+    ],
+)
+def test_option_values_out_of_range_are_refused_before_loading_data(tmp_path, fake_data, capsys, option, value):
+    out = tmp_path / "m.npz"
+    assert cli.main(["train", option, value, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "argument " in err and option in err and f"got {value!r}" in err and "Traceback" not in err
+    assert fake_data == {} and not out.exists()  # refused before MNIST is even loaded
+
+
+@pytest.mark.parametrize("sizes", ["100,10", "784,10,9", "784,30,11"])
+def test_sizes_must_fit_mnist(tmp_path, fake_data, capsys, sizes):
+    assert cli.main(["train", "--sizes", sizes, "--out", str(tmp_path / "m.npz")]) == 2
+    assert "expected 784 inputs (28x28 pixels) first and 10 outputs" in capsys.readouterr().err
+    assert fake_data == {}
+
+
+def test_top_must_not_be_negative(tmp_path, capsys):
+    assert cli.main(["evaluate", str(tmp_path / "m.npz"), "--top", "-3"]) == 2
+    assert "argument --top: expected a whole number >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--out", "--history"])
+def test_unwritable_outputs_are_refused_before_training(tmp_path, fake_data, capsys, option):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    paths = {"--out": str(tmp_path / "m.npz"), "--history": str(tmp_path / "run.json"), option: str(folder)}
+    args = ["train", "--sizes", "784,16,10", "--epochs", "1", "--validation-size", "100", "--quiet"]
+    assert cli.main([*args, "--out", paths["--out"], "--history", paths["--history"]]) == 1
+    assert capsys.readouterr().err == f"error: cannot write to {folder}: it is a folder; name a file in it\n"
+    assert fake_data == {}  # no data loaded, no training done
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"] and list(folder.iterdir()) == []
+    (tmp_path / "taken").write_text("a file, not a folder")
+    assert cli.main([*args, "--out", str(tmp_path / "taken" / "x.npz")]) == 1
+    assert "taken is a file, not a folder" in capsys.readouterr().err
+    assert fake_data == {}
+
+
+def test_evaluate_refuses_a_figure_it_cannot_draw_before_evaluating(tmp_path, fake_data, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    for figure, words in (("matrix.txt", "expected a name ending in .svg, .png, .pdf"), ("matrix", "ending in"),
+                          (str(tmp_path), "it is a folder")):
+        assert cli.main(["evaluate", str(model), "--figure", figure]) == 1
+        captured = capsys.readouterr()
+        assert words in captured.err and captured.out == ""
+    assert fake_data == {} and sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+def test_export_web_bad_arguments_are_clear_errors(tmp_path, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    missing = tmp_path / "missing.npz"
+    assert cli.main(["export-web", str(missing), "--out", str(tmp_path / "w.json")]) == 1
+    assert capsys.readouterr().err == f"error: {missing}: no such file\n"
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    for out, words in ((str(tmp_path), "it is a folder"), ("", "it is a folder"), (str(model / "w.json"), "is a file, not a folder")):
+        assert cli.main(["export-web", str(model), "--out", out]) == 1
+        assert words in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]

@@ -143,6 +143,13 @@ def test_read_idx_refuses_trailing_bytes(tmp_path):
     assert str(path) in str(caught.value)
 
 
+def test_read_idx_size_of_a_forged_header_does_not_overflow(tmp_path):
+    side = 2**32 - 1  # the largest size a header can give: the product overflows int64
+    path = write(tmp_path / "forged", struct.pack(">IIII", 2051, side, side, side) + bytes(10))
+    with pytest.raises(IdxFormatError, match=f"promises {side**3} bytes of data"):
+        read_idx(path)
+
+
 def test_read_idx_refuses_corrupt_gzip(tmp_path):
     packed = bytearray(gzip.compress(idx_bytes(np.arange(200, dtype=np.uint8) % 10)))
     packed[len(packed) // 2] ^= 0xFF  # damage the deflate stream (or its CRC)
@@ -431,6 +438,26 @@ def test_user_folder_with_a_wrong_file(tmp_path, fake, compressed):
         load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
     message = str(caught.value)
     assert str(bad) in message and expected in message and sha256(bad.read_bytes()) in message
+
+
+def test_user_folder_with_a_truncated_file_says_so(tmp_path, fake):
+    _, _, packed = fake
+    for name in NAMES:
+        write(tmp_path / f"{name}.gz", packed[name])
+    write(tmp_path / "t10k-images-idx3-ubyte.gz", packed["t10k-images-idx3-ubyte"][:100])
+    with pytest.raises(ChecksumError, match="SHA-256 mismatch.*0.1 kB.*truncated, corrupt or not the original"):
+        load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serve):
+    serve("404")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    with pytest.raises(DownloadError) as caught:
+        load_mnist(folder, cache_dir=tmp_path / "cache", progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"train-images-idx3-ubyte.gz is not in {folder} nor in {tmp_path / 'cache'}, and ")
+    assert "404" in message
 
 
 def test_user_folder_that_does_not_exist(tmp_path, fake):

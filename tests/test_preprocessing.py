@@ -192,6 +192,15 @@ def test_files_that_are_not_images(tmp_path):
         preprocess_image(np.zeros((4, 4, 5)))
 
 
+@pytest.mark.parametrize("side", [40, 100])  # above the warning limit (1,000 here), above twice it
+def test_images_too_large_are_refused_without_a_traceback(tmp_path, monkeypatch, side):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    path = tmp_path / "huge.png"
+    Image.new("L", (side, side), 255).save(path)
+    with pytest.raises(ValueError, match=r"cannot read .*huge.png: the image is too large"):
+        preprocess_image(path)
+
+
 def test_crop_to_ink_against_a_loop():
     rng = np.random.default_rng(3)
     for _ in range(20):

@@ -169,6 +169,18 @@ def test_save_replaces_an_existing_model(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
+def test_save_into_a_folder_or_under_a_file_is_a_clear_error(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"cannot write to .*models: it is a folder"):
+        save_model(folder, trained_like(sizes=(4, 3, 2)))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match=r"file is a file, not a folder"):
+        save_model(tmp_path / "file" / "model.npz", trained_like(sizes=(4, 3, 2)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "models"]  # no temporary file left
+    assert list(folder.iterdir()) == []
+
+
 # --- every bad file is a ModelFileError that names the file --------------------------
 
 
@@ -266,6 +278,7 @@ def test_every_bad_file_is_refused_with_its_name(tmp_path):
         ("transposed.npz", "param_0 has shape"),
         ("missing-param.npz", "4 parameter arrays, the file has 3"),
         ("integer-param.npz", "should hold floats"),
+        ("nan-param.npz", "param_1 contains NaN or infinity"),
         ("pickled-object.npz", "pickled"),
         ("pickled-metadata.npz", "pickled"),
     ],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -32,7 +33,34 @@ def _sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected sizes like 784,128,64,10, got {text!r}") from None
     if len(sizes) < 2 or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected at least two positive sizes like 784,30,10, got {text!r}")
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise argparse.ArgumentTypeError(
+            f"expected 784 inputs (28x28 pixels) first and 10 outputs (the digits) last, like 784,30,10, got {text!r}"
+        )
     return sizes
+
+
+def _number(kind, check, expected: str):
+    """An argparse type: ``kind(text)`` if it is finite and passes ``check``."""
+
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not math.isfinite(value) or not check(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return convert
+
+
+_positive_int = _number(int, lambda n: n >= 1, "a whole number >= 1")
+_count = _number(int, lambda n: n >= 0, "a whole number >= 0")
+_positive_float = _number(float, lambda x: x > 0, "a number > 0")
+_decay_factor = _number(float, lambda x: 0 < x <= 1, "a number > 0 and <= 1")
+_nonnegative_float = _number(float, lambda x: x >= 0, "a number >= 0")
+_fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not including) 1")
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -67,24 +95,24 @@ def _add_train_parser(commands) -> None:
     network.add_argument("--output", choices=OUTPUTS, help="activation of the output layer")
     network.add_argument("--loss", choices=LOSSES, help="the cost: quadratic (Nielsen's), cross_entropy, ...")
     network.add_argument("--init", choices=sorted(INITIALIZERS), help="weight initialisation (he for ReLU, xavier for sigmoid/tanh)")
-    network.add_argument("--dropout", type=float, metavar="P", help="probability of dropping a hidden activation while training (0 = off)")
+    network.add_argument("--dropout", type=_fraction, metavar="P", help="probability of dropping a hidden activation while training (0 = off)")
     network.add_argument("--dtype", choices=("float32", "float64"), help="float32 (fast, default) or float64 (exact)")
     learning = parser.add_argument_group("learning")
     learning.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, momentum or adam")
-    learning.add_argument("--learning-rate", "--lr", type=float, metavar="ETA", help="learning rate eta (the initial one with a schedule)")
-    learning.add_argument("--momentum", type=float, metavar="BETA", help="momentum beta (Adam's beta1), default 0.9")
+    learning.add_argument("--learning-rate", "--lr", type=_positive_float, metavar="ETA", help="learning rate eta (the initial one with a schedule)")
+    learning.add_argument("--momentum", type=_fraction, metavar="BETA", help="momentum beta (Adam's beta1), default 0.9")
     learning.add_argument("--schedule", choices=SCHEDULES, help="learning rate over the epochs: constant, step, exponential or cosine")
-    learning.add_argument("--decay-factor", type=float, metavar="F", help="step: multiply eta by F every --decay-every epochs; exponential: every epoch")
-    learning.add_argument("--decay-every", type=int, metavar="E", help="epochs between two drops of the step schedule")
-    learning.add_argument("--weight-decay", "--l2", type=float, metavar="LAMBDA", help="L2 regularisation: adds (lambda/2) * sum of squared weights to the loss")
-    learning.add_argument("--batch-size", type=int, metavar="N", help="examples per mini-batch")
-    learning.add_argument("--epochs", type=int, metavar="N", help="passes over the training set (the most, with --patience)")
-    learning.add_argument("--patience", type=int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
+    learning.add_argument("--decay-factor", type=_decay_factor, metavar="F", help="step: multiply eta by F every --decay-every epochs; exponential: every epoch")
+    learning.add_argument("--decay-every", type=_positive_int, metavar="E", help="epochs between two drops of the step schedule")
+    learning.add_argument("--weight-decay", "--l2", type=_nonnegative_float, metavar="LAMBDA", help="L2 regularisation: adds (lambda/2) * sum of squared weights to the loss")
+    learning.add_argument("--batch-size", type=_positive_int, metavar="N", help="examples per mini-batch")
+    learning.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set (the most, with --patience)")
+    learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
     learning.add_argument("--seed", type=int, help="seed of the weights, the shuffling and dropout: same seed, same result")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
-    data.add_argument("--validation-size", type=int, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
-    data.add_argument("--train-size", type=int, metavar="N", help="train on only the first N images (to see overfitting)")
+    data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
+    data.add_argument("--train-size", type=_positive_int, metavar="N", help="train on only the first N images (to see overfitting)")
     output = parser.add_argument_group("output")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
     output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
@@ -114,6 +142,15 @@ def config_from_args(args):
 
     changes = {field: getattr(args, option) for option, field in _OPTION_FIELDS.items() if getattr(args, option) is not None}
     return PRESETS[args.preset].replace(**changes)
+
+
+def _check_outputs(*paths) -> None:
+    """Refuse output paths that cannot be written (a folder, a file as a folder) before any work."""
+    from neuralbook.files import check_writable
+
+    for path in paths:
+        if path is not None:
+            check_writable(path)
 
 
 def _percent(value) -> str:
@@ -153,6 +190,7 @@ def _train(args) -> int:
     from neuralbook.serialization import save_model
 
     config = config_from_args(args)
+    _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     data = load_mnist(args.data_dir, progress=not args.quiet)
     say(f"training {describe_training(config)}")
@@ -185,8 +223,8 @@ def _add_evaluate_parser(commands) -> None:
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
     _add_data_dir(parser)
-    parser.add_argument("--figure", metavar="FILE", help="also draw the confusion matrix into FILE (.svg or .png)")
-    parser.add_argument("--top", type=int, default=5, metavar="N", help="how many most-confused pairs to list (default 5)")
+    parser.add_argument("--figure", metavar="FILE", help="also draw the confusion matrix into FILE (.svg, .png or .pdf)")
+    parser.add_argument("--top", type=_count, default=5, metavar="N", help="how many most-confused pairs to list (default 5)")
     parser.set_defaults(run=_evaluate)
 
 
@@ -196,6 +234,7 @@ def _evaluate(args) -> int:
     from neuralbook.serialization import load_model
 
     network = load_model(args.model).network
+    _check_figure(args.figure)
     data = load_mnist(args.data_dir)
     report = evaluation.evaluate(network, data.test_images, data.test_labels)
     print(f"test accuracy: {_percent(report.accuracy)} ({report.num_errors} errors in {report.num_examples} images)")
@@ -212,6 +251,18 @@ def _evaluate(args) -> int:
 
         print(f"saved {save_confusion_matrix(report.confusion_matrix, args.figure)}")
     return 0
+
+
+_FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
+
+
+def _check_figure(path) -> None:
+    """Refuse a ``--figure`` that cannot be drawn before the evaluation, not after it."""
+    if path is None:
+        return
+    _check_outputs(path)
+    if Path(path).suffix.lower() not in _FIGURE_SUFFIXES:
+        raise ValueError(f"cannot draw a figure into {path}: expected a name ending in {', '.join(_FIGURE_SUFFIXES)}")
 
 
 def _add_predict_parser(commands) -> None:
@@ -249,14 +300,21 @@ def _add_export_parser(commands) -> None:
         description="Write a saved model as the compact JSON file that the chapter 'Draw your own digit' runs in the browser.",
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
-    parser.add_argument("--out", "-o", metavar="FILE", help="where to write (default: docs/assets/digit-model.json)")
+    parser.add_argument(
+        "--out", "-o", metavar="FILE",
+        help="where to write (default: docs/assets/digit-model.json under the current folder, "
+        "the widget's file when run at the root of the book's checkout)",
+    )
     parser.set_defaults(run=_export_web)
 
 
 def _export_web(args) -> int:
     from neuralbook import web
+    from neuralbook.serialization import load_model
 
-    out = Path(args.out) if args.out else web.SITE_MODEL
+    out = Path(args.out) if args.out is not None else web.SITE_MODEL
+    _check_outputs(out)
+    load_model(args.model)  # a missing or damaged model is named as such, before anything is written
     path = web.export_web(args.model, out)
     print(f"wrote {path}")
     return 0

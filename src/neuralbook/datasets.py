@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import sys
@@ -183,7 +184,7 @@ def read_idx(path) -> np.ndarray:
     if len(content) < header_size:
         raise IdxFormatError(f"{path}: truncated file: header needs {header_size} bytes, file has {len(content)}")
     shape = struct.unpack(f">{ndim}I", content[4:header_size])
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)  # Python integers: a forged header cannot overflow them
     payload = len(content) - header_size
     if payload < expected:
         raise IdxFormatError(
@@ -371,9 +372,25 @@ def _in_user_dir(folder: Path, name: str) -> Path | None:
     gz_hash, raw_hash = MNIST_FILES[name]
     for path, expected in ((folder / f"{name}.gz", gz_hash), (folder / name, raw_hash)):
         if path.is_file():
-            _verify(path, expected)
+            try:
+                _verify(path, expected)
+            except ChecksumError as error:
+                raise ChecksumError(
+                    f"{error}; the file ({_size(path.stat().st_size)}) is truncated, corrupt or not the "
+                    f"original MNIST file: replace it, or remove it to use the cache or a download"
+                ) from None
             return path
     return None
+
+
+def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool) -> Path:
+    """Download ``name``; if that fails, say where it was looked for first."""
+    try:
+        return download_file(name, cache, progress=progress)
+    except DownloadError as error:
+        if folder is None:
+            raise
+        raise DownloadError(f"{name}.gz is not in {folder} nor in {cache}, and {error}") from None
 
 
 def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True) -> dict[str, Path]:
@@ -414,7 +431,7 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         if path is None:
             path = _in_cache(cache, name, download)
         if path is None and download:
-            path = download_file(name, cache, progress=progress)
+            path = _download_missing(name, folder, cache, progress)
         if path is None:
             places = ([str(folder)] if folder is not None else []) + [str(cache)]
             raise FileNotFoundError(

@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "check_writable"]
 
 
 # --8<-- [start:atomic_write]
@@ -44,8 +44,13 @@ def atomic_write(path, mode="wb", encoding=None):
     ...     _ = file.write("all or nothing")
     >>> target.read_text(encoding="utf-8")
     'all or nothing'
+
+    Raises
+    ------
+    IsADirectoryError, NotADirectoryError
+        As [`check_writable`][neuralbook.files.check_writable] says, before anything is written.
     """
-    path = Path(path)
+    path = check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary file lies in the same folder: a rename across file systems is a copy.
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -61,6 +66,42 @@ def atomic_write(path, mode="wb", encoding=None):
             os.unlink(temporary)
         raise
 # --8<-- [end:atomic_write]
+
+
+def check_writable(path) -> Path:
+    """Refuse, before any work is done, a target that no file can be written to.
+
+    Commands call it on their output paths before a long computation, so that a typo
+    costs nothing; [`atomic_write`][neuralbook.files.atomic_write] calls it too.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, as a ``Path``.
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a folder (or empty, which names the current folder).
+    NotADirectoryError
+        If a folder on the way to ``path`` is an existing file.
+
+    Examples
+    --------
+    >>> check_writable(".")
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: cannot write to .: it is a folder; name a file in it
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write to {path}: it is a folder; name a file in it")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(f"cannot write to {path}: {parent} is a file, not a folder")
+            break
+    return path
 
 
 def _file_mode(path: Path) -> int:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -122,16 +123,24 @@ def read_grayscale(image) -> np.ndarray:
 
 
 def _open_with_pillow(source):
-    """Open a file (path or bytes) with Pillow, honouring a phone's EXIF rotation."""
+    """Open a file (path or bytes) with Pillow, honouring a phone's EXIF rotation.
+
+    An image of more than Pillow's ``MAX_IMAGE_PIXELS`` (about 89 million pixels) is
+    refused: reading it as float64 grey levels would take gigabytes of memory.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    name = "the given bytes" if isinstance(source, bytes) else str(source)
     try:
-        opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source))
-        opened.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source))
+            opened.load()
     except FileNotFoundError:
         raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise ValueError(f"cannot read {name}: the image is too large ({error})") from error
     except (UnidentifiedImageError, OSError) as error:
-        name = "the given bytes" if isinstance(source, bytes) else str(source)
         raise ValueError(f"cannot read {name} as an image (expected a PNG or JPEG): {error}") from error
     return ImageOps.exif_transpose(opened)
 

@@ -209,7 +209,7 @@ def load_model(path) -> SavedModel:
     ------
     ModelFileError
         If the file is missing, unreadable, truncated, not a neuralbook model, holds
-        pickled data, or its parameters do not fit its config.
+        pickled data, or its parameters do not fit its config or are not finite.
     """
     from neuralbook.network import Network
 
@@ -228,6 +228,8 @@ def load_model(path) -> SavedModel:
             raise ModelFileError(path, f"{name} should hold floats, got {parameter.dtype}")
         if parameter.shape != shape:
             raise ModelFileError(path, f"{name} has shape {parameter.shape}, but the config {config.get('sizes')} needs {shape}")
+        if not np.isfinite(parameter).all():
+            raise ModelFileError(path, f"{name} contains NaN or infinity: the network it describes cannot compute anything")
     try:
         network = Network.from_config(config, parameters=parameters)
     except Exception as error:  # noqa: BLE001
