@@ -94,6 +94,43 @@ def test_prepare_data_options():
     np.testing.assert_array_equal(split.validation_labels, data.train_labels[-200:])
 
 
+def test_dead_fraction_is_measured_on_the_images_the_run_saw(monkeypatch):
+    # The no-normalisation run trains and tests on pixels times 255; its dead neurons must
+    # be counted on those, not on the [0, 1] images it never saw. This hidden neuron
+    # computes (sum of pixels) - 1000: negative for every image in [0, 1] (at most 784),
+    # positive once the pixels are multiplied by 255.
+    from neuralbook.network import Network
+    from neuralbook.training import History
+
+    data = small_mnist()
+    config = PRESETS["quick"].replace(sizes=[784, 1, 10], validation_size=0, pixel_scale=255.0)
+    network = Network(config.sizes, hidden_activation="relu", seed=0)
+    network.layers[0].W[:] = 1.0
+    network.layers[0].b[:] = -1000.0
+    monkeypatch.setattr(experiments, "run", lambda config, data, progress=None: experiments.RunResult(config, network, History(), 0.5, 1200))
+    runs = experiments._runs({"scaled": ("pixels times 255", config)}, data, progress=False)
+    assert experiments.dead_fraction(network, data.test_images) == [1.0]  # dead on unscaled pixels
+    assert runs["scaled"]["dead_fraction"] == [0.0]  # alive on the pixels the run saw
+
+
+def test_results_web_alone_exports_the_saved_model_without_training(tmp_path, monkeypatch):
+    import shutil
+
+    from neuralbook import datasets
+
+    shutil.copy(experiments.results_dir() / "modern.npz", tmp_path / "modern.npz")
+    before = (tmp_path / "modern.npz").read_bytes()
+    monkeypatch.setattr(datasets, "load_mnist", lambda *args, **kwargs: small_mnist(n_train=10, n_test=10))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("--only web must not train")
+
+    monkeypatch.setattr(experiments, "run", no_training)
+    written = experiments.write_results(out_dir=tmp_path, only=["web"], web_path=tmp_path / "digit-model.json")
+    assert written == [tmp_path / "digit-model.json"] and written[0].stat().st_size > 0
+    assert (tmp_path / "modern.npz").read_bytes() == before
+
+
 # --- The real data --------------------------------------------------------------------
 
 

@@ -388,3 +388,24 @@ def test_valley_paths_start_at_the_start_and_descend():
     for path in valley_paths().values():
         assert tuple(path[0]) == VALLEY_START
         assert valley_loss(*path[-1]) < 1e-3 * valley_loss(*path[0])
+
+
+@pytest.mark.parametrize(
+    "optimizer, fastest",
+    [(Momentum(0.1, beta=0.9), 0.9), (Adam(0.01), 0.9), (Adam(0.01, beta1=0.95, beta2=0.9), 0.9), (Adam(0.01, beta1=0.0), 0.999)],
+)
+def test_flush_threshold_follows_the_fastest_decaying_buffer(optimizer, fastest):
+    # By hand: an untouched entry shrinks by the factor β each step; to stay normal for the
+    # flush_every + 1 steps until the next flush it must be at least tiny / β**(flush_every + 1).
+    tiny = float(np.finfo(np.float32).tiny)
+    assert optimizer.flush_threshold(np.float32) == pytest.approx(tiny / fastest**51, rel=1e-12)
+
+
+def test_flush_leaves_small_but_safe_values_alone():
+    """Adam's flush zeroes only what could turn subnormal before the next flush, not 1e-30."""
+    adam = Adam(0.01)
+    w = np.zeros(3, dtype=np.float32)
+    adam.step([w], [np.ones(3, dtype=np.float32)])
+    adam._state[0]["m"][:] = [1e-30, 1e-37, 0.5]
+    adam.flush()
+    np.testing.assert_array_equal(adam._state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))

@@ -251,3 +251,18 @@ def test_train_epoch_returns_mean_loss():
     before = net.loss(x, targets)
     loss = train_epoch(net, SGD(1e-12), x, targets, 64, np.random.default_rng(0))
     assert loss == pytest.approx(before)
+
+
+@pytest.mark.parametrize("bad", [[0, 1, -1], [0, 1, 2]])
+def test_labels_outside_the_classes_are_refused(bad):
+    # Before, -1 silently became the last class (negative indexing) and 2 a bare IndexError.
+    net = Network([3, 2], seed=0)
+    with pytest.raises(ValueError, match="labels must be in 0..1"):
+        train(net, np.zeros((3, 3), np.float32), np.array(bad), epochs=1, batch_size=3, optimizer=SGD(0.1), progress=False)
+
+
+def test_an_empty_validation_set_is_refused():
+    x, labels = two_blobs(20)
+    with pytest.raises(ValueError, match="at least one validation example"):
+        train(Network([5, 2], seed=0), x, labels, epochs=1, batch_size=5, optimizer=SGD(0.1),
+              validation=(x[:0], labels[:0]), progress=False)

@@ -503,7 +503,8 @@ def _runs(configs: dict, data, progress, keep=None) -> dict:
             keep[name] = result
         runs[name] = run_to_dict(result, name) | {"description": description}
         if config.hidden_activation in ("relu", "leaky_relu") and result.diverged is None:
-            runs[name]["dead_fraction"] = dead_fraction(result.network, data.test_images)
+            # On the test images as this run saw them (scaled, for the no-normalisation run).
+            runs[name]["dead_fraction"] = dead_fraction(result.network, prepare_data(config, data).test_images)
         _log(f"[results]   test accuracy {result.test_accuracy}, {runs[name]['total_seconds']:.1f} s")
     return runs
 
@@ -594,7 +595,7 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
         written.append(write_json(out_dir / RESULT_FILES["seeds"], stamp | {"runs": _runs(configs, data, progress)}))
     if "mistakes" in parts:
         written.append(write_json(out_dir / RESULT_FILES["mistakes"], stamp | {"runs": _runs(MISTAKES, data, progress)}))
-    if "modern" in parts or "web" in parts:
+    if "modern" in parts:  # "web" alone exports the model already in out_dir
         from neuralbook.serialization import save_model
 
         config = PRESETS["modern"]

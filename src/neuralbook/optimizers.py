@@ -105,7 +105,8 @@ class Optimizer:
         wrong without it).
     """
 
-    #: The slowest per-step decay factor of the buffers, used for the flush threshold.
+    #: The smallest per-step decay factor of the buffers (the fastest decay), used for
+    #: the flush threshold: the buffer that shrinks fastest reaches the subnormals first.
     _decay = 1.0
 
     def __init__(self, learning_rate: float, flush_every: int = 50):
@@ -171,10 +172,22 @@ class Optimizer:
         for state in self._state:
             for name in self._buffers():
                 buffer = state[name]
-                tiny = float(np.finfo(buffer.dtype).tiny)
-                threshold = tiny / self._decay ** (max(self.flush_every, 1) + 1)
-                total += flush_subnormals(buffer, threshold)
+                total += flush_subnormals(buffer, self.flush_threshold(buffer.dtype))
         return total
+
+    def flush_threshold(self, dtype) -> float:
+        """Entries below this are zeroed by `flush`: ``tiny / β**(flush_every + 1)``.
+
+        ``tiny`` is the smallest normal number of ``dtype`` and β the fastest decay
+        factor of the buffers.
+
+        Examples
+        --------
+        >>> print(f"{Momentum(0.1, beta=0.9).flush_threshold(np.float32):.2e}")
+        2.53e-36
+        """
+        tiny = float(np.finfo(dtype).tiny)
+        return tiny / self._decay ** (max(self.flush_every, 1) + 1)
 
     def _new_state(self, p: np.ndarray) -> dict:
         state = {"shape": p.shape, "scratch": np.empty_like(p)}
@@ -252,7 +265,7 @@ class Momentum(Optimizer):
         if not 0 <= beta < 1:
             raise ValueError(f"expected 0 <= beta < 1, got {beta}")
         self.beta = float(beta)
-        self._decay = self.beta if self.beta > 0 else 0.5
+        self._decay = self.beta if self.beta > 0 else 0.5  # with β = 0 nothing decays; any factor will do
 
     def _buffers(self):
         return ("velocity",)
@@ -315,7 +328,7 @@ class Adam(Optimizer):
         if not eps > 0:
             raise ValueError(f"expected a positive eps, got {eps}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self._decay = min(b for b in (self.beta1, self.beta2, 0.5) if b > 0)
+        self._decay = min((b for b in (self.beta1, self.beta2) if b > 0), default=0.5)  # m shrinks fastest
 
     def _buffers(self):
         return ("m", "v")

@@ -290,18 +290,21 @@ def _class_labels(targets) -> np.ndarray:
 
 
 def _targets(network, labels) -> np.ndarray:
-    """One-hot targets in the network's dtype, built once (not per batch)."""
+    """Targets in the network's dtype, built once (not per batch).
+
+    Integer class labels become one-hot rows ([`one_hot`][neuralbook.datasets.one_hot],
+    which refuses labels outside ``0 .. k - 1``); for a single output, labels 0 and 1
+    become a column; rows that are already ``(n, k)`` are kept.
+    """
+    from neuralbook.datasets import one_hot
+
     labels = np.asarray(labels)
     k = network.sizes[-1]
     if labels.ndim == 2:
         return labels.astype(network.dtype, copy=False)
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"expected integer class labels of shape (n,), got {labels.dtype} of shape {labels.shape}")
     if k == 1:
         return labels.reshape(-1, 1).astype(network.dtype)
-    targets = np.zeros((len(labels), k), dtype=network.dtype)
-    targets[np.arange(len(labels)), labels] = 1
-    return targets
+    return one_hot(labels, num_classes=k, dtype=network.dtype)
 
 
 def _weights(network) -> list[np.ndarray]:
@@ -461,6 +464,8 @@ def train(
     if not np.isfinite(images).all():  # checked once, so that a NaN later means divergence
         raise ValueError("the training images contain NaN or infinity")
     if validation is not None:
+        if len(validation[0]) == 0:
+            raise ValueError("expected at least one validation example, got 0")
         validation_images = np.asarray(validation[0]).astype(network.dtype, copy=False)
         validation_targets = _targets(network, validation[1])
         validation_labels = _class_labels(validation_targets)  # also from one-hot rows
