@@ -461,7 +461,7 @@ def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serv
 
 
 def test_user_folder_that_does_not_exist(tmp_path, fake):
-    with pytest.raises(FileNotFoundError, match="not a folder"):
+    with pytest.raises(FileNotFoundError, match=r"--data-dir\) names .*typo, which is not a folder"):
         load_mnist(tmp_path / "typo", cache_dir=tmp_path / "cache")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -212,6 +214,25 @@ def test_confusion_matrix_figure_shows_every_count(tmp_path):
         assert path.read_bytes().startswith(magic)
     with pytest.raises(ValueError, match="square"):
         plot_confusion_matrix(np.zeros((2, 3)))
+
+
+def test_a_figure_that_fails_halfway_leaves_no_file(tmp_path, monkeypatch):
+    """save_confusion_matrix writes atomically: a crash mid-drawing leaves nothing behind."""
+    import matplotlib.figure
+
+    from neuralbook.plots.evaluation import save_confusion_matrix
+
+    def crash_halfway(figure, target, **kwargs):
+        if hasattr(target, "write"):
+            target.write(b"<?xml half a figure")
+        else:
+            Path(target).write_bytes(b"<?xml half a figure")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", crash_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        save_confusion_matrix(np.eye(10, dtype=int), tmp_path / "matrix.svg")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_evaluate_a_single_sigmoid_output_by_its_threshold():

@@ -66,7 +66,7 @@ _fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not inc
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", default=None,
-        help="folder holding the four MNIST .gz files (default: $NEURALBOOK_DATA, then the cache, then a download)",
+        help="folder holding the four MNIST files, .gz or uncompressed (default: $NEURALBOOK_DATA, then the cache, then a download)",
     )
 
 

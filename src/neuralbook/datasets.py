@@ -358,7 +358,7 @@ def _user_dir(data_dir) -> Path | None:
         data_dir = os.environ.get(DATA_ENV) or None
         source = f"${DATA_ENV}"
     else:
-        source = "data_dir"
+        source = "the data folder (data_dir, --data-dir)"
     if data_dir is None:
         return None
     folder = Path(data_dir).expanduser()
@@ -592,7 +592,10 @@ def train_validation_split(images, labels, validation_size: int = 10_000):
     if len(images) != len(labels):
         raise ValueError(f"expected as many labels as images, got {len(labels)} labels for {len(images)} images")
     if not 0 < validation_size < len(images):
-        raise ValueError(f"validation_size must be between 1 and {len(images) - 1}, got {validation_size}")
+        raise ValueError(
+            f"validation_size must be between 1 and {len(images) - 1} to split off a validation set "
+            f"(0 means no split: do not call this function), got {validation_size}"
+        )
     cut = len(images) - validation_size
     return images[:cut], labels[:cut], images[cut:], labels[cut:]
 # --8<-- [end:split]

@@ -66,7 +66,8 @@ class Dense:
     rng : numpy.random.Generator
         Draws the initial weights.
     dtype : numpy dtype
-        float32 or float64; ``W``, ``b`` and everything the layer computes keep it.
+        float32 or float64: the dtype of ``W`` and ``b``, and of everything the layer
+        computes from inputs of that dtype (the network casts its inputs to it).
 
     Attributes
     ----------

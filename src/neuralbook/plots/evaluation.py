@@ -88,8 +88,12 @@ def save_confusion_matrix(matrix, path, title: str | None = None) -> Path:
     """Draw [`plot_confusion_matrix`][neuralbook.plots.evaluation.plot_confusion_matrix] and save it (format from the suffix: .png, .svg, .pdf)."""
     import matplotlib.pyplot as plt
 
+    from neuralbook.files import atomic_write
+
     figure = plot_confusion_matrix(matrix, title=title)
     path = Path(path)
-    figure.savefig(path, bbox_inches="tight", metadata={"Date": None} if path.suffix == ".svg" else None)
+    fmt = path.suffix.lstrip(".").lower()
+    with atomic_write(path) as file:  # never a half-drawn figure under the final name
+        figure.savefig(file, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
     plt.close(figure)
     return path
