@@ -327,7 +327,9 @@ def _add_results_parser(commands) -> None:
         "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/",
         description="Re-run every training result the book reports (the presets, the ablations, the overfitting run, "
         "the common mistakes, the modern model and its evaluation), recompute the MNIST summary and the web export, "
-        "and write them into the package's results folder, which the chapters cite. Takes about five minutes on a quiet 2-core machine; never run it beside other heavy work, which slows NumPy's matrix products many times over.",
+        "and write them into the package's results folder, which the chapters cite. Takes about five minutes "
+        "on a quiet 2-core machine; never run it beside other heavy work, which slows NumPy's matrix products "
+        "many times over.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")
