@@ -254,7 +254,8 @@ def _stream_is_terminal(stream) -> bool:
 def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
     """Fraction of ``images`` whose predicted class equals ``labels``.
 
-    Evaluates in chunks of ``batch_size`` rows to bound memory.
+    Predicts in chunks of ``batch_size`` rows to bound memory (with
+    [`predict_classes`][neuralbook.evaluation.predict_classes]).
 
     Examples
     --------
@@ -264,15 +265,14 @@ def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
     >>> print(accuracy_of(net, x, net.predict(x)))
     1.0
     """
+    from neuralbook.evaluation import accuracy, predict_classes
+
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(
             f"expected one integer label per image, shape ({len(images)},), got shape {labels.shape}"
         )
-    correct = 0
-    for start in range(0, len(labels), batch_size):
-        correct += int(np.count_nonzero(network.predict(images[start : start + batch_size]) == labels[start : start + batch_size]))
-    return correct / len(labels)
+    return accuracy(labels, predict_classes(network, images, batch_size))
 
 
 def _loss_of(network, images, targets, batch_size: int = 10_000) -> float:
