@@ -44,6 +44,13 @@ def test_modern_preset_is_the_candidate_the_validation_set_chose():
         assert runs[name]["config"] == config.to_dict()
 
 
+def test_a_replaced_config_owns_its_sizes():
+    copy = PRESETS["nielsen"].replace(epochs=1)
+    copy.sizes[1] = 100  # a learner experimenting with a copy...
+    assert PRESETS["nielsen"].sizes == [784, 30, 10]  # ...leaves the preset alone
+    assert experiments.OVERFITTING.sizes is not PRESETS["nielsen"].sizes
+
+
 def test_every_ablation_builds():
     for name, (description, config) in ABLATIONS.items():
         network, optimizer, schedule = build(config)

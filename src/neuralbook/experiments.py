@@ -139,8 +139,8 @@ class TrainingConfig:
     validate_on_test: bool = False
 
     def replace(self, **changes) -> TrainingConfig:
-        """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed (and its own list of sizes, shared with no other config)."""
+        return dataclasses.replace(self, **({"sizes": list(self.sizes)} | changes))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
