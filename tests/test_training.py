@@ -237,6 +237,8 @@ def test_progress_bar_draws_only_when_enabled():
     bar = ProgressBar(10, label="epoch 1/1", enabled=True, stream=stream, interval=0.0)
     bar.update(5, 0.25)
     assert "[" + "#" * 15 + "-" * 15 + "] 5/10" in stream.getvalue() and "loss 0.2500" in stream.getvalue()
+    bar.update(6, 0.75)  # the mean of the epoch so far, (0.25 + 0.75) / 2, not the last batch's
+    assert stream.getvalue().endswith("] 6/10  loss 0.5000")
     quiet = io.StringIO()
     bar = ProgressBar(10, enabled=False, stream=quiet)
     bar.update(5)

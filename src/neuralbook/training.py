@@ -214,7 +214,8 @@ class ProgressBar:
     """A one-line progress bar on a terminal, redrawn in place with ``\\r``.
 
     Silent unless ``enabled``; redraws at most every ``interval`` seconds so that
-    drawing never slows training down.
+    drawing never slows training down. The loss it shows is the mean of the batch
+    losses so far in the epoch: a single batch's loss jumps around too much to read.
     """
 
     def __init__(self, total: int, label: str = "", enabled: bool = True, stream=None, interval: float = 0.1, width: int = 30):
@@ -222,10 +223,14 @@ class ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.interval, self.width = interval, width
         self._last = -math.inf
+        self._loss_sum, self._losses = 0.0, 0
 
     def update(self, done: int, loss: float | None = None) -> None:
         if not self.enabled:
             return
+        if loss is not None:
+            self._loss_sum += loss
+            self._losses += 1
         now = time.perf_counter()
         if now - self._last < self.interval and done < self.total:
             return
@@ -233,8 +238,8 @@ class ProgressBar:
         filled = int(self.width * done / self.total)
         bar = "#" * filled + "-" * (self.width - filled)
         text = f"\r{self.label} [{bar}] {done}/{self.total}"
-        if loss is not None:
-            text += f"  loss {loss:.4f}"
+        if self._losses:
+            text += f"  loss {self._loss_sum / self._losses:.4f}"
         self.stream.write(text)
         self.stream.flush()
 
