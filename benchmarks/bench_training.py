@@ -36,6 +36,7 @@ multiply-add of the matrix products, the only work that grows with the layer siz
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -109,6 +110,16 @@ class Trainer:
         return self.network.parameters()
 
 
+def _windows(vector, shapes):
+    """Consecutive pieces of ``vector`` with the given shapes: views, so writing one writes the vector."""
+    pieces, offset = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        pieces.append(vector[offset : offset + size].reshape(shape))
+        offset += size
+    return pieces
+
+
 class LeanLoop:
     """The trainer's arithmetic with every buffer allocated once.
 
@@ -126,16 +137,13 @@ class LeanLoop:
         self.x, self.y = images.astype(dtype, copy=False), _targets(network, labels)
         self.batch_size, self.rng, self.dropout = batch_size, np.random.default_rng(0), dropout
         self.scale = dtype(1.0 / (1.0 - dropout)) if dropout else None
-        initial = network.parameters()
+        initial = network.parameters()  # [W1, b1, W2, b2, ...]
+        shapes = [p.shape for p in initial]
         self.vector = np.concatenate([p.ravel() for p in initial])
         self.gradient = np.zeros_like(self.vector)
-        self.W, self.b, self.dW, self.db = [], [], [], []
-        offset = 0
-        for W, b in zip(initial[::2], initial[1::2]):
-            for array, own, grad, own_grads in ((W, self.W, self.gradient, self.dW), (b, self.b, self.gradient, self.db)):
-                own.append(self.vector[offset : offset + array.size].reshape(array.shape))
-                own_grads.append(grad[offset : offset + array.size].reshape(array.shape))
-                offset += array.size
+        parameters, gradients = _windows(self.vector, shapes), _windows(self.gradient, shapes)
+        self.W, self.b = parameters[::2], parameters[1::2]
+        self.dW, self.db = gradients[::2], gradients[1::2]
         rows = batch_size
         outs = sizes[1:]
         self.z = [np.empty((rows, n), dtype) for n in outs]
