@@ -310,11 +310,9 @@ def _add_export_parser(commands) -> None:
 
 def _export_web(args) -> int:
     from neuralbook import web
-    from neuralbook.serialization import load_model
 
     out = Path(args.out) if args.out is not None else web.SITE_MODEL
     _check_outputs(out)
-    load_model(args.model)  # a missing or damaged model is named as such, before anything is written
     path = web.export_web(args.model, out)
     print(f"wrote {path}")
     return 0

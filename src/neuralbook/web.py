@@ -177,11 +177,12 @@ def export_web(model_path, out_path) -> Path:
     >>> [W.shape for W, b, activation in web["layers"]]
     [(16, 784), (10, 16)]
     """
+    network = _network_of(model_path)  # first: a missing or damaged file is named as such
     source = {}
     if isinstance(model_path, (str, os.PathLike)):
         data = Path(model_path).read_bytes()
         source = {"file": Path(model_path).name, "sha256": hashlib.sha256(data).hexdigest()}
-    web = network_to_web(_network_of(model_path), source)
+    web = network_to_web(network, source)
     out_path = Path(out_path)
     with atomic_write(out_path, "w", encoding="utf-8") as file:
         json.dump(web, file, separators=(",", ":"))
