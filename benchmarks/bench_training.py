@@ -77,17 +77,26 @@ def data(n, seed=0):
         return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n), "random"
 
 
-def make_optimizer(name):
-    from neuralbook.optimizers import Adam, Momentum
+def benchmark_config(sizes, optimizer, dropout, dtype):
+    """The `modern` preset with these sizes, optimizer, dropout and dtype.
 
-    return Adam(LEARNING_RATES["adam"]) if name == "adam" else Momentum(LEARNING_RATES["momentum"], beta=0.9)
+    (The preset's schedule changes the learning rate only between epochs, so it plays
+    no part in timing one.)
+    """
+    from neuralbook.experiments import PRESETS
+
+    return PRESETS["modern"].replace(
+        sizes=list(sizes), optimizer=optimizer, learning_rate=LEARNING_RATES[optimizer],
+        dropout=dropout, dtype=np.dtype(dtype).name,
+    )
 
 
-def make_network(sizes, dropout, dtype):
-    from neuralbook.network import Network
+def build_network(sizes, optimizer, dropout, dtype):
+    """``(network, optimizer)``, built by [`neuralbook.experiments.build`][neuralbook.experiments.build] as a training run builds them."""
+    from neuralbook.experiments import build
 
-    return Network(sizes, hidden_activation="relu", output="softmax", loss="cross_entropy",
-                   init="he", seed=0, dtype=dtype, dropout=dropout)
+    network, optimizer, _ = build(benchmark_config(sizes, optimizer, dropout, dtype))
+    return network, optimizer
 
 
 class Trainer:
@@ -96,8 +105,7 @@ class Trainer:
     def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype):
         from neuralbook.training import _targets
 
-        self.network = make_network(sizes, dropout, dtype)
-        self.optimizer = make_optimizer(optimizer)
+        self.network, self.optimizer = build_network(sizes, optimizer, dropout, dtype)
         self.x, self.y = images.astype(dtype, copy=False), _targets(self.network, labels)
         self.batch_size, self.rng = batch_size, np.random.default_rng(0)
 
@@ -132,8 +140,7 @@ class LeanLoop:
     def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype):
         from neuralbook.training import _targets
 
-        network = make_network(sizes, dropout, dtype)
-        self.optimizer = make_optimizer(optimizer)
+        network, self.optimizer = build_network(sizes, optimizer, dropout, dtype)
         self.x, self.y = images.astype(dtype, copy=False), _targets(network, labels)
         self.batch_size, self.rng, self.dropout = batch_size, np.random.default_rng(0), dropout
         self.scale = dtype(1.0 / (1.0 - dropout)) if dropout else None
@@ -295,7 +302,9 @@ def optimizer_only_epochs(name, parameter_count, n_examples, batch_size, dtype, 
     rng = np.random.default_rng(0)
     parameters = rng.standard_normal(parameter_count).astype(dtype)
     gradient = (1e-2 * rng.standard_normal(parameter_count)).astype(dtype)
-    optimizer = make_optimizer(name)
+    from neuralbook.experiments import make_optimizer
+
+    optimizer = make_optimizer(benchmark_config([784, 10], name, 0.0, dtype))
     batches = -(-n_examples // batch_size)
     times = []
     for _ in range(repeats):
@@ -310,8 +319,7 @@ def breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
     """Seconds per epoch of the trainer spent gathering batches, in forward + backward, and in Adam's step."""
     from neuralbook.training import _targets
 
-    network = make_network(sizes, 0.0, dtype)
-    optimizer = make_optimizer("adam")
+    network, optimizer = build_network(sizes, "adam", 0.0, dtype)
     x, y = images.astype(dtype), _targets(network, labels)
     parameters = network.parameters()
     rng = np.random.default_rng(0)
