@@ -201,6 +201,30 @@ def claim(page: PageState, start: int, end: int, template: str, *values) -> Clai
     )
 
 
+def check_verdict(page: PageState, start: int, end: int, comparison, expected: str, phrase: str | None = None) -> None:
+    """Fail unless the seeds support the conclusion the prose draws.
+
+    ``comparison`` is a [`neuralbook.stats.Comparison`][neuralbook.stats.Comparison]
+    computed from the results; ``expected`` is the verdict the prose states
+    (``"better"``, ``"worse"`` or ``"no measurable difference"``). If ``phrase`` is
+    given, the prose of the region must contain it (the words that state the verdict,
+    such as "within the noise of the seeds"), so that words and data are tied together.
+    """
+    from neuralbook.stats import VERDICTS
+
+    if expected not in VERDICTS:
+        raise ValueError(f"unknown verdict {expected!r}; expected one of {VERDICTS}")
+    line = page.line_of(start)
+    if comparison.verdict != expected:
+        raise ProseCheckError(
+            f"{page.path}:{line}: the prose concludes {expected!r}, but the seeds say {comparison.verdict!r} "
+            f"(difference {comparison.difference:+.5f} \u00b1 {comparison.standard_error:.5f}, "
+            f"{comparison.first.count} and {comparison.second.count} seeds)"
+        )
+    if phrase is not None and not re.search(_literal(phrase), page.text[start:end]):
+        raise ProseCheckError(f"{page.path}:{line}: the prose before this check does not say {phrase!r}")
+
+
 def _show(value) -> str:
     try:
         return repr(float(value)) if not isinstance(value, int) else str(value)
@@ -264,13 +288,18 @@ def evaluate_check(example: Example) -> None:
     def says(template: str, *values) -> None:
         claim(page, start, end, template, *values)
 
+    def verdict(comparison, expected: str, phrase: str | None = None) -> None:
+        check_verdict(page, start, end, comparison, expected, phrase)
+
     namespace = example.namespace
     namespace["says"] = says
+    namespace["verdict"] = verdict
     code = compile(example.parsed, f"{example.path} (check at line {example.line})", "exec")
     try:
         exec(code, namespace)
     finally:
         namespace.pop("says", None)
+        namespace.pop("verdict", None)
 
 
 def evaluate_audit(example: Example) -> None:

@@ -231,3 +231,47 @@ def test_an_unchecked_number_in_a_chapter_fails_the_audit():
     text = path.read_text(encoding="utf-8") + "\nA number nobody checks: 4242.\n"
     failures = run_page(path, text)
     assert len(failures) == 1 and "no check claims" in failures[0] and "'4242'" in failures[0], failures
+
+
+# --- verdicts: the conclusion must follow from the seeds ---------------------------------
+
+_VERDICT_PAGE = """Dropout helps: {mean:.2f}% against 97.50%, a gain well beyond the noise of the seeds.
+
+<!-- check
+from neuralbook.stats import compare
+with_dropout = {with_dropout!r}
+plain = [0.9748, 0.9752, 0.9750, 0.9746, 0.9754]
+comparison = compare(with_dropout, plain)
+says("{{}}% against {{}}%", 100 * comparison.first.mean, 100 * comparison.second.mean)
+verdict(comparison, "better", "beyond the noise of the seeds")
+-->
+"""
+
+
+def _verdict_page(tmp_path, with_dropout):
+    mean = 100 * float(np.mean(with_dropout))
+    path = tmp_path / "verdict.md"
+    path.write_text(_VERDICT_PAGE.format(mean=mean, with_dropout=with_dropout), encoding="utf-8")
+    return path
+
+
+def test_a_verdict_the_seeds_support_passes(tmp_path):
+    path = _verdict_page(tmp_path, [0.9800, 0.9790, 0.9795, 0.9805, 0.9785])
+    assert run_page(path) == []
+
+
+def test_flipping_the_data_flips_the_verdict_check(tmp_path):
+    # The same prose, but dropout's seeds now scatter around the plain runs' mean.
+    path = _verdict_page(tmp_path, [0.9760, 0.9735, 0.9770, 0.9730, 0.9755])
+    failures = run_page(path)
+    assert len(failures) == 1 and "seeds say 'no measurable difference'" in failures[0]
+    path = _verdict_page(tmp_path, [0.9700, 0.9690, 0.9695, 0.9705, 0.9685])
+    failures = run_page(path)
+    assert len(failures) == 1 and "seeds say 'worse'" in failures[0]
+
+
+def test_a_verdict_needs_its_words_in_the_prose(tmp_path):
+    path = _verdict_page(tmp_path, [0.9800, 0.9790, 0.9795, 0.9805, 0.9785])
+    path.write_text(path.read_text().replace("beyond the noise", "beyond the spread", 1), encoding="utf-8")
+    failures = run_page(path)
+    assert len(failures) == 1 and "does not say 'beyond the noise of the seeds'" in failures[0]
