@@ -51,8 +51,18 @@ def visible_examples(text: str, path: str, *, with_data: bool = True) -> list[st
         if any(start <= region.start < end for start, end in skipped):
             continue
         parsed = region.parsed
-        sources.append(parsed.source if hasattr(parsed, "source") else str(parsed))
+        if getattr(parsed, "exc_msg", None) is not None:
+            # A ``>>>`` example that shows an error: pasted into Python, it prints the
+            # traceback and the session goes on. The script expects the error instead.
+            sources.append(_expecting_an_error(parsed.source))
+        else:
+            sources.append(parsed.source if hasattr(parsed, "source") else str(parsed))
     return sources
+
+
+def _expecting_an_error(source: str) -> str:
+    body = textwrap.indent(textwrap.dedent(source), "    ")
+    return f"try:\n{body}except Exception:\n    pass\nelse:\n    raise AssertionError('this example should fail')\n"
 
 
 def script_of(sources: list[str]) -> str:
@@ -80,6 +90,16 @@ def test_a_missing_import_fails_the_page(tmp_path):
     script = script_of(visible_examples(page, "demo.md"))
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0 and "NameError: name 'np' is not defined" in result.stderr
+
+
+def test_an_example_that_shows_an_error_must_raise_it(tmp_path):
+    page = "```python\n>>> int('x')\nTraceback (most recent call last):\nValueError: bad\n\n>>> int('7')\n7\n\n```\n"
+    script = script_of(visible_examples(page, "demo.md"))
+    assert subprocess.run([sys.executable, "-c", script], cwd=tmp_path).returncode == 0
+    wrong = page.replace("int('x')", "int('8')")
+    script = script_of(visible_examples(wrong, "demo.md"))
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode != 0 and "this example should fail" in result.stderr
 
 
 def test_listings_and_hidden_checks_are_not_examples():
