@@ -409,3 +409,70 @@ def test_flush_leaves_small_but_safe_values_alone():
     adam._state[0]["m"][:] = [1e-30, 1e-37, 0.5]
     adam.flush()
     np.testing.assert_array_equal(adam._state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))
+
+
+# --- AdamW: decoupled weight decay ------------------------------------------------------
+
+
+def reference_adamw(w, grads_of, lr, b1, b2, eps, decay, steps):
+    """Loshchilov & Hutter's update, one scalar at a time: w ← w − η (m̂/(√ŝ+ε) + λ w)."""
+    w = list(w)
+    m = [0.0] * len(w)
+    s = [0.0] * len(w)
+    path = []
+    for t in range(1, steps + 1):
+        g = grads_of(w)
+        m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(m, g)]
+        s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(s, g)]
+        m_hat = [mi / (1 - b1**t) for mi in m]
+        s_hat = [si / (1 - b2**t) for si in s]
+        w = [wi - lr * (mh / (math.sqrt(sh) + eps) + decay * wi) for wi, mh, sh in zip(w, m_hat, s_hat)]
+        path.append(list(w))
+    return path
+
+
+def test_adamw_one_step_by_hand():
+    from neuralbook.optimizers import AdamW
+
+    w = np.array([1.0, -2.0])
+    g = np.array([0.5, 4.0])
+    AdamW(learning_rate=0.1, weight_decay=0.2).step([w], [g])
+    # m̂ = g, ŝ = g², so Adam's part is 0.1 * sign(g) (up to ε); the decay is 0.1 * 0.2 * w
+    expected = [1.0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.2 * 1.0), -2.0 - 0.1 * (4.0 / (4.0 + 1e-8) + 0.2 * -2.0)]
+    np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_adamw_trajectory_matches_reference(split):
+    from neuralbook.optimizers import AdamW
+
+    opt = AdamW(0.05, beta1=0.8, beta2=0.99, epsilon=1e-6, weight_decay=0.3)
+    ours = run_package(opt, W0, elongated_bowl_grad, 400, split)
+    ref = reference_adamw(W0, elongated_bowl_grad, 0.05, 0.8, 0.99, 1e-6, 0.3, 400)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_adamw_decay_is_not_rescaled_by_adams_denominator():
+    """L2 inside Adam shrinks a weight with large gradients less; AdamW shrinks all alike."""
+    from neuralbook.optimizers import AdamW
+
+    w = np.array([1.0, 1.0])
+    g = np.array([1e-3, 1e3])  # Adam's normalised step is ≈ 1 for both
+    AdamW(learning_rate=0.01, weight_decay=0.5).step([w], [g])
+    # both entries: 1 − 0.01 * (1 + 0.5) = 0.985 (ε makes the first one 1e-7 larger)
+    np.testing.assert_allclose(w, [0.985, 0.985], atol=1e-6)  # an L2 term inside Adam would give 0.99
+
+
+def test_adamw_without_decay_is_adam():
+    from neuralbook.optimizers import AdamW
+
+    ours = run_package(AdamW(0.05, weight_decay=0.0), W0, elongated_bowl_grad, 200)
+    ref = reference_adam(W0, elongated_bowl_grad, 0.05, 0.9, 0.999, 1e-8, 200)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_adamw_rejects_negative_decay():
+    from neuralbook.optimizers import AdamW
+
+    with pytest.raises(ValueError, match="weight_decay"):
+        AdamW(weight_decay=-0.1)

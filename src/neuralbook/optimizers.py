@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "flush_subnormals", "count_subnormals"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamW", "flush_subnormals", "count_subnormals"]
 
 
 # --8<-- [start:flush]
@@ -351,3 +351,61 @@ class Adam(Optimizer):
         scratch *= step_size
         p -= scratch  # w ← w − η m̂ / (√v̂ + ε)
 # --8<-- [end:adam]
+
+
+# --8<-- [start:adamw]
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay (Loshchilov and Hutter).
+
+    Step t does Adam's moment updates and bias corrections, then
+
+        w ← w − η (m̂ / (√ŝ + ε) + λ w)
+
+    The decay λ w is scaled by the learning rate but not by Adam's denominator
+    √ŝ + ε, unlike an L2 term added to the gradient, which Adam would rescale.
+    The decay uses the parameters as they were before this step.
+
+    Parameters
+    ----------
+    learning_rate : float, optional
+        The step size η. Default 0.001.
+    beta1, beta2 : float, optional
+        Decay of the first and second moment averages. Defaults 0.9 and 0.999.
+    epsilon : float, optional
+        Keeps the division finite where ŝ is zero. Default 1e-8.
+    weight_decay : float, optional
+        The decay strength λ ≥ 0. Default 0.01.
+
+    Examples
+    --------
+    With a zero gradient only the decay acts, w ← (1 − η λ) w:
+
+    >>> w = np.array([2.0, -1.0])
+    >>> AdamW(learning_rate=0.1, weight_decay=0.5).step([w], [np.zeros(2)])
+    >>> print(np.round(w, 6))
+    [ 1.9  -0.95]
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+        flush_every: int = 50,
+    ):
+        super().__init__(learning_rate, beta1, beta2, epsilon, flush_every)
+        if not weight_decay >= 0:
+            raise ValueError(f"expected weight_decay >= 0, got {weight_decay}")
+        self.weight_decay = float(weight_decay)
+
+    @property
+    def epsilon(self) -> float:
+        return self.eps
+
+    def _update(self, p, g, state, lr):
+        if self.weight_decay:
+            p *= 1.0 - lr * self.weight_decay  # w ← w − η λ w (Adam's step does not depend on w)
+        super()._update(p, g, state, lr)  # w ← w − η m̂ / (√ŝ + ε)
+# --8<-- [end:adamw]
