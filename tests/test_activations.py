@@ -93,6 +93,20 @@ def ref_leaky_relu_prime(z, alpha=0.01):
     return 1.0 if z > 0 else alpha
 
 
+@dec
+def ref_elu(z):
+    if z > 0:
+        return z
+    if abs(z) < Decimal("1e-10"):  # e^z − 1 would cancel even with 50 digits: use the Taylor series
+        return z + z**2 / 2 + z**3 / 6
+    return z.exp() - 1  # alpha = 1
+
+
+@dec
+def ref_elu_prime(z):
+    return Decimal(1) if z > 0 else z.exp()
+
+
 CASES = [
     (act.sigmoid, ref_sigmoid),
     (act.sigmoid_prime, ref_sigmoid_prime),
@@ -102,12 +116,20 @@ CASES = [
     (act.relu_prime, ref_relu_prime),
     (act.leaky_relu, ref_leaky_relu),
     (act.leaky_relu_prime, ref_leaky_relu_prime),
+    (act.elu, ref_elu),
+    (act.elu_prime, ref_elu_prime),
 ]
 
 
 @pytest.mark.parametrize(("function", "reference"), CASES, ids=[f.__name__ for f, _ in CASES])
 def test_matches_decimal_reference_on_random_and_extreme_inputs(function, reference):
     assert_matches(function, reference, random_inputs())
+
+
+def test_elu_honours_alpha_and_approaches_minus_alpha():
+    z = np.array([-50.0, -1.0, 0.5])
+    np.testing.assert_allclose(act.elu(z, alpha=2.0), [2 * (math.exp(-50) - 1), 2 * (math.exp(-1) - 1), 0.5], rtol=1e-15)
+    np.testing.assert_allclose(act.elu_prime(z, alpha=2.0), [2 * math.exp(-50), 2 * math.exp(-1), 1.0], rtol=1e-15)
 
 
 def test_leaky_relu_honours_alpha():
@@ -119,8 +141,9 @@ def test_leaky_relu_honours_alpha():
 @pytest.mark.parametrize(
     ("function", "derivative"),
     [(act.sigmoid, act.sigmoid_prime), (act.tanh, act.tanh_prime), (act.relu, act.relu_prime),
-     (act.leaky_relu, act.leaky_relu_prime)],
-    ids=["sigmoid", "tanh", "relu", "leaky_relu"],
+     (act.leaky_relu, act.leaky_relu_prime), (act.elu, act.elu_prime),
+     (lambda z: act.elu(z, alpha=0.5), lambda z: act.elu_prime(z, alpha=0.5))],
+    ids=["sigmoid", "tanh", "relu", "leaky_relu", "elu", "elu_alpha_half"],
 )
 def test_derivative_matches_central_finite_difference(function, derivative):
     rng = np.random.default_rng(2)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neuralbook.perceptron import INPUTS, Perceptron, neuron, step, truth_table, weighted_sum
+from neuralbook.perceptron import (
+    INPUTS,
+    TRUTH_TABLES,
+    Perceptron,
+    margin_and_radius,
+    mistake_bound,
+    neuron,
+    step,
+    truth_table,
+    weighted_sum,
+    with_product_feature,
+)
 
 # The truth tables written out by hand, independently of the module's dictionary.
 HAND = {
@@ -117,3 +130,46 @@ def test_brute_force_grid_finds_lines_for_and_or_but_none_for_xor():
         best[gate] = (int(correct.max()), int((correct == 4).sum()))
     assert best["AND"][0] == best["OR"][0] == best["NAND"][0] == 4
     assert best["XOR"] == (3, 0)
+
+
+def test_margin_and_radius_by_hand():
+    # AND with the line x1 + x2 - 1.5 = 0: w~ = (1, 1, -1.5), |w~| = sqrt(4.25); the closest
+    # samples, (0, 1), (1, 0) and (1, 1), are 0.5 from the line in z; R = |(1, 1, 1)| = sqrt(3).
+    gamma, radius = margin_and_radius(INPUTS, TRUTH_TABLES["AND"], [1.0, 1.0], -1.5)
+    assert gamma == pytest.approx(0.5 / math.sqrt(4.25), rel=1e-15)
+    assert radius == pytest.approx(math.sqrt(3), rel=1e-15)
+    assert mistake_bound(INPUTS, TRUTH_TABLES["AND"], [1.0, 1.0], -1.5) == pytest.approx(3 * 4.25 / 0.25)
+
+
+def test_mistake_bound_rejects_a_line_that_does_not_separate():
+    with pytest.raises(ValueError, match="separates"):
+        mistake_bound(INPUTS, TRUTH_TABLES["XOR"], [1.0, 1.0], -0.5)
+
+
+@pytest.mark.parametrize(("gate", "w", "b"), [("AND", [1, 1], -1.5), ("OR", [1, 1], -0.5), ("NAND", [-1, -1], 1.5)])
+@pytest.mark.parametrize("learning_rate", [0.1, 1.0])
+def test_runs_from_zero_never_exceed_novikoffs_bound(gate, w, b, learning_rate):
+    X, y = truth_table(gate)
+    bound = mistake_bound(X, y, w, b)
+    for seed in range(30):
+        model = Perceptron(2, learning_rate=learning_rate, seed=seed, init="zeros")
+        mistakes = model.train(X, y, max_epochs=1000)
+        assert mistakes[-1] == 0 and sum(mistakes) <= bound
+
+
+def test_zero_start_is_zero_and_unknown_init_is_named():
+    model = Perceptron(3, init="zeros")
+    assert model.w.tolist() == [0.0, 0.0, 0.0] and model.b == 0.0
+    with pytest.raises(ValueError, match="'ones'"):
+        Perceptron(2, init="ones")
+
+
+def test_product_feature_makes_xor_separable():
+    X3 = with_product_feature(INPUTS)
+    assert X3[:, 2].tolist() == [float(a and b) for a, b in INPUTS.astype(int)]
+    # x1 + x2 - 2 x1 x2 - 0.5 >= 0 exactly for XOR's ones, worked out by hand.
+    assert step(X3 @ np.array([1.0, 1.0, -2.0]) - 0.5).tolist() == [0.0, 1.0, 1.0, 0.0]
+    model = Perceptron(3, learning_rate=0.1, seed=0)
+    assert model.train(X3, TRUTH_TABLES["XOR"], max_epochs=100)[-1] == 0
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        with_product_feature(X3)

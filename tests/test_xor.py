@@ -92,3 +92,33 @@ def test_figures_draw(name):
     figure = FIGURES[name]()
     assert figure.axes
     plt.close(figure)
+
+
+def _bump_by_hand(x, left, right, height, steepness):
+    return height * (_sig(steepness * (x - left)) - _sig(steepness * (x - right)))
+
+
+def test_bump_is_two_sigmoids_by_hand():
+    from neuralbook.xor import bump
+
+    xs = [-0.5, 0.2, 0.3, 0.45, 0.7, 1.2]
+    got = bump(np.array(xs), 0.3, 0.7, height=1.5, steepness=40.0)
+    np.testing.assert_allclose(got, [_bump_by_hand(x, 0.3, 0.7, 1.5, 40.0) for x in xs], rtol=1e-12, atol=1e-15)
+    # Half height on an edge, full height in the middle.
+    assert got[2] == pytest.approx(1.5 * (0.5 - _sig(-16.0)))
+
+
+def test_sum_of_bumps_error_falls_like_one_over_the_number_of_bumps():
+    from neuralbook.xor import sum_of_bumps, wiggly_curve
+
+    x = np.linspace(0, 1, 4001)
+    target = 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15 * x)  # written out again, independently
+    np.testing.assert_allclose(wiggly_curve(x), target, rtol=1e-15)
+    errors = [np.abs(sum_of_bumps(wiggly_curve, x, n) - target).max() for n in (5, 10, 20, 40)]
+    assert all(later < earlier for earlier, later in zip(errors, errors[1:]))
+    # The largest error sits at an edge, half a step: at most half of max|f'| times the width 1/n.
+    slope_bound = 0.8 + 0.3 + 0.3 * 15  # |f'(x)| <= 0.8 x + 0.3 |sin| + 4.5 x |cos| on [0, 1]
+    for n, error in zip((5, 10, 20, 40), errors):
+        assert error <= slope_bound / n
+    with pytest.raises(ValueError, match="at least one bump"):
+        sum_of_bumps(wiggly_curve, x, 0)

@@ -25,6 +25,8 @@ __all__ = [
     "relu_prime",
     "leaky_relu",
     "leaky_relu_prime",
+    "elu",
+    "elu_prime",
     "softmax",
 ]
 
@@ -194,6 +196,50 @@ def leaky_relu_prime(z, alpha=0.01):
     z = _as_float(z)
     return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha)))
 # --8<-- [end:leaky_relu_prime]
+
+
+# --8<-- [start:elu]
+def elu(z, alpha=1.0):
+    """The exponential linear unit: z where z > 0, else alpha (e^z − 1).
+
+    For negative inputs ELU bends smoothly towards −``alpha`` instead of cutting at 0,
+    so its outputs can be negative and their mean can sit near zero. ``np.expm1``
+    computes e^z − 1 accurately where z is tiny, and the exponent is clipped to
+    z ≤ 0, where e^z cannot overflow.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape.
+    alpha : float, optional
+        The value that ELU approaches for very negative z, with a minus sign (default 1).
+
+    Examples
+    --------
+    >>> print(np.round(elu(np.array([2.0, 0.0, -1.0, -10.0])), 4))
+    [ 2.      0.     -0.6321 -1.    ]
+    """
+    z = _as_float(z)
+    negative_part = z.dtype.type(alpha) * np.expm1(np.minimum(z, z.dtype.type(0)))
+    return _same_kind(np.where(z > 0, z, negative_part))
+# --8<-- [end:elu]
+
+
+# --8<-- [start:elu_prime]
+def elu_prime(z, alpha=1.0):
+    """Derivative of ELU: 1 where z > 0, else alpha e^z.
+
+    At z = 0 the two sides meet with slope 1 when ``alpha`` is 1, the default; the
+    package uses the left side there, alpha e^0 = alpha.
+
+    Examples
+    --------
+    >>> print(np.round(elu_prime(np.array([2.0, 0.0, -1.0])), 4))
+    [1.     1.     0.3679]
+    """
+    z = _as_float(z)
+    return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, z.dtype.type(0)))))
+# --8<-- [end:elu_prime]
 
 
 # --8<-- [start:softmax]

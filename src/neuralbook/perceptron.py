@@ -22,6 +22,9 @@ __all__ = [
     "weighted_sum",
     "neuron",
     "Perceptron",
+    "margin_and_radius",
+    "mistake_bound",
+    "with_product_feature",
 ]
 
 #: The four inputs of a two-input logic gate, one per row: (0, 0), (0, 1), (1, 0), (1, 1).
@@ -128,13 +131,17 @@ class Perceptron:
         How far one mistake moves the weights (default 0.1).
     seed : int or numpy.random.Generator, optional
         Seeds the initial weights and the order of the samples in each epoch.
+    init : {"uniform", "zeros"}, optional
+        ``"uniform"`` (the default) draws the weights and the bias uniformly from
+        [−0.5, 0.5); ``"zeros"`` starts them at 0, the start that Novikoff's mistake
+        bound assumes ([`mistake_bound`][neuralbook.perceptron.mistake_bound]).
 
     Attributes
     ----------
     w : numpy.ndarray, shape (n_inputs,)
-        The weights, initially drawn uniformly from [−0.5, 0.5).
+        The weights.
     b : float
-        The bias, drawn the same way.
+        The bias.
 
     Examples
     --------
@@ -145,11 +152,17 @@ class Perceptron:
     (0, True)
     """
 
-    def __init__(self, n_inputs: int, learning_rate: float = 0.1, seed=0):
+    def __init__(self, n_inputs: int, learning_rate: float = 0.1, seed=0, init: str = "uniform"):
         self.rng = np.random.default_rng(seed)
         self.learning_rate = learning_rate
-        self.w = self.rng.uniform(-0.5, 0.5, size=n_inputs)
-        self.b = float(self.rng.uniform(-0.5, 0.5))
+        if init == "uniform":
+            self.w = self.rng.uniform(-0.5, 0.5, size=n_inputs)
+            self.b = float(self.rng.uniform(-0.5, 0.5))
+        elif init == "zeros":
+            self.w = np.zeros(n_inputs)
+            self.b = 0.0
+        else:
+            raise ValueError(f"expected init 'uniform' or 'zeros', got {init!r}")
 
     def predict(self, X) -> np.ndarray:
         """The perceptron's output (0 or 1) for each row of ``X``, shape ``(n,)``."""
@@ -191,3 +204,75 @@ class Perceptron:
                 break
         return mistakes_per_epoch
     # --8<-- [end:train]
+
+
+# --8<-- [start:mistake_bound]
+def margin_and_radius(X, y, w, b) -> tuple[float, float]:
+    """The margin γ of the line (w, b) on the data, and the radius R of the data.
+
+    Both are measured on the inputs extended by a constant 1, x̃ = (x, 1), so that the
+    bias is one more weight: w̃ = (w, b). The margin is the smallest signed distance
+    of a sample from the boundary, γ = min over samples of ±w̃·x̃ / ‖w̃‖ (plus for
+    targets 1, minus for targets 0); it is positive only if the line separates the
+    data. The radius is R = max ‖x̃‖.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+        Targets, 0 or 1.
+    w : array_like, shape (d,)
+    b : float
+
+    Examples
+    --------
+    >>> X, y = truth_table("AND")
+    >>> gamma, R = margin_and_radius(X, y, [1.0, 1.0], -1.5)
+    >>> print(round(gamma, 4), round(R, 4))
+    0.2425 1.7321
+    """
+    X_tilde = np.column_stack([np.asarray(X, dtype=np.float64), np.ones(len(X))])
+    w_tilde = np.append(np.asarray(w, dtype=np.float64), b)
+    sign = 2 * np.asarray(y, dtype=np.float64) - 1  # +1 for target 1, −1 for target 0
+    gamma = float(np.min(sign * (X_tilde @ w_tilde)) / np.linalg.norm(w_tilde))
+    radius = float(np.max(np.linalg.norm(X_tilde, axis=1)))
+    return gamma, radius
+
+
+def mistake_bound(X, y, w, b) -> float:
+    """Novikoff's bound (R/γ)² on the mistakes of the perceptron rule started at zero.
+
+    ``(w, b)`` is any line that separates the data; the better its margin, the
+    tighter the bound. Whatever the learning rate and the order of the samples, a
+    perceptron started from zero weights makes at most this many updates.
+
+    Examples
+    --------
+    >>> X, y = truth_table("AND")
+    >>> print(round(mistake_bound(X, y, [1.0, 1.0], -1.5), 2))
+    51.0
+    """
+    gamma, radius = margin_and_radius(X, y, w, b)
+    if gamma <= 0:
+        raise ValueError(f"expected a line that separates the data (margin > 0), got margin {gamma:.4g}")
+    return (radius / gamma) ** 2
+# --8<-- [end:mistake_bound]
+
+
+# --8<-- [start:product_feature]
+def with_product_feature(X) -> np.ndarray:
+    """The inputs with one more column, the product x₁x₂, shape (n, 3).
+
+    Examples
+    --------
+    >>> print(with_product_feature(INPUTS).astype(int))
+    [[0 0 0]
+     [0 1 0]
+     [1 0 0]
+     [1 1 1]]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"expected inputs of shape (n, 2), got {X.shape}")
+    return np.column_stack([X, X[:, 0] * X[:, 1]])
+# --8<-- [end:product_feature]

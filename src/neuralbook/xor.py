@@ -1,9 +1,13 @@
-"""Solving XOR: the two networks of the chapter *Solving XOR*.
+"""Solving XOR: the two networks of the chapter *Solving XOR*, and a picture of universal approximation.
 
 [`hand_built_xor`][neuralbook.xor.hand_built_xor] sets the weights of a 2-2-1 network by hand (hidden neurons OR
 and AND, output "OR and not AND"); [`train_xor`][neuralbook.xor.train_xor] trains the same shape of network
 from random weights. The chapter quotes their outputs, and ``neuralbook.plots.xor``
 draws them.
+
+[`bump`][neuralbook.xor.bump] and [`sum_of_bumps`][neuralbook.xor.sum_of_bumps] build, by hand, the one-hidden-layer
+sigmoid networks with which the chapter makes the universal approximation theorem
+visible: two steep sigmoids make a bump, and a row of bumps follows any continuous curve.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from neuralbook.activations import sigmoid
 from neuralbook.network import Network
 from neuralbook.optimizers import SGD
 from neuralbook.perceptron import step, truth_table
@@ -100,3 +105,98 @@ def seed_survey(seeds=20, hidden=2):
         net, losses = trained_xor(seed=seed, hidden=hidden)
         rows.append((losses[-1], np.mean(net.predict(X) == y)))
     return np.array(rows)
+
+
+# --8<-- [start:bump]
+def bump(x, left, right, height=1.0, steepness=100.0):
+    """A bump of the given height between ``left`` and ``right``, made of two steep sigmoids.
+
+    This is a network with one input, two hidden sigmoid neurons and a linear output:
+    the hidden neurons σ(steepness (x − left)) and σ(steepness (x − right)) switch on
+    at ``left`` and at ``right``, and the output weights ``height`` and −``height``
+    subtract the second from the first. The steeper the sigmoids, the sharper the
+    bump's edges.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Inputs.
+    left, right : float
+        Where the bump starts and ends.
+    height : float, optional
+        The bump's height (default 1).
+    steepness : float, optional
+        The weight of both hidden neurons; their biases are −steepness · left and
+        −steepness · right.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> print(np.round(bump(np.array([0.1, 0.5, 0.9]), 0.3, 0.7, height=2.0), 4))
+    [0. 2. 0.]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    switch_on = sigmoid(steepness * (x - left))  # hidden neuron 1: weight steepness, bias −steepness · left
+    switch_off = sigmoid(steepness * (x - right))  # hidden neuron 2
+    return height * switch_on - height * switch_off
+# --8<-- [end:bump]
+
+
+# --8<-- [start:sum_of_bumps]
+def sum_of_bumps(f, x, n_bumps, steepness=None, start=0.0, stop=1.0):
+    """Approximate ``f`` on [start, stop] by ``n_bumps`` bumps, each as high as f at its middle.
+
+    The bumps split [start, stop] into ``n_bumps`` equal pieces; the first and the last
+    reach one piece beyond the ends, so that the interval's ends are not on a bump's
+    edge. The result is a network with one hidden layer of 2 · ``n_bumps`` sigmoid
+    neurons. Without a ``steepness``, it is 100 · ``n_bumps``, so that the edges stay
+    sharp as the bumps get narrower.
+
+    Parameters
+    ----------
+    f : callable
+        The function to approximate, applied to an array.
+    x : array_like, shape (n,)
+        Where to evaluate the approximation.
+    n_bumps : int
+    steepness : float, optional
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> middles = np.array([0.125, 0.375, 0.625, 0.875])
+    >>> print(np.round(sum_of_bumps(lambda u: 2 * u, middles, 4), 3))
+    [0.25 0.75 1.25 1.75]
+    """
+    if n_bumps < 1:
+        raise ValueError(f"expected at least one bump, got {n_bumps}")
+    steepness = 100.0 * n_bumps if steepness is None else steepness
+    edges = np.linspace(start, stop, n_bumps + 1)
+    middles = (edges[:-1] + edges[1:]) / 2
+    heights = f(middles)
+    width = (stop - start) / n_bumps
+    lefts, rights = edges[:-1].copy(), edges[1:].copy()
+    lefts[0] -= width
+    rights[-1] += width
+    return sum(bump(x, left, right, height, steepness) for left, right, height in zip(lefts, rights, heights))
+# --8<-- [end:sum_of_bumps]
+
+
+def wiggly_curve(x):
+    """The curve that the chapter approximates by bumps, 0.2 + 0.4 x² + 0.3 x sin(15 x).
+
+    It is the curve of Nielsen's chapter 4 without its fastest wiggle.
+
+    Examples
+    --------
+    >>> print(round(float(wiggly_curve(1.0)), 4))
+    0.7951
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15 * x)

@@ -13,7 +13,21 @@ COLORS = {
     "good": "#2e7d32",
     "bad": "#c62828",
     "grey": "#757575",
+    # A binary output keeps its colour in every figure (and in the perceptron widget):
+    # 1 is indigo, drawn filled; 0 is orange, drawn hollow.
+    "one": "#3f51b5",
+    "zero": "#ef6c00",
 }
+
+#: Light tints of the two output colours, for the regions where a model answers 1 or 0.
+REGION_TINTS = {"one": "#e8eaf6", "zero": "#fff3e0"}
+
+
+def output_colormap():
+    """A colour map from the colour of output 0 (orange) through white to that of output 1 (indigo)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("output", [COLORS["zero"], "#ffffff", COLORS["one"]])
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6) -> tuple[Figure, object]:
