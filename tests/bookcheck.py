@@ -24,6 +24,16 @@ without running the page's code again.
 What counts as prose: everything except fenced code (which runs as a test of its own),
 HTML comments and tags, inline code, link targets, display mathematics (formulas, not
 worked numbers), and digits that are part of a name (``float32``, ``L2``, ``x_1``).
+
+A page may name a short list of *definitional constants*, numbers that are true by
+definition rather than computed (the 28 pixels of an MNIST image's side), each with its
+reason, in a comment of its own::
+
+    <!-- constants: 28 (MNIST image side), 255 (largest pixel value) -->
+
+The audit then accepts those numbers, written exactly so, wherever the prose shows them.
+A constant without a reason, or one the prose never shows, fails the page; every other
+digit must still be claimed.
 """
 
 from __future__ import annotations
@@ -51,6 +61,10 @@ _NUMBER_PARTS = re.compile(
     rf"(?:[eE](?P<e>{_MINUS}?\d+)|\s*(?:×|\\times)\s*10\^\{{?(?P<pow>{_MINUS}?\d+)\}}?)?$"
 )
 
+CONSTANTS_BLOCK = re.compile(r"<!--[ \t]*constants:(?P<body>.*?)-->", re.DOTALL)
+# One entry of the list: a number, then its reason in parentheses, then a comma or the end.
+_CONSTANT = re.compile(rf"\s*(?P<number>{NUMBER}|\S+?)\s*(?:\((?P<reason>[^()]*)\))?\s*(?:,|$)")
+
 CHECK_BLOCK = re.compile(r"^<!--[ \t]*check[ \t]*\n(?P<source>.*?)^-->[ \t]*$", re.DOTALL | re.MULTILINE)
 
 _FENCED_CODE = re.compile(r"^(?P<fence>[ \t>]*(?:`{3,}|~{3,})).*?^(?P=fence)[ \t]*$", re.DOTALL | re.MULTILINE)
@@ -66,7 +80,7 @@ _NOT_PROSE = [
     re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"),  # link and image targets
     re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE),  # reference-style link targets
     re.compile(r"</?[A-Za-z][^>\n]*>"),  # HTML tags and their attributes
-    re.compile(r"\{[:#.][^}\n]*\}"),  # attribute lists such as { #anchor }
+    re.compile(r"\{[ \t]*[:#.][^}\n]*\}"),  # attribute lists such as {#anchor} or { #anchor }
     re.compile(r"^[ \t]*--8<--.*$", re.MULTILINE),  # snippet includes
     # Admonition markers and types (`!!! warning`, `??? success`); their quoted titles are prose.
     re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*", re.MULTILINE),
@@ -232,12 +246,71 @@ def _show(value) -> str:
         return repr(value)
 
 
-def unclaimed_numbers(page: PageState) -> list[str]:
-    """Describe every run of digits in the prose that no claim covers."""
-    mask = bytearray(len(page.text))
+def page_constants(text: str, path: str = "<text>") -> dict[str, str]:
+    """The definitional constants a page lists, as written number -> reason.
+
+    >>> page_constants("<!-- constants: 28 (MNIST image side), 255 (largest pixel value) -->")
+    {'28': 'MNIST image side', '255': 'largest pixel value'}
+
+    Raises
+    ------
+    ProseCheckError
+        If an entry is not a number followed by its reason in parentheses.
+    """
+    constants = {}
+    fences = [(m.start(), m.end()) for m in _FENCED_CODE.finditer(text)]
+    for block in CONSTANTS_BLOCK.finditer(text):
+        if any(start <= block.start() < end for start, end in fences):
+            continue  # an example of the syntax, shown as code
+        body = block["body"].strip()
+        line = text.count("\n", 0, block.start()) + 1
+        position = 0
+        while position < len(body):
+            entry = _CONSTANT.match(body, position)
+            if entry is None or entry.end() == position:
+                raise ProseCheckError(f"{path}:{line}: cannot read the constants list at {body[position:]!r}")
+            number, reason = entry["number"], (entry["reason"] or "").strip()
+            try:
+                parse_number(number)
+            except ValueError:
+                raise ProseCheckError(f"{path}:{line}: constant {number!r} is not a number") from None
+            if not reason:
+                raise ProseCheckError(
+                    f"{path}:{line}: constant {number} has no reason; write it as {number} (why it is a constant)"
+                )
+            constants[number] = reason
+            position = entry.end()
+    return constants
+
+
+def _prose_mask(text: str) -> bytearray:
+    """One byte per character of ``text``: 1 where it is not prose."""
+    mask = bytearray(len(text))
     for pattern in _NOT_PROSE:
-        for match in pattern.finditer(page.text):
+        for match in pattern.finditer(text):
             mask[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    return mask
+
+
+def _constant_spans(page: PageState, mask: bytearray) -> list[tuple[int, int]]:
+    """Where the prose shows one of the page's constants; fails on a constant it never shows."""
+    constants = page_constants(page.text, page.path)
+    spans, shown = [], set()
+    for match in re.finditer(rf"(?<![\d.,]){NUMBER}(?![\d])", page.text):
+        if match.group(0) in constants and not all(mask[match.start() : match.end()]):
+            spans.append((match.start(), match.end()))
+            shown.add(match.group(0))
+    unused = [number for number in constants if number not in shown]
+    if unused:
+        raise ProseCheckError(f"{page.path}: constants listed but never in the prose: {', '.join(unused)}")
+    return spans
+
+
+def unclaimed_numbers(page: PageState) -> list[str]:
+    """Describe every run of digits in the prose that no claim and no listed constant covers."""
+    mask = _prose_mask(page.text)
+    for start, end in _constant_spans(page, mask):
+        mask[start:end] = b"\x01" * (end - start)
     problems = []
     for match in re.finditer(r"\d+", page.text):
         if all(mask[match.start() : match.end()]):

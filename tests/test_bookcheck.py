@@ -159,6 +159,61 @@ def test_unclaimed_numbers_sees_prose_digits_only():
     assert unclaimed_numbers(page) == []
 
 
+def test_attribute_lists_are_not_prose_with_or_without_a_space():
+    page = page_of("Entry (1943). { #mcculloch-1943 }\n\nOther {#hebb-1949}.\n")
+    assert [re.search(r"'(\d+)'", line).group(1) for line in unclaimed_numbers(page)] == ["1943"]
+
+
+_CONSTANTS_PAGE = "An image has 28 × 28 pixels, each from 0 to 255.\n\n<!-- constants: {listed} -->\n"
+
+
+def test_listed_constants_with_reasons_are_accepted():
+    page = page_of(_CONSTANTS_PAGE.format(listed="28 (MNIST image side), 0 (darkest pixel), 255 (largest pixel value)"))
+    assert unclaimed_numbers(page) == []
+    assert bookcheck.page_constants(page.text) == {
+        "28": "MNIST image side", "0": "darkest pixel", "255": "largest pixel value",
+    }
+
+
+def test_a_constant_not_listed_is_still_flagged():
+    page = page_of(_CONSTANTS_PAGE.format(listed="28 (MNIST image side), 0 (darkest pixel)"))
+    found = unclaimed_numbers(page)
+    assert [re.search(r"'(\d+)'", line).group(1) for line in found] == ["255"]
+
+
+def test_a_constant_matches_only_the_whole_number_written_so():
+    page = page_of("Sides of 28, 0.28, 280 and 2.8.\n\n<!-- constants: 28 (MNIST image side) -->\n")
+    found = [re.search(r"'(\d+)'", line).group(1) for line in unclaimed_numbers(page)]
+    assert found == ["0", "28", "280", "2", "8"]
+
+
+@pytest.mark.parametrize("listed", ["28", "28 ()", "28 (MNIST image side), 255", "28 (   )"])
+def test_a_listed_constant_with_no_reason_is_refused(listed):
+    page = page_of(_CONSTANTS_PAGE.format(listed=listed))
+    with pytest.raises(ProseCheckError, match="no reason"):
+        unclaimed_numbers(page)
+
+
+def test_a_constant_that_is_not_a_number_or_never_shown_is_refused():
+    with pytest.raises(ProseCheckError, match="not a number"):
+        unclaimed_numbers(page_of(_CONSTANTS_PAGE.format(listed="many (lots)")))
+    with pytest.raises(ProseCheckError, match="never in the prose: 784"):
+        unclaimed_numbers(page_of(_CONSTANTS_PAGE.format(listed="28 (side), 0 (dark), 255 (light), 784 (pixels)")))
+
+
+def test_a_constants_list_shown_as_code_lists_nothing():
+    text = "```markdown\n<!-- constants: 28 (MNIST image side) -->\n```\n\nA side of 28.\n"
+    assert bookcheck.page_constants(text) == {}
+    assert len(unclaimed_numbers(page_of(text))) == 1
+
+
+def test_a_listed_constant_does_not_exempt_a_page_end_to_end(tmp_path):
+    path = tmp_path / "constants.md"
+    path.write_text(_CONSTANTS_PAGE.format(listed="28 (MNIST image side), 0 (darkest pixel)"), encoding="utf-8")
+    failures = run_page(path)
+    assert len(failures) == 1 and "'255'" in failures[0] and "'28'" not in failures[0], failures
+
+
 def test_recheck_of_unchanged_and_changed_text():
     text = "sigma(2) is 0.8808 and sigma(0) is 0.5."
     page = page_of(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -80,3 +82,79 @@ def test_navigation_and_tables_of_contents_hold_no_tex(built_site):
             if "\\(" in text or "$" in text:
                 offenders.append(f"{page.relative_to(built_site)}: {' '.join(text.split())[:80]}")
     assert not offenders, "headings with TeX show raw in the navigation:\n" + "\n".join(offenders[:10])
+
+
+# --- what a listing shows of each docstring ------------------------------------------------
+
+_SNIPPET = re.compile(r'^[ \t]*--8<--[ \t]+"(?P<file>[^":]+):(?P<section>[^"]+)"', re.MULTILINE)
+_SHORT_DOCSTRING = re.compile(r'^\s*[rRuU]?(?P<quote>"""|\'\'\')(?P<text>.*)(?P=quote)\s*$')
+
+
+def _listings():
+    """Every listing the book embeds: (page, file, section), in the order of the pages."""
+    found = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for match in _SNIPPET.finditer(page.read_text(encoding="utf-8")):
+            found.append((page.relative_to(ROOT / "docs").as_posix(), match["file"], match["section"]))
+    return found
+
+
+def _section(file: str, section: str) -> list[str]:
+    lines = (ROOT / "src" / file).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if f"--8<-- [start:{section}]" in line)
+    end = next(i for i, line in enumerate(lines) if f"--8<-- [end:{section}]" in line)
+    return lines[start + 1 : end]
+
+
+def shown_docstring_lines(file: str, section: str) -> list[str]:
+    """The docstrings of a listing as the book shows them, through the hook's own shortening."""
+    import mkdocs_hooks
+
+    shown = mkdocs_hooks.shorten_docstrings(["```python", *_section(file, section), "```"])
+    return [match["text"].strip() for line in shown if (match := _SHORT_DOCSTRING.match(line))]
+
+
+def listing_docstring_problems(first_line: str) -> list[str]:
+    """Why a docstring's first line, shown alone in a listing, does not read as a sentence."""
+    problems = []
+    if re.search(r"\]\[[\w.]*\]", first_line):
+        problems.append("shows cross-reference markup")
+    if first_line.endswith(":"):
+        problems.append("ends in a colon (the text after it is cut)")
+    elif not first_line.endswith((".", "?", "!")):
+        problems.append("is not a complete sentence")
+    return problems
+
+
+def test_the_docstring_checker_catches_what_a_listing_would_show_badly():
+    assert listing_docstring_problems("The sigmoid of z.") == []
+    assert listing_docstring_problems("Gradient of [`mse`][neuralbook.losses.mse] with respect to y.") == [
+        "shows cross-reference markup"
+    ]
+    assert listing_docstring_problems("Binary cross-entropy, natural logarithm:") == [
+        "ends in a colon (the text after it is cut)"
+    ]
+    assert listing_docstring_problems("A sentence that goes on to the next") == ["is not a complete sentence"]
+    q = '"' * 3
+    page = ["```python", "def f(x):", f"    {q}Gradient of [`f`][m.f]:", "", "    2 x", f"    {q}", "    return x", "```"]
+    import mkdocs_hooks
+
+    shown = [m["text"] for line in mkdocs_hooks.shorten_docstrings(page) if (m := _SHORT_DOCSTRING.match(line))]
+    assert [listing_docstring_problems(text) for text in shown] == [
+        ["shows cross-reference markup", "ends in a colon (the text after it is cut)"]
+    ]
+
+
+def test_the_book_embeds_listings():
+    assert len(_listings()) > 20
+
+
+@pytest.mark.parametrize(("page", "file", "section"), _listings(), ids=lambda value: str(value))
+def test_every_listing_shows_complete_docstring_sentences(page, file, section):
+    """A listing shows only the first line of a docstring: it must read as a sentence on its own."""
+    bad = [
+        f"{page}: {file}:{section}: {first!r} {', '.join(problems)}"
+        for first in shown_docstring_lines(file, section)
+        if (problems := listing_docstring_problems(first))
+    ]
+    assert not bad, "\n".join(bad)

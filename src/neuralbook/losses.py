@@ -140,7 +140,7 @@ def _result(value, dtype):
 
 # --8<-- [start:mse]
 def mse(y_true, y_pred) -> float:
-    """Mean squared error: the mean of (y_pred − y_true)² over all elements.
+    """Mean squared error: the mean of (ŷ − y)² over all elements.
 
     Parameters
     ----------
@@ -162,9 +162,10 @@ def mse(y_true, y_pred) -> float:
 
 
 def mse_gradient(y_true, y_pred):
-    """Gradient of [`mse`][neuralbook.losses.mse] with respect to ``y_pred``: 2 (y_pred − y_true) / (n k).
+    """The gradient of the mean squared error with respect to the predictions.
 
-    Returns an array of the same shape as ``y_pred``.
+    It is 2 (ŷ − y) / (B K), for B samples of K outputs each: the derivative of
+    [`mse`][neuralbook.losses.mse]. Returns an array of the same shape as ``y_pred``.
 
     Examples
     --------
@@ -179,10 +180,10 @@ def mse_gradient(y_true, y_pred):
 
 # --8<-- [start:quadratic_cost]
 def quadratic_cost(y_true, y_pred) -> float:
-    """Nielsen's quadratic cost: C = 1/(2n) Σ_x ‖y(x) − a(x)‖².
+    """Nielsen's quadratic cost, half the squared error summed over outputs, averaged over samples.
 
-    The squared lengths of the ``n`` error vectors (one per row), summed, divided by
-    ``2n``. The ``2`` cancels when differentiating.
+    C = 1/(2B) Σ_x ‖y(x) − a(x)‖²: the squared lengths of the B error vectors (one per
+    row), summed, divided by 2B. The 2 cancels when differentiating.
 
     Parameters
     ----------
@@ -201,7 +202,10 @@ def quadratic_cost(y_true, y_pred) -> float:
 
 
 def quadratic_cost_gradient(y_true, y_pred):
-    """Gradient of [`quadratic_cost`][neuralbook.losses.quadratic_cost] with respect to ``a``: (a − y) / n.
+    """The gradient of the quadratic cost with respect to the outputs, (a − y) / B.
+
+    The derivative of [`quadratic_cost`][neuralbook.losses.quadratic_cost] for a batch
+    of B samples.
 
     Examples
     --------
@@ -219,9 +223,9 @@ def quadratic_cost_gradient(y_true, y_pred):
 
 # --8<-- [start:binary_cross_entropy]
 def binary_cross_entropy(y_true, y_pred) -> float:
-    """Binary cross-entropy, mean over all elements, natural logarithm:
+    """Binary cross-entropy of predicted probabilities, averaged over all elements.
 
-    L = −mean( y log ŷ + (1 − y) log(1 − ŷ) )
+    C = −mean( y ln ŷ + (1 − y) ln(1 − ŷ) ), with the natural logarithm.
 
     ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine epsilon of its dtype),
     so ŷ = 0 or 1 gives a large finite loss instead of infinity or NaN.
@@ -247,10 +251,10 @@ def binary_cross_entropy(y_true, y_pred) -> float:
 
 
 def binary_cross_entropy_gradient(y_true, y_pred):
-    """Gradient of [`binary_cross_entropy`][neuralbook.losses.binary_cross_entropy] with respect to ŷ:
+    """The gradient of the binary cross-entropy with respect to the predicted probabilities.
 
-    (−y / ŷ + (1 − y) / (1 − ŷ)) / N, with N the number of elements
-
+    It is (−y / ŷ + (1 − y) / (1 − ŷ)) / (B K), for B samples of K outputs each: the
+    derivative of [`binary_cross_entropy`][neuralbook.losses.binary_cross_entropy],
     evaluated at the clipped ŷ, so it is finite even at ŷ = 0 or 1.
 
     Examples
@@ -296,9 +300,11 @@ def sigmoid_binary_cross_entropy(y_true, logits) -> float:
 
 
 def sigmoid_binary_cross_entropy_gradient(y_true, logits):
-    """Gradient of [`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy] with respect to the logits:
+    """The gradient of the sigmoid binary cross-entropy with respect to the logits, (σ(z) − y) / (B K).
 
-    (σ(z) − y) / N, with N the number of elements (``n`` for one output column).
+    The derivative of
+    [`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy],
+    for B samples of K outputs each (B for one output column).
 
     Examples
     --------
@@ -317,9 +323,9 @@ def sigmoid_binary_cross_entropy_gradient(y_true, logits):
 
 # --8<-- [start:categorical_cross_entropy]
 def categorical_cross_entropy(y_true, y_pred) -> float:
-    """Categorical cross-entropy: the mean over samples of −Σ_j y_j log ŷ_j.
+    """Categorical cross-entropy of predicted probabilities, averaged over the samples.
 
-    Natural logarithm. ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine
+    C = −(1/B) Σ_samples Σ_j y_j ln ŷ_j, with the natural logarithm. ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine
     epsilon of its dtype), so a predicted probability of 0 gives a large finite loss.
 
     Parameters
@@ -343,9 +349,11 @@ def categorical_cross_entropy(y_true, y_pred) -> float:
 
 
 def categorical_cross_entropy_gradient(y_true, y_pred):
-    """Gradient of [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] with respect to ŷ: −y / ŷ / n.
+    """The gradient of the categorical cross-entropy with respect to the predicted probabilities, −y / (B ŷ).
 
-    Evaluated at the clipped ŷ, so finite even where ŷ = 0.
+    The derivative of
+    [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] for a
+    batch of B samples, evaluated at the clipped ŷ, so finite even where ŷ = 0.
 
     Examples
     --------
@@ -394,11 +402,11 @@ def softmax_cross_entropy(y_true, logits) -> float:
 
 
 def softmax_cross_entropy_gradient(y_true, logits):
-    """Gradient of [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] with respect to the logits:
+    """The gradient of the softmax cross-entropy with respect to the logits, (softmax(z) − y) / B.
 
-    (softmax(z) − y) / n
-
-    Exact because each row of ``y`` sums to 1 (checked).
+    The derivative of
+    [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] for a batch of B
+    samples, exact because each row of ``y`` sums to 1 (checked).
 
     Examples
     --------
