@@ -26,6 +26,7 @@ the payload. The files are plain bytes: nothing is ever unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import math
@@ -144,11 +145,15 @@ def read_idx(path) -> np.ndarray:
     | 8-15 | images only: the number of rows, then of columns (28, 28) |
     | rest | the values, one byte each, row after row |
 
+    The header is read first; then at most as many bytes as it promises, so that a file
+    never costs more memory than the array it honestly holds (a gzip stream that
+    would inflate far beyond its header's promise is refused after one extra chunk).
+
     Parameters
     ----------
     path : str or os.PathLike
         An IDX file; if its first two bytes are the gzip magic ``1f 8b`` it is
-        decompressed first.
+        decompressed as it is read.
 
     Returns
     -------
@@ -170,34 +175,106 @@ def read_idx(path) -> np.ndarray:
     array([5, 0, 4], dtype=uint8)
     """
     path = Path(path)
-    content = _file_bytes(path)
-    if len(content) < 4:
-        raise IdxFormatError(f"{path}: truncated file: {len(content)} bytes, too short for an IDX header")
-    (magic,) = struct.unpack(">I", content[:4])
+    with _open_idx(path) as (file, compressed):
+        shape = _read_header(path, file)
+        header_size = 4 + 4 * len(shape)
+        expected = math.prod(shape)  # Python integers: a forged header cannot overflow them
+        _check_possible(path, shape, expected, header_size, compressed)
+        values = np.empty(expected, dtype=np.uint8)  # pages are taken only as bytes arrive
+        received = _read_into(path, file, values)
+        if received < expected:
+            raise IdxFormatError(
+                f"{path}: truncated file: the header promises {expected} bytes of data "
+                f"for shape {shape}, the file has {received}"
+            )
+        extra = len(_read_or_fail(path, file, _CHUNK))  # at most one chunk beyond the promise
+        if extra:
+            more = "" if extra < _CHUNK else "at least "
+            raise IdxFormatError(
+                f"{path}: {more}{extra} trailing bytes after the {expected} bytes of data "
+                f"that the header promises for shape {shape}"
+            )
+    return values.reshape(shape)
+# --8<-- [end:read_idx]
+
+
+@contextlib.contextmanager
+def _open_idx(path: Path):
+    """The file, decompressed as it is read if it is gzip (by its first two bytes)."""
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if not compressed:
+            yield raw, False
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+            yield unpacked, True
+
+
+def _read_or_fail(path: Path, file, count: int) -> bytes:
+    """Up to ``count`` bytes; a damaged gzip stream becomes an `IdxFormatError`."""
+    try:
+        return file.read(count)
+    except (OSError, EOFError, zlib.error) as error:
+        # BadGzipFile (an OSError), a stream cut short (EOFError) or bad deflate data.
+        raise IdxFormatError(f"{path}: corrupt gzip stream ({type(error).__name__}: {error})") from error
+
+
+def _read_header(path: Path, file) -> tuple[int, ...]:
+    """The shape that an IDX header declares, after checking its magic number."""
+    head = _read_or_fail(path, file, 4)
+    if len(head) < 4:
+        raise IdxFormatError(f"{path}: truncated file: {len(head)} bytes, too short for an IDX header")
+    (magic,) = struct.unpack(">I", head)
     if magic not in (_IMAGES_MAGIC, _LABELS_MAGIC):
         raise IdxFormatError(
             f"{path}: wrong magic number {magic} (0x{magic:08x}); expected 2051 (0x00000803) "
             f"for images or 2049 (0x00000801) for labels"
         )
     ndim = magic & 0xFF  # the low byte: 3 for images, 1 for labels
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
-        raise IdxFormatError(f"{path}: truncated file: header needs {header_size} bytes, file has {len(content)}")
-    shape = struct.unpack(f">{ndim}I", content[4:header_size])
-    expected = math.prod(shape)  # Python integers: a forged header cannot overflow them
-    payload = len(content) - header_size
-    if payload < expected:
+    sizes = _read_or_fail(path, file, 4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise IdxFormatError(f"{path}: truncated file: header needs {4 + 4 * ndim} bytes, file has {4 + len(sizes)}")
+    return struct.unpack(f">{ndim}I", sizes)
+
+
+#: Deflate never inflates one byte into more than 1032 bytes.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_possible(path: Path, shape, expected: int, header_size: int, compressed: bool) -> None:
+    """Refuse, before reading, a header that promises more than the file could hold."""
+    size = path.stat().st_size
+    if not compressed:
+        payload = size - header_size
+        if payload < expected:
+            raise IdxFormatError(
+                f"{path}: truncated file: the header promises {expected} bytes of data "
+                f"for shape {shape}, the file has {payload}"
+            )
+        if payload > expected:
+            raise IdxFormatError(
+                f"{path}: {payload - expected} trailing bytes after the {expected} bytes of data "
+                f"that the header promises for shape {shape}"
+            )
+    elif header_size + expected > _DEFLATE_MAX_RATIO * size:
         raise IdxFormatError(
-            f"{path}: truncated file: the header promises {expected} bytes of data "
-            f"for shape {shape}, the file has {payload}"
+            f"{path}: truncated file: the header promises {expected} bytes of data for shape {shape}, "
+            f"more than a gzip file of {size} bytes can hold"
         )
-    if payload > expected:
-        raise IdxFormatError(
-            f"{path}: {payload - expected} trailing bytes after the {expected} bytes of data "
-            f"that the header promises for shape {shape}"
-        )
-    return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape).copy()
-# --8<-- [end:read_idx]
+
+
+def _read_into(path: Path, file, values: np.ndarray) -> int:
+    """Fill ``values`` from ``file`` chunk by chunk; the number of bytes that came."""
+    view = memoryview(values)
+    received = 0
+    while received < len(values):
+        chunk = _read_or_fail(path, file, min(_CHUNK, len(values) - received))
+        if not chunk:
+            break
+        view[received : received + len(chunk)] = chunk
+        received += len(chunk)
+    return received
 
 
 # --- Finding, checking and downloading the files ----------------------------------------
