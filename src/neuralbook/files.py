@@ -140,20 +140,20 @@ def check_writable(path) -> Path:
 
 
 def _probe_folder(path: Path, folder: Path, exists: bool) -> None:
-    """Check that files can be created in ``folder`` (or, if it is still to be made, under it)."""
+    """Create and remove a file in ``folder`` (or, if the file's folder is still to be made, a folder)."""
     what = "the folder" if exists else "the folder to create it under,"
-    if not exists:
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise PermissionError(f"cannot write to {path}: {what} {folder} is not writable")
-        return
     try:
-        handle, probe = tempfile.mkstemp(prefix=".neuralbook-probe.", dir=folder)
+        if exists:
+            handle, probe = tempfile.mkstemp(prefix=".neuralbook-probe.", dir=folder)
+            os.close(handle)
+            remove = os.unlink
+        else:
+            probe, remove = tempfile.mkdtemp(prefix=".neuralbook-probe.", dir=folder), os.rmdir
     except OSError as error:
         raise PermissionError(f"cannot write to {path}: {what} {folder} does not let files be created in it "
                               f"({error.strerror or error})") from None
-    os.close(handle)
     with contextlib.suppress(OSError):
-        os.unlink(probe)
+        remove(probe)
 
 
 @contextlib.contextmanager
