@@ -37,7 +37,13 @@ def fake_data(monkeypatch):
         seen["data_dir"] = data_dir
         return data
 
+    def load_test_set(data_dir=None, **kwargs):
+        seen["data_dir"] = data_dir
+        seen["test only"] = True
+        return data.test_images, data.test_labels
+
     monkeypatch.setattr(datasets, "load_mnist", load)
+    monkeypatch.setattr(datasets, "load_test_set", load_test_set)
     return seen
 
 

@@ -198,6 +198,7 @@ def fake(monkeypatch):
     arrays, raw, packed = fake_mnist()
     table = {name: (sha256(packed[name]), sha256(raw[name])) for name in NAMES}
     monkeypatch.setattr(datasets, "MNIST_FILES", table)
+    monkeypatch.setattr(datasets, "MNIST_SIZES", {name: len(packed[name]) for name in NAMES})
     monkeypatch.delenv("NEURALBOOK_DATA", raising=False)
     return arrays, raw, packed
 
@@ -339,7 +340,9 @@ def test_download_fails_clearly_when_every_mirror_fails(tmp_path, fake, serve):
     assert "connection closed after" in message
     assert "SHA-256 mismatch" in message
     assert "refused" in message.lower()
-    assert message.count("http://127.0.0.1") == 4  # every mirror is named
+    assert message.count("\n  http://127.0.0.1") == 4  # every mirror is named, one per line
+    assert "--data-dir" in message and "NEURALBOOK_DATA" in message  # and how to do without them
+    assert all(f"{name}.gz" in message for name in NAMES)
     assert listing(cache) == []  # nothing cached, not even a partial file
 
 

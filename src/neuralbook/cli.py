@@ -18,12 +18,16 @@ Every command that needs MNIST takes ``--data-dir``; without it the files come f
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 from neuralbook import __version__
+from neuralbook.files import cleanup_on_termination
 
 
 def _sizes(text: str) -> list[int]:
@@ -37,6 +41,12 @@ def _sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected 784 inputs (28x28 pixels) first and 10 outputs (the digits) last, like 784,30,10, got {text!r}"
         )
+    from neuralbook.serialization import parameter_shapes
+
+    try:
+        parameter_shapes(sizes)  # arithmetic only: a network that cannot fit is refused before it is allocated
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return sizes
 
 
@@ -63,10 +73,19 @@ _nonnegative_float = _number(float, lambda x: x >= 0, "a number >= 0")
 _fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not including) 1")
 
 
+#: The epilog of every command that writes a file.
+OUTPUT_NOTE = (
+    "Every file is written whole or not at all: into a temporary file beside it, then renamed over it. "
+    "Before any work, the folder is checked to accept a new file. A symbolic link is followed (the link stays, "
+    "the file it points to is replaced); a device, FIFO or socket (such as /dev/null) is refused."
+)
+
+
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", default=None,
-        help="folder holding the four MNIST files, .gz or uncompressed (default: $NEURALBOOK_DATA, then the cache, then a download)",
+        help="folder holding the four MNIST files, .gz or uncompressed; verified copies are kept in the cache, "
+        "so later commands need no --data-dir (default: $NEURALBOOK_DATA, then the cache, then a download)",
     )
 
 
@@ -84,6 +103,7 @@ def _add_train_parser(commands) -> None:
             "Start from a preset and change any option; every option not given keeps the preset's value.\n\n"
             f"presets:\n{presets}"
         ),
+        epilog=OUTPUT_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     default = TrainingConfig()
@@ -108,7 +128,7 @@ def _add_train_parser(commands) -> None:
     learning.add_argument("--batch-size", type=_positive_int, metavar="N", help="examples per mini-batch")
     learning.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set (the most, with --patience)")
     learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
-    learning.add_argument("--seed", type=int, help="seed of the weights, the shuffling and dropout: same seed, same result")
+    learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling and dropout: same seed, same result")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
@@ -192,7 +212,7 @@ def _train(args) -> int:
     config = config_from_args(args)
     _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    data = load_mnist(args.data_dir, progress=not args.quiet)
+    data = load_mnist(args.data_dir, progress=not args.quiet, remember=True)
     say(f"training {describe_training(config)}")
     say(f"{'epoch':>5} {'loss':>8} {'train':>8} {'valid':>8} {'seconds':>8}")
 
@@ -219,7 +239,9 @@ def _add_evaluate_parser(commands) -> None:
     parser = commands.add_parser(
         "evaluate", help="accuracy, per-class accuracy and confusion matrix of a saved model on the test set",
         description="Evaluate a saved model on the 10,000 MNIST test images: accuracy, accuracy per digit, "
-        "the confusion matrix (as text, and as a figure with --figure) and the most-confused pairs.",
+        "the confusion matrix (as text, and as a figure with --figure) and the most-confused pairs. "
+        "Only the two test files of MNIST are needed.",
+        epilog=OUTPUT_NOTE,
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
     _add_data_dir(parser)
@@ -230,13 +252,13 @@ def _add_evaluate_parser(commands) -> None:
 
 def _evaluate(args) -> int:
     from neuralbook import evaluation
-    from neuralbook.datasets import load_mnist
+    from neuralbook.datasets import load_test_set
     from neuralbook.serialization import load_model
 
     network = load_model(args.model).network
     _check_figure(args.figure)
-    data = load_mnist(args.data_dir)
-    report = evaluation.evaluate(network, data.test_images, data.test_labels)
+    test_images, test_labels = load_test_set(args.data_dir, remember=True)  # the training files are not needed
+    report = evaluation.evaluate(network, test_images, test_labels)
     print(f"test accuracy: {_percent(report.accuracy)} ({report.num_errors} errors in {report.num_examples} images)")
     print("accuracy per digit:")
     for digit, value in enumerate(report.per_class_accuracy):
@@ -286,7 +308,7 @@ def _predict(args) -> int:
     probabilities = predict_image(network, args.image)
     best = int(probabilities.argmax())
     if args.json:
-        print(json.dumps({"prediction": best, "probabilities": [float(p) for p in probabilities]}))
+        print(json.dumps({"prediction": best, "probabilities": [float(p) for p in probabilities]}, allow_nan=False))
         return 0
     print(f"prediction: {best}")
     for digit, p in enumerate(probabilities):
@@ -298,6 +320,7 @@ def _add_export_parser(commands) -> None:
     parser = commands.add_parser(
         "export-web", help="write a model as the weights file of the book's in-page digit widget",
         description="Write a saved model as the compact JSON file that the chapter 'Draw your own digit' runs in the browser.",
+        epilog=OUTPUT_NOTE,
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
     parser.add_argument(
@@ -380,14 +403,44 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
+    _never_fail_to_print()
     try:
-        return int(args.run(args) or 0)
+        with cleanup_on_termination():  # a SIGTERM removes temporary files, like Ctrl-C
+            status = int(args.run(args) or 0)
+            sys.stdout.flush()  # a closed pipe is found here, not at exit
+            return status
+    except BrokenPipeError:  # `neuralbook predict ... | head -1`: the reader has what it wanted
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, the status of a program a closed pipe ends
+    except MemoryError:
+        print("error: not enough memory for this command; try a smaller network (--sizes) or batch (--batch-size)",
+              file=sys.stderr)
+        return 1
     except (OSError, TrainingDiverged, ValueError) as error:  # missing files, no download, bad input
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _never_fail_to_print() -> None:
+    """Print what the terminal's encoding cannot show (a file name in another encoding) as escapes.
+
+    Otherwise a command that has done its work, say saved a model, would fail on
+    the line that names the file.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's final flush does not complain again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":

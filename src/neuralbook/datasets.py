@@ -26,13 +26,17 @@ the payload. The files are plain bytes: nothing is ever unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import math
 import os
+import shutil
+import socket
 import struct
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -41,10 +45,11 @@ from pathlib import Path
 
 import numpy as np
 
-from neuralbook.files import atomic_write
+from neuralbook.files import atomic_write, cleanup_on_termination
 
 __all__ = [
     "MNIST_FILES",
+    "MNIST_SIZES",
     "MNIST_MIRRORS",
     "IdxFormatError",
     "ChecksumError",
@@ -56,6 +61,8 @@ __all__ = [
     "locate_mnist",
     "download_file",
     "load_mnist",
+    "load_test_set",
+    "offline_help",
     "one_hot",
     "train_validation_split",
     "summarize_mnist",
@@ -84,6 +91,15 @@ MNIST_FILES = {
         "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     ),
+}
+
+#: The size in bytes of each ``.gz`` file as distributed: a mirror that announces
+#: another length, or sends more, is cut off and the next one is tried.
+MNIST_SIZES = {
+    "train-images-idx3-ubyte": 9_912_422,
+    "train-labels-idx1-ubyte": 28_881,
+    "t10k-images-idx3-ubyte": 1_648_877,
+    "t10k-labels-idx1-ubyte": 4_542,
 }
 
 #: Mirrors of the original files, tried in this order. The hashes above, not the
@@ -144,11 +160,15 @@ def read_idx(path) -> np.ndarray:
     | 8-15 | images only: the number of rows, then of columns (28, 28) |
     | rest | the values, one byte each, row after row |
 
+    The header is read first; then at most as many bytes as it promises, so that a file
+    never costs more memory than the array it honestly holds (a gzip stream that
+    would inflate far beyond its header's promise is refused after one extra chunk).
+
     Parameters
     ----------
     path : str or os.PathLike
         An IDX file; if its first two bytes are the gzip magic ``1f 8b`` it is
-        decompressed first.
+        decompressed as it is read.
 
     Returns
     -------
@@ -170,34 +190,106 @@ def read_idx(path) -> np.ndarray:
     array([5, 0, 4], dtype=uint8)
     """
     path = Path(path)
-    content = _file_bytes(path)
-    if len(content) < 4:
-        raise IdxFormatError(f"{path}: truncated file: {len(content)} bytes, too short for an IDX header")
-    (magic,) = struct.unpack(">I", content[:4])
+    with _open_idx(path) as (file, compressed):
+        shape = _read_header(path, file)
+        header_size = 4 + 4 * len(shape)
+        expected = math.prod(shape)  # Python integers: a forged header cannot overflow them
+        _check_possible(path, shape, expected, header_size, compressed)
+        values = np.empty(expected, dtype=np.uint8)  # pages are taken only as bytes arrive
+        received = _read_into(path, file, values)
+        if received < expected:
+            raise IdxFormatError(
+                f"{path}: truncated file: the header promises {expected} bytes of data "
+                f"for shape {shape}, the file has {received}"
+            )
+        extra = len(_read_or_fail(path, file, _CHUNK))  # at most one chunk beyond the promise
+        if extra:
+            more = "" if extra < _CHUNK else "at least "
+            raise IdxFormatError(
+                f"{path}: {more}{extra} trailing bytes after the {expected} bytes of data "
+                f"that the header promises for shape {shape}"
+            )
+    return values.reshape(shape)
+# --8<-- [end:read_idx]
+
+
+@contextlib.contextmanager
+def _open_idx(path: Path):
+    """The file, decompressed as it is read if it is gzip (by its first two bytes)."""
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if not compressed:
+            yield raw, False
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+            yield unpacked, True
+
+
+def _read_or_fail(path: Path, file, count: int) -> bytes:
+    """Up to ``count`` bytes; a damaged gzip stream becomes an `IdxFormatError`."""
+    try:
+        return file.read(count)
+    except (OSError, EOFError, zlib.error) as error:
+        # BadGzipFile (an OSError), a stream cut short (EOFError) or bad deflate data.
+        raise IdxFormatError(f"{path}: corrupt gzip stream ({type(error).__name__}: {error})") from error
+
+
+def _read_header(path: Path, file) -> tuple[int, ...]:
+    """The shape that an IDX header declares, after checking its magic number."""
+    head = _read_or_fail(path, file, 4)
+    if len(head) < 4:
+        raise IdxFormatError(f"{path}: truncated file: {len(head)} bytes, too short for an IDX header")
+    (magic,) = struct.unpack(">I", head)
     if magic not in (_IMAGES_MAGIC, _LABELS_MAGIC):
         raise IdxFormatError(
             f"{path}: wrong magic number {magic} (0x{magic:08x}); expected 2051 (0x00000803) "
             f"for images or 2049 (0x00000801) for labels"
         )
     ndim = magic & 0xFF  # the low byte: 3 for images, 1 for labels
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
-        raise IdxFormatError(f"{path}: truncated file: header needs {header_size} bytes, file has {len(content)}")
-    shape = struct.unpack(f">{ndim}I", content[4:header_size])
-    expected = math.prod(shape)  # Python integers: a forged header cannot overflow them
-    payload = len(content) - header_size
-    if payload < expected:
+    sizes = _read_or_fail(path, file, 4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise IdxFormatError(f"{path}: truncated file: header needs {4 + 4 * ndim} bytes, file has {4 + len(sizes)}")
+    return struct.unpack(f">{ndim}I", sizes)
+
+
+#: Deflate never inflates one byte into more than 1032 bytes.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_possible(path: Path, shape, expected: int, header_size: int, compressed: bool) -> None:
+    """Refuse, before reading, a header that promises more than the file could hold."""
+    size = path.stat().st_size
+    if not compressed:
+        payload = size - header_size
+        if payload < expected:
+            raise IdxFormatError(
+                f"{path}: truncated file: the header promises {expected} bytes of data "
+                f"for shape {shape}, the file has {payload}"
+            )
+        if payload > expected:
+            raise IdxFormatError(
+                f"{path}: {payload - expected} trailing bytes after the {expected} bytes of data "
+                f"that the header promises for shape {shape}"
+            )
+    elif header_size + expected > _DEFLATE_MAX_RATIO * size:
         raise IdxFormatError(
-            f"{path}: truncated file: the header promises {expected} bytes of data "
-            f"for shape {shape}, the file has {payload}"
+            f"{path}: truncated file: the header promises {expected} bytes of data for shape {shape}, "
+            f"more than a gzip file of {size} bytes can hold"
         )
-    if payload > expected:
-        raise IdxFormatError(
-            f"{path}: {payload - expected} trailing bytes after the {expected} bytes of data "
-            f"that the header promises for shape {shape}"
-        )
-    return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape).copy()
-# --8<-- [end:read_idx]
+
+
+def _read_into(path: Path, file, values: np.ndarray) -> int:
+    """Fill ``values`` from ``file`` chunk by chunk; the number of bytes that came."""
+    view = memoryview(values)
+    received = 0
+    while received < len(values):
+        chunk = _read_or_fail(path, file, min(_CHUNK, len(values) - received))
+        if not chunk:
+            break
+        view[received : received + len(chunk)] = chunk
+        received += len(chunk)
+    return received
 
 
 # --- Finding, checking and downloading the files ----------------------------------------
@@ -265,23 +357,20 @@ class _Progress:
         self._shown = None
 
     def update(self, count: int) -> None:
+        """Count ``count`` more bytes; redraw the line if what it shows has changed."""
         self.done += count
         if not self.enabled:
             return
         if self.total:
             percent = min(100, 100 * self.done // self.total)
-            if percent == self._shown:
-                return
-            self._shown = percent
             filled = percent * 30 // 100
             bar = "#" * filled + "-" * (30 - filled)
             line = f"{self.label} [{bar}] {percent:3d}% {_size(self.done)} of {_size(self.total)}"
         else:
-            megabytes = round(self.done / 1e6, 1)
-            if megabytes == self._shown:
-                return
-            self._shown = megabytes
-            line = f"{self.label} {megabytes:.1f} MB"
+            line = f"{self.label} {_size(self.done)}"
+        if line == self._shown:
+            return
+        self._shown = line
         self.stream.write("\r" + line)
         self.stream.flush()
 
@@ -292,13 +381,22 @@ class _Progress:
 
 
 # --8<-- [start:download_file]
-def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0) -> Path:
+def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0,
+                  deadline: float | None = None) -> Path:
     """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
 
     The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
     against `MNIST_FILES`, and only then is it renamed to its final name with
-    `os.replace`; a download that is cut short or corrupt is deleted and the
-    next mirror is tried. No half file ever has the final name.
+    `os.replace`; a download that is cut short, too long, too slow or corrupt is
+    deleted and the next mirror is tried. No half file ever has the final name.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds to wait for a connection, and for each piece of data.
+    deadline : float, optional
+        Seconds one mirror has to deliver the whole file; by default one minute plus
+        one second per 20 kB, so a mirror that trickles is left for the next.
 
     Returns
     -------
@@ -311,41 +409,82 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
         If no mirror delivered the right bytes; the message lists what each mirror did.
     """
     expected = MNIST_FILES[name][0]
+    size = MNIST_SIZES.get(name)
     mirrors = MNIST_MIRRORS if mirrors is None else mirrors
+    if deadline is None:
+        deadline = 60.0 + (size or 0) / 20e3
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / f"{name}.gz"
+    _remove_stale_parts(cache_dir, target.name)
     failures = []
-    for mirror in mirrors:
-        url = mirror + target.name
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=cache_dir)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                _fetch(url, file, target.name, progress, timeout)
-            _verify(Path(temporary), expected)
-            os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache file need not be
-            os.replace(temporary, target)
-            return target
-        except (OSError, ValueError) as error:  # network, HTTP, short read, wrong hash
-            failures.append(f"  {url}: {error}")
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-    raise DownloadError(f"could not download {target.name} from any mirror:\n" + "\n".join(failures))
+    with cleanup_on_termination():  # a SIGTERM runs the finally below, removing the .part file
+        for mirror in mirrors:
+            url = mirror + target.name
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=cache_dir)
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    _fetch(url, file, target.name, progress, timeout, size, deadline)
+                _verify(Path(temporary), expected)
+                os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache file need not be
+                os.replace(temporary, target)
+                return target
+            except (OSError, ValueError) as error:  # network, HTTP, short/long/slow read, wrong hash
+                failures.append((url, error))
+            finally:
+                if os.path.exists(temporary):
+                    os.remove(temporary)
+    raise DownloadError(_failure_report(target.name, failures))
 # --8<-- [end:download_file]
 
 
-def _fetch(url: str, file, label: str, progress: bool, timeout: float) -> None:
-    """Copy the body at ``url`` into ``file``; fail if fewer bytes arrive than announced."""
+def _failure_report(filename: str, failures) -> str:
+    lines = [f"  {url}: {error}" for url, error in failures]
+    offline = failures and all(
+        isinstance(error, urllib.error.URLError) and isinstance(error.reason, socket.gaierror) for _, error in failures
+    )
+    first = "no network: no mirror's host name could be resolved, so " if offline else ""
+    return f"{first}could not download {filename} from any mirror:\n" + "\n".join(lines)
+
+
+def _remove_stale_parts(cache_dir: Path, filename: str, age: float = 3600.0) -> None:
+    """Delete ``.part`` files of ``filename`` untouched for ``age`` seconds: left by a killed process.
+
+    A download in progress writes its ``.part`` file every few seconds at least (see
+    ``deadline``), so an old one belongs to nobody.
+    """
+    now = time.time()
+    for part in cache_dir.glob(f".{filename}.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > age:
+                part.unlink()
+
+
+def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float) -> None:
+    """Copy the body at ``url`` into ``file``: exactly ``size`` bytes (when known), within ``deadline`` seconds."""
+    started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with urllib.request.urlopen(request, timeout=min(timeout, deadline)) as response:
         length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
+        announced = int(length) if length and length.strip().isdigit() else None
+        if size is not None and announced is not None and announced != size:
+            raise OSError(f"the mirror announces {announced} bytes; the file has {size}")
+        total = size if size is not None else announced
         bar = _Progress(label, total, progress)
+        bar.update(0)
         try:
-            while chunk := response.read(_CHUNK):
+            # read1 returns what has arrived, so the bar moves and the clock is checked
+            # even when a mirror sends a byte at a time.
+            while chunk := response.read1(_CHUNK):
+                if total is not None and bar.done + len(chunk) > total:
+                    raise OSError(f"the mirror sent more than the {total} bytes of the file")
                 file.write(chunk)
                 bar.update(len(chunk))
+                if time.monotonic() - started > deadline:
+                    raise TimeoutError(
+                        f"too slow: {bar.done} of {total if total is not None else '?'} bytes "
+                        f"after {deadline:g} s; trying the next mirror"
+                    )
         finally:
             bar.close()
     if total is not None and bar.done != total:
@@ -384,16 +523,36 @@ def _in_user_dir(folder: Path, name: str) -> Path | None:
 
 
 def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool) -> Path:
-    """Download ``name``; if that fails, say where it was looked for first."""
+    """Download ``name``; if that fails, say where it was looked for and how to work offline."""
     try:
         return download_file(name, cache, progress=progress)
     except DownloadError as error:
-        if folder is None:
-            raise
-        raise DownloadError(f"{name}.gz is not in {folder} nor in {cache}, and {error}") from None
+        where = f"{name}.gz is not in {folder} nor in {cache}" if folder is not None else f"{name}.gz is not in {cache}"
+        raise DownloadError(f"{where}, and {error}\n{offline_help(cache)}") from None
 
 
-def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True) -> dict[str, Path]:
+def offline_help(cache=None) -> str:
+    """What to do without a network: where the four files come from, and how to name their folder.
+
+    Examples
+    --------
+    >>> print(offline_help("/tmp/cache").splitlines()[0])
+    To work offline, put the four MNIST files in a folder:
+    """
+    cache = default_cache_dir() if cache is None else cache
+    names = ", ".join(f"{name}.gz" for name in MNIST_FILES)
+    return (
+        "To work offline, put the four MNIST files in a folder:\n"
+        f"  {names}\n"
+        f"(download them from {MNIST_MIRRORS[0]} or another mirror on a machine with a network, "
+        "or copy them from another cache), then name the folder with --data-dir DIR "
+        f"(data_dir=DIR in Python) or with the environment variable {DATA_ENV}=DIR. "
+        f"The command line keeps a verified copy in {cache}, so later commands find them there."
+    )
+
+
+def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+                 names=None, remember: bool = False) -> dict[str, Path]:
     """Find (or download) the four MNIST files; each one verified by its SHA-256.
 
     Parameters
@@ -407,6 +566,13 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         The cache; defaults to [`default_cache_dir`][neuralbook.datasets.default_cache_dir].
     progress : bool
         Show a progress bar on stderr while downloading.
+    names : sequence of str, optional
+        Only these files (keys of `MNIST_FILES`); all four by default.
+    remember : bool
+        Copy each verified file found in ``data_dir`` into the cache (if it is not
+        there yet), so that a later call finds it without ``data_dir`` and without a
+        download. A cache that cannot be written is no error. The folder itself is
+        never written.
 
     Returns
     -------
@@ -421,13 +587,17 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
     FileNotFoundError
         If a file is nowhere and ``download`` is false, or ``data_dir`` is not a folder.
     DownloadError
-        If no mirror delivered a file.
+        If no mirror delivered a file; the message says how to work offline.
     """
     folder = _user_dir(data_dir)
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     found = {}
-    for name in MNIST_FILES:
+    for name in MNIST_FILES if names is None else names:
+        if name not in MNIST_FILES:
+            raise ValueError(f"expected names of MNIST files ({', '.join(MNIST_FILES)}), got {name!r}")
         path = _in_user_dir(folder, name) if folder is not None else None
+        if path is not None and remember:
+            _remember(path, cache, name)
         if path is None:
             path = _in_cache(cache, name, download)
         if path is None and download:
@@ -442,18 +612,41 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
     return found
 
 
+def _cached_names(name: str):
+    """The names a verified file may have in the cache, with their SHA-256: ``.gz`` first."""
+    gz_hash, raw_hash = MNIST_FILES[name]
+    return ((f"{name}.gz", gz_hash), (name, raw_hash))
+
+
 def _in_cache(cache: Path, name: str, download: bool) -> Path | None:
-    path = cache / f"{name}.gz"
-    if not path.is_file():
-        return None
+    for filename, expected in _cached_names(name):
+        path = cache / filename
+        if not path.is_file():
+            continue
+        try:
+            _verify(path, expected)
+        except ChecksumError:
+            if not download:
+                raise
+            path.unlink()  # corrupt: fetch it again
+            continue
+        return path
+    return None
+
+
+def _remember(path: Path, cache: Path, name: str) -> None:
+    """Copy a verified file from the user's folder into the cache, atomically; never an error.
+
+    The cache is verified again whenever it is used, like every file.
+    """
+    target = cache / path.name
+    if target.is_file():
+        return
     try:
-        _verify(path, MNIST_FILES[name][0])
-    except ChecksumError:
-        if not download:
-            raise
-        path.unlink()  # corrupt: fetch it again
-        return None
-    return path
+        with atomic_write(target) as copy, open(path, "rb") as source:
+            shutil.copyfileobj(source, copy, _CHUNK)
+    except OSError:
+        pass  # a cache that cannot be written: the folder is used, only not remembered
 
 
 # --- Loading ----------------------------------------------------------------------------
@@ -497,12 +690,13 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.ndarray
 
 
 # --8<-- [start:load_mnist]
-def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True) -> MnistData:
+def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+               remember: bool = False) -> MnistData:
     """Load MNIST as flat ``float32`` images in [0, 1] and ``int64`` labels.
 
     Each 28×28 image of bytes 0-255 becomes a row of 784 numbers: the pixel value
     divided by 255. The files are found as [`locate_mnist`][neuralbook.datasets.locate_mnist] says: ``data_dir`` (or
-    ``$NEURALBOOK_DATA``), then the cache, then a download.
+    ``$NEURALBOOK_DATA``), then the cache, then a download (``remember`` as there).
 
     Returns
     -------
@@ -520,14 +714,34 @@ def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress
     data.train_labels[:5]      # array([5, 0, 4, 1, 9])
     ```
     """
-    paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
-    splits = []
-    for prefix in ("train", "t10k"):
-        images, labels = _images_and_labels(paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"])
-        flat = images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
-        splits += [flat, labels.astype(np.int64)]
-    return MnistData(*splits)
+    paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress, remember=remember)
+    return MnistData(*_split(paths, "train"), *_split(paths, "t10k"))
+
+
+def _split(paths: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """Flat float32 images in [0, 1] and int64 labels of the split ``"train"`` or ``"t10k"``."""
+    images, labels = _images_and_labels(paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"])
+    flat = images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+    return flat, labels.astype(np.int64)
 # --8<-- [end:load_mnist]
+
+
+def load_test_set(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+                  remember: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Load only the 10,000 test images and labels, as [`load_mnist`][neuralbook.datasets.load_mnist] does.
+
+    Evaluating a trained model needs nothing else: the training files are neither
+    read, nor looked for, nor downloaded.
+
+    Returns
+    -------
+    tuple
+        ``(images, labels)``: ``float32`` (10000, 784) in [0, 1] and ``int64`` (10000,).
+    """
+    names = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress, names=names,
+                         remember=remember)
+    return _split(paths, "t10k")
 
 
 # --8<-- [start:one_hot]

@@ -159,15 +159,58 @@ class Evaluation:
         return self.num_examples - int(np.trace(self.confusion_matrix))
 
 
+class NonFiniteOutputError(ValueError):
+    """A network's outputs are NaN or infinite, so no class (and no accuracy) can be read from them."""
+
+
+def check_finite_outputs(outputs, what: str = "images") -> np.ndarray:
+    """Return ``outputs`` if every value is finite; otherwise say how many rows are not.
+
+    An arg-max of NaN is class 0, so a broken network would otherwise score about one
+    image in ten and look merely bad.
+
+    Examples
+    --------
+    >>> check_finite_outputs(np.array([[0.2, 0.8], [np.nan, 0.5]]))
+    Traceback (most recent call last):
+    ...
+    neuralbook.evaluation.NonFiniteOutputError: the network's outputs are NaN or infinite for 1 of 2 images: its weights are too large to compute with; retrain it (a smaller learning rate, or float64)
+    """
+    outputs = np.asarray(outputs)
+    bad = ~np.isfinite(outputs).all(axis=-1) if outputs.ndim else ~np.isfinite(outputs)
+    if np.any(bad):
+        raise _not_finite(int(np.sum(bad)), bad.size, what)
+    return outputs
+
+
+def _not_finite(count: int, total: int, what: str) -> NonFiniteOutputError:
+    return NonFiniteOutputError(
+        f"the network's outputs are NaN or infinite for {count} of {total} {what}: its weights "
+        f"are too large to compute with; retrain it (a smaller learning rate, or float64)"
+    )
+
+
 def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
     """The predicted class of every image, as [`Network.predict`][neuralbook.network.Network.predict] decides it.
 
     The images go through the network ``batch_size`` at a time to bound the memory.
+
+    Raises
+    ------
+    NonFiniteOutputError
+        If an output is NaN or infinite (see [`check_finite_outputs`][neuralbook.evaluation.check_finite_outputs]).
     """
     images = np.asarray(images)
     if images.ndim != 2:
         raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
-    predictions = [network.predict(images[start : start + batch_size]) for start in range(0, len(images), batch_size)]
+    predictions, bad = [], 0
+    for start in range(0, len(images), batch_size):
+        a = network.forward(images[start : start + batch_size])
+        bad += int(np.sum(~np.isfinite(a).all(axis=1)))
+        # Network.predict's rule: one output is a probability, several are one per class.
+        predictions.append((a[:, 0] >= 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1))
+    if bad:
+        raise _not_finite(bad, len(images), "images")
     return np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
 
 
@@ -228,9 +271,14 @@ def predict_image(network, image) -> np.ndarray:
     -------
     numpy.ndarray
         Shape (10,): the output of the network for the preprocessed image.
+
+    Raises
+    ------
+    NonFiniteOutputError
+        If an output is NaN or infinite: a probability that is not a number is no answer.
     """
     from neuralbook.preprocessing import preprocess_image
 
     x = preprocess_image(image)
-    return network.forward(x[None, :])[0]
+    return check_finite_outputs(network.forward(x[None, :]), "images")[0]
 # --8<-- [end:predict_image]

@@ -35,7 +35,9 @@ True
 from __future__ import annotations
 
 import json
+import math
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,7 +122,7 @@ def save_model(path, network, history=None, metadata=None) -> None:
 
 
 def _text(data, key: str, path) -> str:
-    if key not in data.files:
+    if key not in data:
         raise ModelFileError(path, f"no {key!r} entry; the file is not a complete neuralbook model")
     value = data[key]
     if value.shape != () or value.dtype.kind != "U":
@@ -150,8 +152,98 @@ def _kind_of_file(path) -> str | None:
     return "not an .npz archive (a neuralbook model is a zip of .npy arrays)"
 
 
+#: The most weights and biases a model file may hold (or ``neuralbook train`` build):
+#: 100 MB as float32, about 200 times the book's largest network. A file that asks for
+#: more is refused before anything of that size is allocated.
+MAX_PARAMETERS = 25_000_000
+
+#: The longest text entry (config, history, metadata) a model file may hold, in characters.
+MAX_TEXT_CHARACTERS = 10_000_000
+
+_KNOWN_TEXTS = {"format", "config", "history", "metadata"}
+
+
+def parameter_shapes(sizes) -> list[tuple[int, ...]]:
+    """The shapes of ``W1, b1, W2, b2, ...`` for layer sizes ``sizes``, by arithmetic alone.
+
+    Layer l has ``W`` of shape (n^[l], n^[l-1]) and ``b`` of shape (n^[l],); nothing is
+    allocated, so a size that could never fit in memory is found before it is tried.
+
+    Raises
+    ------
+    ValueError
+        If ``sizes`` is not a list of at least two positive integers, or the network
+        would have more than `MAX_PARAMETERS` parameters.
+
+    Examples
+    --------
+    >>> parameter_shapes([784, 30, 10])
+    [(30, 784), (30,), (10, 30), (10,)]
+    >>> parameter_shapes([784, 100_000_000, 10])
+    Traceback (most recent call last):
+    ...
+    ValueError: sizes [784, 100000000, 10] need 79,500,000,010 weights and biases; the most neuralbook builds is 25,000,000
+    """
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
+    ):
+        raise ValueError(f"expected sizes to be a list of at least two positive integers, got {sizes!r}")
+    shapes = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
+    count = sum(math.prod(shape) for shape in shapes)
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"sizes {list(sizes)} need {count:,} weights and biases; the most neuralbook builds is {MAX_PARAMETERS:,}"
+        )
+    return shapes
+
+
+def _headers(archive: zipfile.ZipFile, path) -> dict[str, tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]]:
+    """Each entry's shape and dtype, read from its ``.npy`` header without touching its data."""
+    headers = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ModelFileError(path, f"unexpected member {info.filename!r}: a model holds only .npy arrays")
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ModelFileError(path, f"{info.filename}: .npy format version {version} is not one NumPy's savez writes")
+            header_bytes = member.tell()
+        if dtype.hasobject:
+            raise ModelFileError(path, "an entry holds pickled objects, which are never loaded (they could run code)")
+        data_bytes = math.prod(shape) * dtype.itemsize
+        if info.file_size != header_bytes + data_bytes:
+            raise ModelFileError(
+                path, f"unreadable or truncated: {info.filename} declares {data_bytes} bytes of data for shape "
+                f"{shape} but holds {info.file_size - header_bytes}"
+            )
+        headers[info.filename[: -len(".npy")]] = (shape, dtype, info)
+    return headers
+
+
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    with archive.open(info) as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def _check_small_entry(headers, key: str, path) -> None:
+    """A text or version entry must be one value (and a text not a novel) before it is read."""
+    if key not in headers:
+        return
+    shape, dtype, _ = headers[key]
+    if shape != ():
+        raise ModelFileError(path, f"the {key!r} entry should be a single value, got an array of {dtype} with shape {shape}")
+    if dtype.kind == "U" and dtype.itemsize // 4 > MAX_TEXT_CHARACTERS:
+        raise ModelFileError(
+            path, f"the {key!r} entry is {dtype.itemsize // 4:,} characters long; at most {MAX_TEXT_CHARACTERS:,} are read"
+        )
+
+
 def _read_entries(path):
-    """Every entry of the archive as arrays, checked for the marker and version."""
+    """The archive's texts, checked for the marker and version, and the headers of its parameters."""
     if os.path.isdir(path):
         raise ModelFileError(path, "a folder, not a model file")
     if not os.path.isfile(path):
@@ -160,23 +252,35 @@ def _read_entries(path):
         problem = _kind_of_file(path)
         if problem is not None:
             raise ModelFileError(path, problem)
-        with np.load(path, allow_pickle=False) as data:
-            if "format" not in data.files or _text(data, "format", path) != FORMAT_MARKER:
+        archive = zipfile.ZipFile(path)
+        with archive:
+            headers = _headers(archive, path)
+            for key in (*_KNOWN_TEXTS, "version"):
+                _check_small_entry(headers, key, path)
+            small = {key: _read(archive, headers[key][2]) for key in (*_KNOWN_TEXTS, "version") if key in headers}
+            if "format" not in small or _text(small, "format", path) != FORMAT_MARKER:
                 raise ModelFileError(path, f"not a neuralbook model: the archive has no format marker {FORMAT_MARKER!r}")
-            version = data["version"] if "version" in data.files else None
+            version = small.get("version")
             if version is None or version.shape != () or version.dtype.kind not in "iu":
                 raise ModelFileError(path, "no valid 'version' entry")
+            if int(version) < 1:
+                raise ModelFileError(path, f"the 'version' entry should be a positive integer, got {int(version)}")
             if int(version) > FORMAT_VERSION:
                 raise ModelFileError(
                     path, f"written by a newer neuralbook (format version {int(version)}; this one reads up to {FORMAT_VERSION})"
                 )
-            entries = {key: _json(data, key, path) for key in ("config", "history", "metadata")}
-            names = sorted((name for name in data.files if name.startswith("param_")), key=_parameter_index(path))
-            unknown = sorted(set(data.files) - set(names) - {"format", "version", "config", "history", "metadata"})
+            entries = {key: _json(small, key, path) for key in ("config", "history", "metadata")}
+            names = sorted((name for name in headers if name.startswith("param_")), key=_parameter_index(path))
+            unknown = sorted(set(headers) - set(names) - _KNOWN_TEXTS - {"version"})
             if unknown:
                 raise ModelFileError(path, f"unexpected entries {unknown}")
-            entries["parameters"] = [data[name] for name in names]
             entries["parameter_names"] = names
+            entries["parameter_headers"] = [headers[name][:2] for name in names]
+            config = entries["config"]
+            if not isinstance(config, dict):
+                raise ModelFileError(path, f"the config should be a JSON object, got {type(config).__name__}")
+            _check_parameter_headers(path, config, names, entries["parameter_headers"])
+            entries["parameters"] = [_read(archive, headers[name][2]) for name in names]
             return entries
     except ModelFileError:
         raise
@@ -184,8 +288,25 @@ def _read_entries(path):
         if "pickle" in str(error).lower():
             raise ModelFileError(path, "an entry holds pickled objects, which are never loaded (they could run code)") from error
         raise ModelFileError(path, f"unreadable or truncated: {error}") from error
+    except MemoryError as error:
+        raise ModelFileError(path, "an entry is too large to read into memory") from error
     except Exception as error:  # noqa: BLE001 - zip, zlib and OS errors of a damaged file
         raise ModelFileError(path, f"unreadable or truncated: {type(error).__name__}: {error}") from error
+
+
+def _check_parameter_headers(path, config: dict, names: list[str], headers: list) -> None:
+    """Compare every parameter's declared shape and dtype with what the config implies."""
+    try:
+        expected = parameter_shapes(config.get("sizes"))
+    except ValueError as error:
+        raise ModelFileError(path, f"the config does not describe a network: {error}") from None
+    if names != [f"param_{i}" for i in range(len(expected))]:
+        raise ModelFileError(path, f"the config needs {len(expected)} parameter arrays, the file has {len(names)}: {names}")
+    for name, (shape, dtype), needed in zip(names, headers, expected):
+        if dtype.kind != "f":
+            raise ModelFileError(path, f"{name} should hold floats, got {dtype}")
+        if shape != needed:
+            raise ModelFileError(path, f"{name} has shape {shape}, but the config {config.get('sizes')} needs {needed}")
 
 
 def _parameter_index(path):
@@ -202,37 +323,29 @@ def _parameter_index(path):
 def load_model(path) -> SavedModel:
     """Load a model written by [`save_model`][neuralbook.serialization.save_model].
 
-    The file is read with ``np.load(allow_pickle=False)``, and its parameters are
-    checked against the shapes that its config implies before the network is built.
+    The archive's ``.npy`` members are read with ``allow_pickle=False``, as
+    ``np.load`` reads them. Before any parameter's data is read, its header (shape and
+    dtype) is checked against the shapes that the config implies, computed by
+    [`parameter_shapes`][neuralbook.serialization.parameter_shapes] with a cap of
+    `MAX_PARAMETERS`: a small file cannot make the loader allocate a huge array.
 
     Raises
     ------
     ModelFileError
         If the file is missing, unreadable, truncated, not a neuralbook model, holds
-        pickled data, or its parameters do not fit its config or are not finite.
+        pickled data, asks for more than `MAX_PARAMETERS` parameters, or its
+        parameters do not fit its config or are not finite.
     """
     from neuralbook.network import Network
 
-    entries = _read_entries(path)
+    entries = _read_entries(path)  # every shape checked against the config before any array is read
     config, parameters, names = entries["config"], entries["parameters"], entries["parameter_names"]
-    if not isinstance(config, dict):
-        raise ModelFileError(path, f"the config should be a JSON object, got {type(config).__name__}")
-    try:
-        expected = [np.shape(p) for p in Network.from_config(config).parameters()]
-    except Exception as error:  # noqa: BLE001 - any bad config is a bad file
-        raise ModelFileError(path, f"the config does not describe a network: {type(error).__name__}: {error}") from error
-    if names != [f"param_{i}" for i in range(len(expected))]:
-        raise ModelFileError(path, f"the config needs {len(expected)} parameter arrays, the file has {len(names)}: {names}")
-    for name, parameter, shape in zip(names, parameters, expected):
-        if parameter.dtype.kind != "f":
-            raise ModelFileError(path, f"{name} should hold floats, got {parameter.dtype}")
-        if parameter.shape != shape:
-            raise ModelFileError(path, f"{name} has shape {parameter.shape}, but the config {config.get('sizes')} needs {shape}")
+    for name, parameter in zip(names, parameters):
         if not np.isfinite(parameter).all():
             raise ModelFileError(path, f"{name} contains NaN or infinity: the network it describes cannot compute anything")
     try:
         network = Network.from_config(config, parameters=parameters)
     except Exception as error:  # noqa: BLE001
-        raise ModelFileError(path, f"cannot build the network: {type(error).__name__}: {error}") from error
+        raise ModelFileError(path, f"the config does not describe a network: {type(error).__name__}: {error}") from error
     return SavedModel(network=network, history=entries["history"], metadata=entries["metadata"])
 # --8<-- [end:load_model]
