@@ -1,0 +1,581 @@
+"""Choosing hyper-parameters: learning-rate sweeps, learning curves and random search.
+
+The chapter *Choosing hyper-parameters* explains these experiments. Every one of them
+trains on the first 50,000 training images (or fewer) and measures the 10,000
+validation images held out from the end of the training set; the test set plays no
+part in any choice. Each setting is trained with several seeds, so that two settings
+can be compared with [`neuralbook.stats.compare`][neuralbook.stats.compare].
+
+- a **learning-rate sweep** ([`learning_rate_sweep`][neuralbook.search.learning_rate_sweep]):
+  the same short run for every rate of a logarithmic grid ([`log_grid`][neuralbook.search.log_grid]);
+- a **learning curve** ([`learning_curve`][neuralbook.search.learning_curve]): validation
+  accuracy against the number of training images, every run seeing the same number of
+  examples;
+- a **coarse-to-fine random search** ([`coarse_to_fine`][neuralbook.search.coarse_to_fine]):
+  random settings in a wide box, then in a narrow box around the best, then the
+  finalists again with several seeds.
+
+[`write_results`][neuralbook.search.write_results] runs them all (and the measured
+exercises of the chapter and of the capstone project) and writes ``search.json``.
+
+Examples
+--------
+>>> log_grid(0.01, 1.0)
+[0.01, 0.03, 0.1, 0.3, 1.0]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from neuralbook.experiments import TrainingConfig, build
+from neuralbook.training import TrainingDiverged, accuracy_of, train
+
+__all__ = [
+    "SEEDS",
+    "SWEEP_BASE",
+    "CURVE_BASE",
+    "CAPSTONE",
+    "log_grid",
+    "split_for_search",
+    "validation_run",
+    "seeds_of",
+    "learning_rate_sweep",
+    "examples_to_epochs",
+    "learning_curve",
+    "sample_settings",
+    "narrow_range",
+    "coarse_to_fine",
+    "shift_images",
+    "write_results",
+    "RESULT_FILE",
+]
+
+#: The seeds every setting is trained with (five: enough to see the noise of seeds).
+SEEDS = (0, 1, 2, 3, 4)
+
+#: The file [`write_results`][neuralbook.search.write_results] writes into ``neuralbook/results/``.
+RESULT_FILE = "search.json"
+
+# --8<-- [start:sweep_base]
+#: The network of the sweeps and of the search: quick to train, plain SGD (whose
+#: learning rate matters most), two epochs on the 50,000 training images.
+SWEEP_BASE = TrainingConfig(
+    sizes=[784, 128, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy",
+    init="he", optimizer="sgd", learning_rate=0.1, batch_size=64, epochs=2,
+)
+# --8<-- [end:sweep_base]
+
+#: The network of the learning curve: the ``quick`` preset's network and optimizer (Adam, batch 64).
+CURVE_BASE = TrainingConfig(
+    sizes=[784, 128, 64, 10], optimizer="adam", learning_rate=2e-3, batch_size=64, epochs=2,
+)
+
+
+# --8<-- [start:log_grid]
+def log_grid(low: float, high: float, points_per_decade: int = 2) -> list[float]:
+    """Learning rates from ``low`` to ``high``, evenly spaced on a logarithmic scale.
+
+    With two points per decade the grid is the familiar 1, 3, 10, 30, ...: each value
+    is rounded to one significant digit, so that the numbers are easy to read and type.
+
+    Parameters
+    ----------
+    low, high : float
+        The first and last value (both positive, ``low < high``).
+    points_per_decade : int
+        Values per factor of ten.
+
+    Returns
+    -------
+    list of float
+
+    Examples
+    --------
+    >>> log_grid(0.1, 30)
+    [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
+    >>> log_grid(1, 100, points_per_decade=1)
+    [1.0, 10.0, 100.0]
+    """
+    if not 0 < low < high:
+        raise ValueError(f"expected 0 < low < high, got low={low} and high={high}")
+    if points_per_decade < 1:
+        raise ValueError(f"expected at least one point per decade, got {points_per_decade}")
+    count = round(points_per_decade * math.log10(high / low)) + 1
+    exponents = np.linspace(math.log10(low), math.log10(high), count)
+    return [float(f"{10.0 ** e:.0e}") for e in exponents]
+# --8<-- [end:log_grid]
+
+
+def split_for_search(data, validation_size: int = 10_000):
+    """Training and validation arrays, cut from MNIST's training set only.
+
+    Returns ``(train_images, train_labels, validation_images, validation_labels)``:
+    the first 50,000 training images and the last 10,000 by default. The test images
+    are not returned at all, so nothing here can be chosen by them.
+    """
+    from neuralbook.datasets import train_validation_split
+
+    return train_validation_split(data.train_images, data.train_labels, validation_size=validation_size)
+
+
+# --8<-- [start:validation_run]
+def validation_run(config: TrainingConfig, split, *, measure_train_accuracy: bool = False) -> dict:
+    """Train the network of ``config`` and measure it on the validation set only.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+        The run; ``config.train_size`` keeps only the first images of the split.
+    split : tuple
+        ``(train_images, train_labels, validation_images, validation_labels)``, as
+        from [`split_for_search`][neuralbook.search.split_for_search].
+    measure_train_accuracy : bool
+        Also measure the accuracy on the training images after the last epoch.
+
+    Returns
+    -------
+    dict
+        ``validation_accuracy``, ``validation_loss`` and ``train_loss`` (of the last
+        epoch; ``None`` if training diverged, with ``diverged`` true), ``seconds``.
+    """
+    train_images, train_labels, validation_images, validation_labels = split
+    if config.train_size is not None:
+        train_images, train_labels = train_images[: config.train_size], train_labels[: config.train_size]
+    network, optimizer, schedule = build(config)
+    start = time.perf_counter()
+    try:
+        history = train(
+            network, train_images, train_labels, epochs=config.epochs, batch_size=config.batch_size,
+            optimizer=optimizer, schedule=schedule, weight_decay=config.weight_decay, seed=config.seed,
+            measure_train_accuracy=False, progress=False,
+        )
+    except TrainingDiverged:
+        return {"seed": config.seed, "diverged": True, "validation_accuracy": None, "validation_loss": None,
+                "train_loss": None, "seconds": time.perf_counter() - start}
+    validation_loss = float(network.loss(validation_images, _one_hot(validation_labels, network)))
+    result = {
+        "seed": config.seed,
+        "diverged": not math.isfinite(validation_loss),
+        "validation_accuracy": accuracy_of(network, validation_images, validation_labels),
+        "validation_loss": validation_loss if math.isfinite(validation_loss) else None,
+        "train_loss": history[-1].train_loss,
+        "seconds": time.perf_counter() - start,
+    }
+    if measure_train_accuracy:
+        result["train_accuracy"] = accuracy_of(network, train_images, train_labels)
+    return result
+# --8<-- [end:validation_run]
+
+
+def _one_hot(labels, network) -> np.ndarray:
+    from neuralbook.datasets import one_hot
+
+    return one_hot(labels, num_classes=network.sizes[-1], dtype=network.dtype)
+
+
+def seeds_of(runs: list[dict], key: str = "validation_accuracy") -> list[float]:
+    """One value per seed from a list of runs, leaving out the runs that diverged.
+
+    Examples
+    --------
+    >>> seeds_of([{"validation_accuracy": 0.9}, {"validation_accuracy": None}, {"validation_accuracy": 0.8}])
+    [0.9, 0.8]
+    """
+    return [run[key] for run in runs if run.get(key) is not None]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --8<-- [start:learning_rate_sweep]
+def learning_rate_sweep(base: TrainingConfig, learning_rates, split, seeds=SEEDS, *, progress=False) -> dict:
+    """Train ``base`` with every learning rate and every seed; measure validation only.
+
+    Returns
+    -------
+    dict
+        ``{"learning_rates": [...], "runs": {str(rate): [one dict per seed]}}``, each
+        run as [`validation_run`][neuralbook.search.validation_run] returns it.
+    """
+    runs = {}
+    for rate in learning_rates:
+        runs[str(rate)] = [validation_run(base.replace(learning_rate=rate, seed=seed), split) for seed in seeds]
+        if progress:
+            _log(f"[search] learning rate {rate}: {seeds_of(runs[str(rate)])}")
+    return {"config": base.to_dict(), "learning_rates": list(learning_rates), "seeds": list(seeds), "runs": runs}
+# --8<-- [end:learning_rate_sweep]
+
+
+# --8<-- [start:examples_to_epochs]
+def examples_to_epochs(train_size: int, examples: int) -> int:
+    """Epochs that show a training set of ``train_size`` images about ``examples`` times in all.
+
+    A learning curve compares training sets of different sizes; giving every run the
+    same number of gradient steps keeps the small sets from being under-trained.
+
+    Examples
+    --------
+    >>> examples_to_epochs(50_000, 100_000), examples_to_epochs(1_000, 100_000)
+    (2, 100)
+    """
+    if train_size < 1 or examples < 1:
+        raise ValueError(f"expected a positive train_size and examples, got {train_size} and {examples}")
+    return max(1, round(examples / train_size))
+# --8<-- [end:examples_to_epochs]
+
+
+def learning_curve(base: TrainingConfig, train_sizes, split, seeds=SEEDS, *, examples: int = 100_000, progress=False) -> dict:
+    """Validation (and training) accuracy for each training-set size, with every seed.
+
+    Each size ``N`` trains for [`examples_to_epochs`][neuralbook.search.examples_to_epochs]
+    epochs, so that every run takes about the same number of gradient steps.
+    """
+    runs = {}
+    for size in train_sizes:
+        config = base.replace(train_size=size, epochs=examples_to_epochs(size, examples))
+        runs[str(size)] = [
+            validation_run(config.replace(seed=seed), split, measure_train_accuracy=True) for seed in seeds
+        ]
+        if progress:
+            _log(f"[search] {size} training images, {config.epochs} epochs: {seeds_of(runs[str(size)])}")
+    return {"config": base.to_dict(), "train_sizes": list(train_sizes), "examples": examples, "seeds": list(seeds), "runs": runs}
+
+
+# --8<-- [start:sample_settings]
+def sample_settings(rng, count: int, learning_rate_range, batch_sizes) -> list[dict]:
+    """Draw ``count`` random settings: a log-uniform learning rate and a batch size.
+
+    A log-uniform draw spends as many trials between 0.01 and 0.1 as between 0.1 and 1:
+    what matters about a learning rate is its order of magnitude.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    count : int
+    learning_rate_range : tuple (low, high)
+    batch_sizes : sequence of int
+        Drawn uniformly.
+
+    Examples
+    --------
+    >>> settings = sample_settings(np.random.default_rng(0), 2, (0.01, 1.0), [32, 64])
+    >>> [(round(s["learning_rate"], 4), s["batch_size"]) for s in settings]
+    [(0.1879, 32), (0.0346, 32)]
+    """
+    low, high = learning_rate_range
+    if not 0 < low < high:
+        raise ValueError(f"expected a range 0 < low < high, got {learning_rate_range}")
+    rates = np.exp(rng.uniform(math.log(low), math.log(high), size=count))
+    sizes = rng.choice(np.asarray(batch_sizes), size=count)
+    return [{"learning_rate": float(r), "batch_size": int(b)} for r, b in zip(rates, sizes)]
+# --8<-- [end:sample_settings]
+
+
+def narrow_range(best: float, factor: float = 3.0) -> tuple[float, float]:
+    """The fine stage's learning-rate range: a factor ``factor`` either side of ``best``.
+
+    Examples
+    --------
+    >>> narrow_range(0.3)
+    (0.1, 0.9)
+    """
+    if best <= 0 or factor <= 1:
+        raise ValueError(f"expected best > 0 and factor > 1, got {best} and {factor}")
+    return (round(best / factor, 12), round(best * factor, 12))
+
+
+def _ranked(trials: list[dict]) -> list[dict]:
+    """Trials from best to worst validation accuracy (diverged runs last)."""
+    return sorted(trials, key=lambda t: -1.0 if t["validation_accuracy"] is None else t["validation_accuracy"], reverse=True)
+
+
+# --8<-- [start:coarse_to_fine]
+def coarse_to_fine(
+    base: TrainingConfig, split, *, seed: int = 0, coarse=(0.001, 3.0), trials: int = 8,
+    batch_sizes=(32, 64, 128, 256), finalists: int = 2, seeds=SEEDS, progress=False,
+) -> dict:
+    """Random search in a wide box, again in a narrow box around the best, then seeds.
+
+    1. *coarse*: ``trials`` random settings (learning rate log-uniform in ``coarse``,
+       a batch size from ``batch_sizes``), one seed each;
+    2. *fine*: ``trials`` more, with the learning rate within a factor of three of the
+       coarse winner's and its batch size or a neighbour;
+    3. *confirm*: the ``finalists`` best settings of both stages, each with every seed,
+       because one run per setting cannot tell a better setting from a lucky seed.
+    """
+    rng = np.random.default_rng(seed)
+
+    def run_all(settings, stage):
+        done = []
+        for setting in settings:
+            done.append(setting | {"stage": stage} | validation_run(base.replace(**setting), split))
+            if progress:
+                _log(f"[search] {stage}: {setting} -> {done[-1]['validation_accuracy']}")
+        return done
+
+    coarse_trials = run_all(sample_settings(rng, trials, coarse, batch_sizes), "coarse")
+    best = _ranked(coarse_trials)[0]
+    i = list(batch_sizes).index(best["batch_size"])
+    neighbours = list(batch_sizes)[max(0, i - 1) : i + 2]
+    fine_range = narrow_range(best["learning_rate"])
+    fine_trials = run_all(sample_settings(rng, trials, fine_range, neighbours), "fine")
+    top = _ranked(coarse_trials + fine_trials)[:finalists]
+    confirmed = []
+    for trial in top:
+        setting = {"learning_rate": trial["learning_rate"], "batch_size": trial["batch_size"]}
+        runs = [validation_run(base.replace(**setting, seed=s), split) for s in seeds]
+        confirmed.append(setting | {"single_run_accuracy": trial["validation_accuracy"], "runs": runs})
+    return {
+        "config": base.to_dict(), "seed": seed, "coarse_range": list(coarse), "fine_range": list(fine_range),
+        "batch_sizes": list(batch_sizes), "fine_batch_sizes": neighbours, "trials": coarse_trials + fine_trials,
+        "finalists": confirmed, "seeds": list(seeds),
+    }
+# --8<-- [end:coarse_to_fine]
+
+
+# --8<-- [start:shift_images]
+def shift_images(images, dx: int, dy: int) -> np.ndarray:
+    """Move 28 × 28 digits (one per row of 784 pixels) ``dx`` pixels right and ``dy`` down.
+
+    The pixels shifted in at the border are blank (0), not wrapped round from the
+    other side as ``np.roll`` alone would do.
+
+    Examples
+    --------
+    >>> image = np.zeros((1, 784)); image[0, 28 * 5 + 5] = 1.0
+    >>> moved = shift_images(image, 2, -1).reshape(28, 28)
+    >>> [int(i) for i in np.argwhere(moved)[0]]
+    [4, 7]
+    """
+    grid = np.asarray(images).reshape(-1, 28, 28)
+    moved = np.roll(grid, (dy, dx), axis=(1, 2))
+    if dy > 0:
+        moved[:, :dy, :] = 0
+    elif dy < 0:
+        moved[:, dy:, :] = 0
+    if dx > 0:
+        moved[:, :, :dx] = 0
+    elif dx < 0:
+        moved[:, :, dx:] = 0
+    return moved.reshape(len(grid), 784)
+# --8<-- [end:shift_images]
+
+
+# --- The measured exercises and the capstone ----------------------------------------------
+
+#: The capstone project: [784, 64, 10], ReLU, softmax, momentum.
+CAPSTONE = TrainingConfig(
+    sizes=[784, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy", init="he",
+    optimizer="momentum", learning_rate=0.05, momentum=0.9, batch_size=64, epochs=3,
+)
+
+#: The exercises' version of Nielsen's network (as the ``nielsen`` preset, for fewer epochs).
+EXERCISE_EPOCHS = 2
+HIDDEN_SIZES = (10, 30, 100, 300)
+NIELSEN_LEARNING_RATES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+#: L2 on 1,000 images: the strengths tried, chosen on validation.
+L2_STRENGTHS = (0.0, 1e-4, 1e-3, 1e-2)
+L2_EPOCHS = 100
+#: The shifted copies of the augmentation exercise: one pixel in each direction.
+SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def _nielsen(**changes) -> TrainingConfig:
+    from neuralbook.experiments import PRESETS
+
+    return PRESETS["nielsen"].replace(**changes)
+
+
+def _overfitting_base() -> TrainingConfig:
+    """Nielsen's network with cross-entropy on 1,000 images (his chapter 3 experiment)."""
+    return _nielsen(loss="cross_entropy", learning_rate=0.5, train_size=1000, epochs=L2_EPOCHS)
+
+
+def _augmentation(split, seeds, progress) -> dict:
+    """1,000 images with and without four shifted copies, the same number of steps."""
+    train_images, train_labels, validation_images, validation_labels = split
+    images, labels = train_images[:1000], train_labels[:1000]
+    augmented = np.concatenate([images] + [shift_images(images, dx, dy) for dx, dy in SHIFTS])
+    augmented_labels = np.tile(labels, 1 + len(SHIFTS))
+    plain = _overfitting_base()
+    shifted = plain.replace(train_size=None, epochs=L2_EPOCHS // (1 + len(SHIFTS)))
+    result = {
+        "plain": [validation_run(plain.replace(seed=s), split) for s in seeds],
+        "shifted": [
+            validation_run(shifted.replace(seed=s), (augmented, augmented_labels, validation_images, validation_labels))
+            for s in seeds
+        ],
+        "plain_config": plain.to_dict(), "shifted_config": shifted.to_dict(), "shifts": [list(s) for s in SHIFTS],
+    }
+    if progress:
+        _log(f"[search] augmentation: {seeds_of(result['plain'])} vs {seeds_of(result['shifted'])}")
+    return result
+
+
+def _capstone(data, seeds, progress) -> dict:
+    """The capstone network with every seed: validation after training, and the test set once per final model."""
+    split = split_for_search(data)
+    runs = []
+    for seed in seeds:
+        config = CAPSTONE.replace(seed=seed)
+        network, optimizer, _ = build(config)
+        history = train(
+            network, split[0], split[1], epochs=config.epochs, batch_size=config.batch_size, optimizer=optimizer,
+            validation=(split[2], split[3]), seed=seed, progress=False,
+        )
+        runs.append({
+            "seed": seed, "validation_accuracy": history[-1].validation_accuracy,
+            "validation_accuracy_per_epoch": history.column("validation_accuracy"),
+            "train_loss_per_epoch": history.column("train_loss"),
+            "test_accuracy": accuracy_of(network, data.test_images, data.test_labels),
+        })
+        if progress:
+            _log(f"[search] capstone seed {seed}: {runs[-1]['validation_accuracy']}, test {runs[-1]['test_accuracy']}")
+    return {"config": CAPSTONE.to_dict(), "runs": runs}
+
+
+_THREADS_SCRIPT = """
+import json, sys
+import numpy as np
+from neuralbook.datasets import load_mnist
+from neuralbook.experiments import PRESETS, build
+from neuralbook.search import split_for_search
+from neuralbook.training import accuracy_of, train
+
+folder, size, seeds = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+x, y, vx, vy = split_for_search(load_mnist(progress=False))
+out = []
+for seed in seeds:
+    config = PRESETS["quick"].replace(seed=seed, epochs=1)
+    network, optimizer, _ = build(config)
+    train(network, x[:size], y[:size], epochs=1, batch_size=config.batch_size, optimizer=optimizer, seed=seed,
+          measure_train_accuracy=False, progress=False)
+    out.append({"seed": seed, "validation_accuracy": accuracy_of(network, vx, vy)})
+    np.savez(f"{folder}/seed-{seed}.npz", *network.parameters())
+print(json.dumps(out))
+"""
+
+
+def blas_threads(train_size: int = 10_000, seeds=SEEDS, threads=(1, 2), data_dir=None) -> dict:
+    """The quick preset for one epoch on ``train_size`` images with 1 and with 2 BLAS threads.
+
+    Each thread count runs in a fresh Python with ``OMP_NUM_THREADS`` set (the
+    number of threads OpenBLAS uses is fixed when NumPy is imported). Returns, per
+    seed, each run's validation accuracy and the largest difference of any parameter.
+    """
+    import tempfile
+
+    results, seconds = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "threads.py"
+        script.write_text(_THREADS_SCRIPT, encoding="utf-8")
+        for count in threads:
+            env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+            env["OMP_NUM_THREADS"] = str(count)
+            if data_dir is not None:
+                env["NEURALBOOK_DATA"] = str(data_dir)
+            out = Path(folder) / f"threads-{count}"
+            out.mkdir()
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, str(script), str(out), str(train_size), *map(str, seeds)], env=env, check=True,
+                capture_output=True, text=True,
+            )
+            runs = json.loads(done.stdout.strip().splitlines()[-1])
+            for run in runs:
+                with np.load(out / f"seed-{run['seed']}.npz", allow_pickle=False) as saved:
+                    run["parameters"] = [saved[name] for name in saved.files]
+            results[count] = runs
+            seconds[count] = time.perf_counter() - start
+    first, second = threads
+    per_seed = []
+    for a, b in zip(results[first], results[second]):
+        difference = max(float(np.max(np.abs(p - q))) for p, q in zip(a["parameters"], b["parameters"]))
+        identical = all(np.array_equal(p, q) for p, q in zip(a["parameters"], b["parameters"]))
+        per_seed.append({
+            "seed": a["seed"], f"validation_accuracy_{first}": a["validation_accuracy"],
+            f"validation_accuracy_{second}": b["validation_accuracy"],
+            "largest_parameter_difference": difference, "identical": identical,
+        })
+    return {
+        "train_size": train_size, "epochs": 1, "preset": "quick", "threads": list(threads), "runs": per_seed,
+        "seconds": {str(count): value for count, value in seconds.items()},
+    }
+
+
+# --8<-- [start:write_results]
+def write_results(data, out_dir=None, *, progress=False) -> list[Path]:
+    """Run every experiment of *Choosing hyper-parameters* and of the capstone; write ``search.json``.
+
+    Parameters
+    ----------
+    data : neuralbook.datasets.MnistData
+        MNIST, as [`load_mnist`][neuralbook.datasets.load_mnist] returns it.
+    out_dir : str or os.PathLike, optional
+        Default: the package's ``results`` folder.
+    progress : bool
+        Print a line per setting on stderr.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The file written.
+    """
+    from neuralbook.experiments import machine, results_dir, write_json
+
+    out_dir = Path(out_dir) if out_dir is not None else results_dir()
+    started = time.perf_counter()
+    split = split_for_search(data)
+    seconds = {}
+
+    def timed(name, function, *args, **kwargs):
+        start = time.perf_counter()
+        value = function(*args, **kwargs)
+        seconds[name] = time.perf_counter() - start
+        if progress:
+            _log(f"[search] {name}: {seconds[name]:.1f} s")
+        return value
+
+    results = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(SEEDS)}
+    results["learning_rate_sweep"] = timed(
+        "learning_rate_sweep", learning_rate_sweep, SWEEP_BASE, log_grid(0.001, 3.0), split, progress=progress
+    )
+    results["learning_curve"] = timed(
+        "learning_curve", learning_curve, CURVE_BASE, (1000, 2000, 5000, 10_000, 25_000, 50_000), split,
+        progress=progress,
+    )
+    results["search"] = timed("search", coarse_to_fine, SWEEP_BASE, split, progress=progress)
+    exercises = {}
+    exercises["hidden_sizes"] = timed("hidden_sizes", lambda: {
+        "epochs": EXERCISE_EPOCHS,
+        "runs": {str(h): [validation_run(_nielsen(sizes=[784, h, 10], epochs=EXERCISE_EPOCHS, seed=s), split) for s in SEEDS]
+                 for h in HIDDEN_SIZES},
+    })
+    exercises["nielsen_learning_rates"] = timed(
+        "nielsen_learning_rates", learning_rate_sweep, _nielsen(epochs=EXERCISE_EPOCHS), NIELSEN_LEARNING_RATES, split,
+        progress=progress,
+    )
+    exercises["l2"] = timed("l2", lambda: {
+        "config": _overfitting_base().to_dict(),
+        "runs": {str(lam): [validation_run(_overfitting_base().replace(weight_decay=lam, seed=s), split) for s in SEEDS]
+                 for lam in L2_STRENGTHS},
+    })
+    exercises["augmentation"] = timed("augmentation", _augmentation, split, SEEDS, progress)
+    results["exercises"] = exercises
+    results["capstone"] = timed("capstone", _capstone, data, SEEDS, progress)
+    results["blas_threads"] = timed("blas_threads", blas_threads)
+    seconds["total"] = time.perf_counter() - started
+    results["seconds"] = seconds
+    return [write_json(out_dir / RESULT_FILE, results)]
+# --8<-- [end:write_results]
+
