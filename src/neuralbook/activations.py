@@ -162,7 +162,7 @@ def relu_prime(z):
 
 # --8<-- [start:leaky_relu]
 def leaky_relu(z, alpha=0.01):
-    """Leaky ReLU: z where z > 0, else ``alpha * z``.
+    """Leaky ReLU: z where z > 0, else alpha · z.
 
     The small slope ``alpha`` for negative inputs keeps a unit's gradient from being
     exactly zero, so a unit cannot "die".
@@ -186,7 +186,7 @@ def leaky_relu(z, alpha=0.01):
 
 # --8<-- [start:leaky_relu_prime]
 def leaky_relu_prime(z, alpha=0.01):
-    """Derivative of leaky ReLU: 1 where z > 0, else ``alpha`` (also at z = 0).
+    """Derivative of leaky ReLU: 1 where z > 0, else alpha (also at z = 0).
 
     Examples
     --------

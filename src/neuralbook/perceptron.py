@@ -6,8 +6,8 @@ an activation function f: y = f(z). The perceptron uses the step function as f a
 learns its weights with the perceptron rule. It can learn AND, OR and NAND, whose
 truth tables a straight line separates, but never XOR, which no line separates.
 
-Inputs are arrays with one row per sample: ``X`` has shape ``(n, d)`` for ``n``
-samples of ``d`` inputs.
+Inputs are arrays with one row per sample: ``X`` has shape ``(n, n_in)`` for ``n``
+samples of ``n_in`` inputs each.
 """
 
 from __future__ import annotations

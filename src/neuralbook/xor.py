@@ -109,7 +109,7 @@ def seed_survey(seeds=20, hidden=2):
 
 # --8<-- [start:bump]
 def bump(x, left, right, height=1.0, steepness=100.0):
-    """A bump of the given height between ``left`` and ``right``, made of two steep sigmoids.
+    """A bump of the given height between left and right, made of two steep sigmoids.
 
     This is a network with one input, two hidden sigmoid neurons and a linear output:
     the hidden neurons σ(steepness (x − left)) and σ(steepness (x − right)) switch on
@@ -147,7 +147,7 @@ def bump(x, left, right, height=1.0, steepness=100.0):
 
 # --8<-- [start:sum_of_bumps]
 def sum_of_bumps(f, x, n_bumps, steepness=None, start=0.0, stop=1.0):
-    """Approximate ``f`` on [start, stop] by ``n_bumps`` bumps, each as high as f at its middle.
+    """Approximate f on [start, stop] by n_bumps bumps, each as high as f at its middle.
 
     The bumps split [start, stop] into ``n_bumps`` equal pieces; the first and the last
     reach one piece beyond the ends, so that the interval's ends are not on a bump's

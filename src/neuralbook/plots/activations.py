@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from neuralbook.activations import (
+    elu,
+    elu_prime,
     leaky_relu,
     leaky_relu_prime,
     relu,
@@ -64,6 +66,13 @@ def plot_leaky_relu():
     return figure
 
 
+def plot_elu():
+    """ELU and its derivative: smooth for negative inputs, approaching −1."""
+    figure = _function_and_derivative(elu, elu_prime, "ELU", (-4, 4), (-1.2, 4))
+    figure.axes[0].axhline(-1, color=COLORS["grey"], linestyle=":", linewidth=1)
+    return figure
+
+
 def plot_softmax_temperature():
     """Softmax of the cat/dog/bird scores at several temperatures T (softmax(z / T))."""
     figure, ax = new_figure(width=6.0, height=3.4)
@@ -103,6 +112,7 @@ FIGURES = {
     "tanh.svg": plot_tanh,
     "relu.svg": plot_relu,
     "leaky-relu.svg": plot_leaky_relu,
+    "elu.svg": plot_elu,
     "softmax-temperature.svg": plot_softmax_temperature,
     "vanishing-gradient.svg": plot_vanishing_gradient,
 }

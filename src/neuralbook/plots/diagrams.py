@@ -101,7 +101,7 @@ def plot_sigmoid_bias():
     x = np.linspace(-7, 7, 701)
     colors = (COLORS["accent"], COLORS["function"], COLORS["derivative"])
     for b, color in zip(SHIFT_BIASES, colors):
-        ax.plot(x, sigmoid(x + b), color=color, linewidth=2, label=f"σ(x {b:+g})" if b else "σ(x)")
+        ax.plot(x, sigmoid(x + b), color=color, linewidth=2, label=(f"σ(x {'+' if b > 0 else '−'} {abs(b):g})" if b else "σ(x)"))
         ax.scatter([-b], [0.5], color=color, zorder=3)
     style_axes(ax, title="The bias moves the sigmoid: its midpoint σ = 0.5 sits at x = −b", xlabel="x")
     ax.set_ylim(-0.05, 1.05)

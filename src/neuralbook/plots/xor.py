@@ -74,9 +74,10 @@ def plot_trained_boundary():
     X, y = truth_table("XOR")
     h = net.layers[0].forward(X)[1]
     _scatter_outputs(hidden_ax, h, y)
-    labels = {}
+    labels = {}  # inputs whose hidden points (almost) coincide share one label
     for (x1, x2), point in zip(X.astype(int), h):
-        labels.setdefault(tuple(np.round(point, 3)), []).append(f"({x1}, {x2})")
+        near = [key for key in labels if np.linalg.norm(np.subtract(key, point)) < 0.05]
+        labels.setdefault(near[0] if near else tuple(point), []).append(f"({x1}, {x2})")
     for point, names in labels.items():
         hidden_ax.annotate(" and ".join(names), point, textcoords="offset points", xytext=(-20, -14), fontsize=8)
     W2, b2 = net.layers[1].W[0], net.layers[1].b[0]
