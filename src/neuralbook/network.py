@@ -354,13 +354,12 @@ class Network:
             z, a = layer.forward(a)
         return float(_output_loss(self.output, self.loss_name, y, z, a))
 
-    # --8<-- [start:backprop]
     def loss_and_gradients(self, x, y, rng=None):
         """The loss on a batch and its gradient with respect to every parameter.
 
         Parameters
         ----------
-        x : array_like, shape (n, n_in)
+        x : array_like, shape (B, n_in)
         y : array_like
             Targets, as for `loss`.
         rng : numpy.random.Generator, optional
@@ -382,35 +381,62 @@ class Network:
         """
         a = self._check_x(x)
         y = self._check_y(y, a.shape[0])
-        use_dropout = self.dropout > 0 and rng is not None
-        last = len(self.layers) - 1
+        if self.dropout > 0 and rng is not None:
+            return self._backprop_with_dropout(a, y, rng)
+        return self._backprop(a, y)
 
-        # Forward pass, remembering what the backward pass needs.
-        inputs, zs, masks = [], [], []  # a^[l-1], z^[l] and the dropout mask of each layer
+    # --8<-- [start:backprop]
+    def _backprop(self, x, y):
+        """The loss and every gradient by backpropagation, for a checked batch."""
+        # Forward pass, remembering each layer's input a^[l-1] and weighted input z^[l].
+        inputs, zs = [], []
+        a = x
+        for layer in self.layers:
+            inputs.append(a)
+            z, a = layer.forward(a)
+            zs.append(z)
+        loss = _output_loss(self.output, self.loss_name, y, z, a)
+
+        # Backward pass, from the output layer L down to layer 1.
+        delta = _output_error(self.output, self.loss_name, y, z, a)  # BP1
+        gradients = [None] * (2 * len(self.layers))
+        for l in reversed(range(len(self.layers))):
+            dW, db, da_prev = self.layers[l].backward(delta, inputs[l], input_gradient=l > 0)
+            gradients[2 * l], gradients[2 * l + 1] = dW, db  # BP4, BP3
+            if l > 0:
+                delta = da_prev * self.layers[l - 1].f_prime(zs[l - 1])  # BP2
+        return float(loss), gradients
+    # --8<-- [end:backprop]
+
+    def _backprop_with_dropout(self, x, y, rng):
+        """Backpropagation with inverted dropout on every hidden layer, for a checked batch."""
+        last = len(self.layers) - 1
+        inputs, zs, masks = [], [], []
+        a = x
         for l, layer in enumerate(self.layers):
             inputs.append(a)
             z, a = layer.forward(a)
+            # --8<-- [start:backprop_dropout]
             mask = None
-            if use_dropout and l < last:
-                mask = self._dropout_mask(a.shape, rng)
-                a *= mask
+            if l < last:  # hidden layers only
+                mask = self._dropout_mask(a.shape, rng)  # 0, or 1/(1 - p) for a kept neuron
+                a = a * mask
+            # --8<-- [end:backprop_dropout]
             zs.append(z)
             masks.append(mask)
         loss = _output_loss(self.output, self.loss_name, y, z, a)
 
-        # Backward pass: from the output error to every layer's gradients.
         delta = _output_error(self.output, self.loss_name, y, z, a)  # BP1
         gradients = [None] * (2 * len(self.layers))
-        for l in range(last, -1, -1):
+        for l in reversed(range(len(self.layers))):
             dW, db, da_prev = self.layers[l].backward(delta, inputs[l], input_gradient=l > 0)
             gradients[2 * l], gradients[2 * l + 1] = dW, db  # BP4, BP3
-            if l > 0:  # BP2: the error of the layer below
-                if masks[l - 1] is not None:
-                    da_prev *= masks[l - 1]  # dropped neurons pass no gradient back
-                delta = da_prev
-                delta *= self.layers[l - 1].f_prime(zs[l - 1])
+            if l > 0:
+                # --8<-- [start:backprop_dropout_backward]
+                da_prev = da_prev * masks[l - 1]  # a dropped neuron passes no gradient back
+                # --8<-- [end:backprop_dropout_backward]
+                delta = da_prev * self.layers[l - 1].f_prime(zs[l - 1])  # BP2
         return float(loss), gradients
-    # --8<-- [end:backprop]
 
     def _dropout_mask(self, shape, rng):
         """Inverted dropout: 0 with probability p, else 1/(1 − p), in the network's dtype.
