@@ -3,18 +3,18 @@
 A dense layer with ``n_in`` inputs and ``n_out`` neurons holds a weight matrix ``W``
 of shape ``(n_out, n_in)`` (row ``j`` holds the weights of neuron ``j``) and a bias
 vector ``b`` of shape ``(n_out,)``. Rows are samples: a batch ``a_prev`` of shape
-``(n, n_in)`` becomes
+``(B, n_in)`` becomes
 
-    z = a_prev @ W.T + b        shape (n, n_out)
-    a = f(z)                    shape (n, n_out)
+    z = a_prev @ W.T + b        shape (B, n_out)
+    a = f(z)                    shape (B, n_out)
 
 where ``f`` is the layer's activation. Going backward, given δ = ∂C/∂z of shape
-``(n, n_out)``, the layer gives the gradients of its parameters and, when asked, the
+``(B, n_out)``, the layer gives the gradients of its parameters and, when asked, the
 gradient with respect to its input:
 
     ∂C/∂W = δᵀ @ a_prev          shape (n_out, n_in)    (BP4)
     ∂C/∂b = δ summed over rows   shape (n_out,)         (BP3)
-    ∂C/∂a_prev = δ @ W           shape (n, n_in)        (first half of BP2)
+    ∂C/∂a_prev = δ @ W           shape (B, n_in)        (first half of BP2)
 
 The chapters *Multi-layer networks and forward propagation* and *Backpropagation*
 explain these lines.
@@ -112,17 +112,17 @@ class Dense:
 
         Parameters
         ----------
-        a_prev : numpy.ndarray, shape (n, n_in)
+        a_prev : numpy.ndarray, shape (B, n_in)
             The previous layer's activations (or the input), one sample per row.
 
         Returns
         -------
-        z : numpy.ndarray, shape (n, n_out)
+        z : numpy.ndarray, shape (B, n_out)
             Weighted inputs, ``a_prev @ W.T + b``.
-        a : numpy.ndarray, shape (n, n_out)
+        a : numpy.ndarray, shape (B, n_out)
             Activations, ``f(z)``.
         """
-        z = a_prev @ self.W.T  # (n, n_in) @ (n_in, n_out) -> (n, n_out)
+        z = a_prev @ self.W.T  # (B, n_in) @ (n_in, n_out) -> (B, n_out)
         z += self.b  # the bias is added to every row (broadcasting)
         a = self.f(z)
         return z, a
@@ -134,9 +134,9 @@ class Dense:
 
         Parameters
         ----------
-        delta : numpy.ndarray, shape (n, n_out)
+        delta : numpy.ndarray, shape (B, n_out)
             ∂C/∂z for this layer, already averaged over the batch by the loss.
-        a_prev : numpy.ndarray, shape (n, n_in)
+        a_prev : numpy.ndarray, shape (B, n_in)
             The input this layer saw in the forward pass.
         input_gradient : bool
             Whether to compute ∂C/∂a_prev. The first layer's input is the data, whose
@@ -146,7 +146,7 @@ class Dense:
         -------
         dW : numpy.ndarray, shape (n_out, n_in)
         db : numpy.ndarray, shape (n_out,)
-        da_prev : numpy.ndarray, shape (n, n_in), or None
+        da_prev : numpy.ndarray, shape (B, n_in), or None
         """
         dW = delta.T @ a_prev  # BP4: sums δ_j · a_k over the batch
         db = delta.sum(axis=0)  # BP3: sums δ_j over the batch

@@ -8,17 +8,17 @@ backpropagation starts.
 
 Conventions shared by every function here:
 
-* **Rows are samples.** ``y_true`` and ``y_pred`` have the same shape ``(n, k)``: ``n``
-  samples, ``k`` outputs each. For [`mse`][neuralbook.losses.mse], [`quadratic_cost`][neuralbook.losses.quadratic_cost] and the two
-  binary cross-entropies a 1-D array of length ``n`` is treated as one column of ``n``
-  samples (shape ``(n, 1)``), and a single number as one sample. For
+* **Rows are samples.** ``y_true`` and ``y_pred`` have the same shape ``(B, K)``: ``B``
+  samples, ``K`` outputs each. For [`mse`][neuralbook.losses.mse], [`quadratic_cost`][neuralbook.losses.quadratic_cost] and the two
+  binary cross-entropies a 1-D array of length ``B`` is treated as one column of ``B``
+  samples (shape ``(B, 1)``), and a single number as one sample. For
   [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] and [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] a 1-D array of
-  length ``k`` is *one* sample with ``k`` classes, as for
+  length ``K`` is *one* sample with ``K`` classes, as for
   [`neuralbook.activations.softmax`][neuralbook.activations.softmax].
 * **Averages.** [`mse`][neuralbook.losses.mse] and the binary cross-entropies average over every element
-  (``n * k`` of them, which is ``n`` for a single output column). [`quadratic_cost`][neuralbook.losses.quadratic_cost]
-  and the categorical cross-entropies sum over the ``k`` outputs of a sample and average
-  over the ``n`` samples.
+  (``B * K`` of them, which is ``B`` for a single output column). [`quadratic_cost`][neuralbook.losses.quadratic_cost]
+  and the categorical cross-entropies sum over the ``K`` outputs of a sample and average
+  over the ``B`` samples.
 * **Checked inputs.** Shapes must match (``ValueError: y_true has shape (4, 10) but
   y_pred has shape (4, 9)``); NaN or infinity in either array is an error, as are
   probabilities outside [0, 1]. Where a row must be a probability distribution (the
@@ -145,12 +145,12 @@ def mse(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array_like
-        Targets and predictions, shape ``(n,)`` (one output per sample) or ``(n, k)``.
+        Targets and predictions, shape ``(B,)`` (one output per sample) or ``(B, K)``.
 
     Returns
     -------
     float
-        The mean over all ``n * k`` squared differences.
+        The mean over all ``B * K`` squared differences.
 
     Examples
     --------
@@ -188,8 +188,8 @@ def quadratic_cost(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true, y_pred : array_like
-        Desired outputs ``y`` and network outputs ``a``, shape ``(n, k)``: ``n``
-        samples, one per row (a 1-D array is ``n`` samples with one output each).
+        Desired outputs ``y`` and network outputs ``a``, shape ``(B, K)``: ``B``
+        samples, one per row (a 1-D array is ``B`` samples with one output each).
 
     Examples
     --------
@@ -197,8 +197,8 @@ def quadratic_cost(y_true, y_pred) -> float:
     0.1
     """
     y_true, a = _as_pair(y_true, y_pred)
-    n = a.shape[0]
-    return _result(np.sum((y_true - a) ** 2) / (2 * n), a.dtype)
+    B = a.shape[0]  # samples in the batch
+    return _result(np.sum((y_true - a) ** 2) / (2 * B), a.dtype)
 
 
 def quadratic_cost_gradient(y_true, y_pred):
@@ -233,7 +233,7 @@ def binary_cross_entropy(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true : array_like
-        Labels in [0, 1] (usually 0 or 1), shape ``(n,)`` or ``(n, k)``.
+        Labels in [0, 1] (usually 0 or 1), shape ``(B,)`` or ``(B, K)``.
     y_pred : array_like
         Predicted probabilities ŷ in [0, 1], same shape.
 
@@ -282,7 +282,7 @@ def sigmoid_binary_cross_entropy(y_true, logits) -> float:
     Parameters
     ----------
     y_true : array_like
-        Labels in [0, 1], shape ``(n,)`` or ``(n, k)``.
+        Labels in [0, 1], shape ``(B,)`` or ``(B, K)``.
     logits : array_like
         Pre-activations z of the output sigmoid, same shape.
 
@@ -331,8 +331,8 @@ def categorical_cross_entropy(y_true, y_pred) -> float:
     Parameters
     ----------
     y_true : array_like
-        Targets, shape ``(n, k)``: one row per sample, usually one-hot. A 1-D array of
-        length ``k`` is one sample.
+        Targets, shape ``(B, K)``: one row per sample, usually one-hot. A 1-D array of
+        length ``K`` is one sample.
     y_pred : array_like
         Predicted probabilities, same shape; each row must sum to 1 (a softmax output).
 
@@ -380,8 +380,8 @@ def softmax_cross_entropy(y_true, logits) -> float:
     Parameters
     ----------
     y_true : array_like
-        Targets, shape ``(n, k)``; each row must sum to 1 (one-hot, or a distribution).
-        A 1-D array of length ``k`` is one sample.
+        Targets, shape ``(B, K)``; each row must sum to 1 (one-hot, or a distribution).
+        A 1-D array of length ``K`` is one sample.
     logits : array_like
         Scores z before the softmax, same shape.
 

@@ -2,20 +2,20 @@
 
 ``Network([784, 128, 64, 10])`` is a network with 784 inputs, two hidden layers of
 128 and 64 neurons and 10 outputs: three [`Dense`][neuralbook.layers.Dense] layers.
-Rows are samples everywhere: ``forward`` maps a batch ``x`` of shape ``(n, 784)`` to
-outputs of shape ``(n, 10)``.
+Rows are samples everywhere: ``forward`` maps a batch ``x`` of shape ``(B, 784)`` to
+outputs of shape ``(B, 10)``.
 
 The output layer and the loss come in pairs, because the pair decides the *output
 error* δ^[L] = ∂C/∂z^[L] where backpropagation starts:
 
-| output | loss | output error δ^[L] (n samples, k outputs) |
+| output | loss | output error δ^[L] (B samples, K outputs) |
 |---|---|---|
-| ``softmax`` | ``cross_entropy`` | (a − y) / n   (softmax and cross-entropy combined) |
-| ``sigmoid`` | ``binary_cross_entropy`` | (a − y) / (n k): mean over all n k outputs |
-| ``sigmoid`` | ``cross_entropy`` | (a − y) / n   (Nielsen's: sum over outputs, mean over samples) |
-| ``sigmoid`` | ``quadratic`` | (a − y) / n ⊙ σ'(z)  (Nielsen's classic) |
-| ``sigmoid`` | ``mse`` | 2 (a − y) / (n k) ⊙ σ'(z) |
-| ``linear`` | ``quadratic`` / ``mse`` | (a − y) / n,  2 (a − y) / (n k) |
+| ``softmax`` | ``cross_entropy`` | (a − y) / B   (softmax and cross-entropy combined) |
+| ``sigmoid`` | ``binary_cross_entropy`` | (a − y) / (B K): mean over all B K outputs |
+| ``sigmoid`` | ``cross_entropy`` | (a − y) / B   (Nielsen's: sum over outputs, mean over samples) |
+| ``sigmoid`` | ``quadratic`` | (a − y) / B ⊙ σ'(z)  (Nielsen's classic) |
+| ``sigmoid`` | ``mse`` | 2 (a − y) / (B K) ⊙ σ'(z) |
+| ``linear`` | ``quadratic`` / ``mse`` | (a − y) / B,  2 (a − y) / (B K) |
 
 The losses themselves live in [`neuralbook.losses`][neuralbook.losses]; the combined forms
 ([`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy],
@@ -66,17 +66,17 @@ def _output_loss(output, loss, y, z, a):
 
 # --8<-- [start:output_error]
 def _output_error(output, loss, y, z, a):
-    """BP1: the output error δ^[L] = ∂C/∂z^[L], shape (n, k), averaged over the batch."""
+    """BP1: the output error δ^[L] = ∂C/∂z^[L], shape (B, K), averaged over the batch."""
     if loss == "cross_entropy" and output == "softmax":
         return (a - y) / z.shape[0]  # a = softmax(z): softmax and cross-entropy combined
     if loss == "binary_cross_entropy":
-        return losses.sigmoid_binary_cross_entropy_gradient(y, z)  # (a - y) / (n k)
+        return losses.sigmoid_binary_cross_entropy_gradient(y, z)  # (a - y) / (B K)
     if loss == "cross_entropy":  # sigmoid outputs, Nielsen's form
-        return z.shape[1] * losses.sigmoid_binary_cross_entropy_gradient(y, z)  # (a - y) / n
+        return z.shape[1] * losses.sigmoid_binary_cross_entropy_gradient(y, z)  # (a - y) / B
     if loss == "quadratic":
-        dC_da = losses.quadratic_cost_gradient(y, a)  # (a - y) / n
+        dC_da = losses.quadratic_cost_gradient(y, a)  # (a - y) / B
     else:
-        dC_da = losses.mse_gradient(y, a)  # 2 (a - y) / (n k)
+        dC_da = losses.mse_gradient(y, a)  # 2 (a - y) / (B K)
     if output == "sigmoid":
         dC_da *= sigmoid_prime(z)  # chain rule through the output sigmoid
     return dC_da
@@ -280,10 +280,10 @@ class Network:
         return x
 
     def _check_y(self, y, n):
-        """Targets as an (n, k) array of the network's dtype.
+        """Targets as an (B, K) array of the network's dtype.
 
-        Accepts one-hot rows ``(n, k)``, a column ``(n, 1)`` or ``(n,)`` for a single
-        output, and integer class labels ``(n,)`` for several outputs.
+        Accepts one-hot rows ``(B, K)``, a column ``(B, 1)`` or ``(B,)`` for a single
+        output, and integer class labels ``(B,)`` for several outputs.
         """
         y = np.asarray(y)
         k = self.sizes[-1]
@@ -310,12 +310,12 @@ class Network:
 
         Parameters
         ----------
-        x : array_like, shape (n, n_in)
+        x : array_like, shape (B, n_in)
             One sample per row.
 
         Returns
         -------
-        numpy.ndarray, shape (n, n_out)
+        numpy.ndarray, shape (B, n_out)
             The output layer's activations a^[L].
         """
         a = self._check_x(x)
@@ -325,7 +325,7 @@ class Network:
     # --8<-- [end:forward]
 
     def predict(self, x):
-        """Class labels, shape (n,): the arg-max output, or ``a >= 0.5`` for one output.
+        """Class labels, shape (B,): the arg-max output, or ``a >= 0.5`` for one output.
 
         Examples
         --------
@@ -343,10 +343,10 @@ class Network:
 
         Parameters
         ----------
-        x : array_like, shape (n, n_in)
+        x : array_like, shape (B, n_in)
         y : array_like
-            One-hot targets ``(n, k)``, a column ``(n, 1)`` for one output, or integer
-            labels ``(n,)``.
+            One-hot targets ``(B, k)``, a column ``(B, 1)`` for one output, or integer
+            labels ``(B,)``.
         """
         a = self._check_x(x)
         y = self._check_y(y, a.shape[0])
@@ -354,13 +354,12 @@ class Network:
             z, a = layer.forward(a)
         return float(_output_loss(self.output, self.loss_name, y, z, a))
 
-    # --8<-- [start:backprop]
     def loss_and_gradients(self, x, y, rng=None):
         """The loss on a batch and its gradient with respect to every parameter.
 
         Parameters
         ----------
-        x : array_like, shape (n, n_in)
+        x : array_like, shape (B, n_in)
         y : array_like
             Targets, as for `loss`.
         rng : numpy.random.Generator, optional
@@ -382,35 +381,62 @@ class Network:
         """
         a = self._check_x(x)
         y = self._check_y(y, a.shape[0])
-        use_dropout = self.dropout > 0 and rng is not None
-        last = len(self.layers) - 1
+        if self.dropout > 0 and rng is not None:
+            return self._backprop_with_dropout(a, y, rng)
+        return self._backprop(a, y)
 
-        # Forward pass, remembering what the backward pass needs.
-        inputs, zs, masks = [], [], []  # a^[l-1], z^[l] and the dropout mask of each layer
+    # --8<-- [start:backprop]
+    def _backprop(self, x, y):
+        """The loss and every gradient by backpropagation, for a checked batch."""
+        # Forward pass, remembering each layer's input a^[l-1] and weighted input z^[l].
+        inputs, zs = [], []
+        a = x
+        for layer in self.layers:
+            inputs.append(a)
+            z, a = layer.forward(a)
+            zs.append(z)
+        loss = _output_loss(self.output, self.loss_name, y, z, a)
+
+        # Backward pass, from the output layer L down to layer 1.
+        delta = _output_error(self.output, self.loss_name, y, z, a)  # BP1
+        gradients = [None] * (2 * len(self.layers))
+        for l in reversed(range(len(self.layers))):
+            dW, db, da_prev = self.layers[l].backward(delta, inputs[l], input_gradient=l > 0)
+            gradients[2 * l], gradients[2 * l + 1] = dW, db  # BP4, BP3
+            if l > 0:
+                delta = da_prev * self.layers[l - 1].f_prime(zs[l - 1])  # BP2
+        return float(loss), gradients
+    # --8<-- [end:backprop]
+
+    def _backprop_with_dropout(self, x, y, rng):
+        """Backpropagation with inverted dropout on every hidden layer, for a checked batch."""
+        last = len(self.layers) - 1
+        inputs, zs, masks = [], [], []
+        a = x
         for l, layer in enumerate(self.layers):
             inputs.append(a)
             z, a = layer.forward(a)
+            # --8<-- [start:backprop_dropout]
             mask = None
-            if use_dropout and l < last:
-                mask = self._dropout_mask(a.shape, rng)
-                a *= mask
+            if l < last:  # hidden layers only
+                mask = self._dropout_mask(a.shape, rng)  # 0, or 1/(1 - p) for a kept neuron
+                a = a * mask
+            # --8<-- [end:backprop_dropout]
             zs.append(z)
             masks.append(mask)
         loss = _output_loss(self.output, self.loss_name, y, z, a)
 
-        # Backward pass: from the output error to every layer's gradients.
         delta = _output_error(self.output, self.loss_name, y, z, a)  # BP1
         gradients = [None] * (2 * len(self.layers))
-        for l in range(last, -1, -1):
+        for l in reversed(range(len(self.layers))):
             dW, db, da_prev = self.layers[l].backward(delta, inputs[l], input_gradient=l > 0)
             gradients[2 * l], gradients[2 * l + 1] = dW, db  # BP4, BP3
-            if l > 0:  # BP2: the error of the layer below
-                if masks[l - 1] is not None:
-                    da_prev *= masks[l - 1]  # dropped neurons pass no gradient back
-                delta = da_prev
-                delta *= self.layers[l - 1].f_prime(zs[l - 1])
+            if l > 0:
+                # --8<-- [start:backprop_dropout_backward]
+                da_prev = da_prev * masks[l - 1]  # a dropped neuron passes no gradient back
+                # --8<-- [end:backprop_dropout_backward]
+                delta = da_prev * self.layers[l - 1].f_prime(zs[l - 1])  # BP2
         return float(loss), gradients
-    # --8<-- [end:backprop]
 
     def _dropout_mask(self, shape, rng):
         """Inverted dropout: 0 with probability p, else 1/(1 − p), in the network's dtype.
