@@ -710,7 +710,11 @@ def test_table_matches_the_shared_checksum_file():
     if not sums.is_file():
         sums = Path(os.environ.get("NEURALBOOK_DATA", "/nonexistent")) / "SHA256SUMS"
     if not sums.is_file():
-        message = "no SHA256SUMS beside the checkout nor in NEURALBOOK_DATA"
+        message = (
+            "no SHA256SUMS beside the checkout nor in $NEURALBOOK_DATA, so the table of hashes was not compared "
+            "with a published list: to compare it, set NEURALBOOK_DATA to the folder of the four MNIST .gz files "
+            "and put there their SHA256SUMS (as `sha256sum *.gz > SHA256SUMS` writes it)"
+        )
         if os.environ.get("NEURALBOOK_REQUIRE_DATA") == "1":
             pytest.fail(f"NEURALBOOK_REQUIRE_DATA=1 but {message}")
         pytest.skip(message)
@@ -820,6 +824,17 @@ def independent_parse(path: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def mnist_paths(mnist):
     return locate_mnist(download=False, progress=False)
+
+
+@pytest.mark.mnist
+def test_the_table_of_sizes_is_that_of_the_real_files(mnist_paths):
+    """MNIST_SIZES against the real files (verified by their SHA-256), and against the MNIST site's sizes."""
+    published = {"train-images-idx3-ubyte": 9912422, "train-labels-idx1-ubyte": 28881,
+                 "t10k-images-idx3-ubyte": 1648877, "t10k-labels-idx1-ubyte": 4542}
+    assert datasets.MNIST_SIZES == published
+    for name, path in mnist_paths.items():
+        if path.suffix == ".gz":
+            assert path.stat().st_size == datasets.MNIST_SIZES[name], name
 
 
 @pytest.mark.mnist
