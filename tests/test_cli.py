@@ -428,3 +428,20 @@ def test_a_path_the_terminal_cannot_print_does_not_fail_a_finished_command(tmp_p
     assert child.returncode == 0, child.stderr
     assert out.is_file()
     assert b"mod\\xe8le.json" in child.stdout
+
+
+def test_results_refuses_an_unwritable_output_before_any_work(tmp_path, monkeypatch, capsys):
+    from neuralbook import experiments
+
+    calls = []
+    monkeypatch.setattr(experiments, "write_results", lambda *args, **kwargs: calls.append(args) or [])
+    fifo = tmp_path / "digit-model.json"
+    os.mkfifo(fifo)
+    assert cli.main(["results", "--web-out", str(fifo)]) == 1
+    assert "it is a FIFO" in capsys.readouterr().err
+    assert cli.main(["results", "--out-dir", "/sys/results"]) == 1
+    assert "cannot write to /sys/results: the folder to create it under, /sys does not let" in capsys.readouterr().err
+    (tmp_path / "taken").write_text("a file")
+    assert cli.main(["results", "--out-dir", str(tmp_path / "taken" / "results")]) == 1
+    assert "taken is a file, not a folder" in capsys.readouterr().err
+    assert calls == []

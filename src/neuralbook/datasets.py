@@ -605,8 +605,9 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         if path is None:
             places = ([str(folder)] if folder is not None else []) + [str(cache)]
             raise FileNotFoundError(
-                f"{name}.gz is not in {' nor in '.join(places)}, and download=False; "
-                f"call load_mnist(download=True) or set {DATA_ENV} to a folder holding the MNIST files"
+                f"{name}.gz is not in {' nor in '.join(places)}, and download=False; set {DATA_ENV} to a "
+                f"folder holding the four MNIST .gz files, or download them once into the cache with "
+                f"load_mnist() or `neuralbook train`"
             )
         found[name] = path
     return found
