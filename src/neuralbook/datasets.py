@@ -443,8 +443,8 @@ def _failure_report(filename: str, failures) -> str:
     offline = failures and all(
         isinstance(error, urllib.error.URLError) and isinstance(error.reason, socket.gaierror) for _, error in failures
     )
-    first = "no network: no mirror's host name could be resolved, so " if offline else ""
-    return f"{first}could not download {filename} from any mirror:\n" + "\n".join(lines)
+    why = " (no network: no mirror's host name could be resolved)" if offline else ""
+    return f"could not download {filename} from any mirror{why}:\n" + "\n".join(lines)
 
 
 def _remove_stale_parts(cache_dir: Path, filename: str, age: float = 3600.0) -> None:
