@@ -635,6 +635,20 @@ def test_user_folder_with_a_truncated_file_says_so(tmp_path, fake):
         load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
 
 
+def test_a_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path, fake, serve):
+    _, _, packed = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / f"{name}.gz", packed[name])
+    with open(folder / "t10k-labels-idx1-ubyte.gz", "r+b") as file:
+        file.truncate(10**10)  # ten gigabytes, sparse: hashing it would read them all
+    started = time.monotonic()
+    with pytest.raises(ChecksumError, match="10000000000 bytes, but the original file has"):
+        load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
+    assert time.monotonic() - started < 5
+
+
 def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serve):
     serve("404")
     folder = tmp_path / "mine"

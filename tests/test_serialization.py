@@ -343,3 +343,10 @@ def test_a_member_shorter_than_its_header_says_is_refused_before_reading(tmp_pat
             archive.writestr(name, data)
     with pytest.raises(ModelFileError, match="param_0.npy declares 288 bytes of data for shape"):
         load_model(path)
+
+
+def test_a_fifo_is_not_a_model_file_and_is_not_opened(tmp_path):
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(fifo)

@@ -254,8 +254,10 @@ def _read_entries(path):
     """The archive's texts, checked for the marker and version, and the headers of its parameters."""
     if os.path.isdir(path):
         raise ModelFileError(path, "a folder, not a model file")
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise ModelFileError(path, "no such file")
+    if not os.path.isfile(path):
+        raise ModelFileError(path, "not a regular file (a device, FIFO or socket), so not a model file")
     try:
         problem = _kind_of_file(path)
         if problem is not None:
