@@ -362,7 +362,6 @@ def _add_results_parser(commands) -> None:
 
 def _results(args) -> int:
     from neuralbook.experiments import write_results
-
     from neuralbook.files import check_folder_writable
 
     _check_outputs(args.web_out)  # before minutes of work, not after
