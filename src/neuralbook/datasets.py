@@ -12,7 +12,9 @@ Where the four files come from, in this order:
 1. a folder that you name, with the argument ``data_dir`` or the environment variable
    ``NEURALBOOK_DATA``. It may hold the canonical ``.gz`` files or the same files
    uncompressed (``train-images-idx3-ubyte`` and so on); either way each file must have
-   the SHA-256 listed in `MNIST_FILES`, and nothing is ever written there;
+   the SHA-256 listed in `MNIST_FILES`, and nothing is ever written there (with
+   ``remember=True``, as the command line passes it, a copy of each verified file
+   goes into the cache, so that the folder has to be named only once);
 2. the cache, ``$XDG_CACHE_HOME/neuralbook/mnist`` (``~/.cache/neuralbook/mnist``;
    ``~/Library/Caches/neuralbook/mnist`` on macOS, ``%LOCALAPPDATA%\\neuralbook\\Cache\\mnist``
    on Windows), or the folder given as ``cache_dir``;
@@ -645,8 +647,8 @@ def _remember(path: Path, cache: Path, name: str) -> None:
     The cache is verified again whenever it is used, like every file.
     """
     target = cache / path.name
-    if target.is_file():
-        return
+    if target.is_file() and target.stat().st_size == path.stat().st_size:
+        return  # there already (and verified whenever it is used)
     try:
         with atomic_write(target) as copy, open(path, "rb") as source:
             shutil.copyfileobj(source, copy, _CHUNK)
