@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
+import stat
+import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -163,7 +170,7 @@ def test_data_that_cannot_be_found_is_an_error_not_a_traceback(tmp_path, monkeyp
         ("--batch-size", "0"), ("--epochs", "0"), ("--epochs", "-1"), ("--learning-rate", "-1"), ("--lr", "nan"),
         ("--lr", "inf"), ("--dropout", "1"), ("--momentum", "1.5"), ("--weight-decay", "-1"), ("--patience", "0"),
         ("--train-size", "-5"), ("--validation-size", "-1"), ("--decay-every", "0"), ("--decay-factor", "0"),
-        ("--decay-factor", "2"),
+        ("--decay-factor", "2"), ("--seed", "-1"), ("--seed", "1.5"),
     ],
 )
 def test_option_values_out_of_range_are_refused_before_loading_data(tmp_path, fake_data, capsys, option, value):
@@ -229,3 +236,212 @@ def test_export_web_bad_arguments_are_clear_errors(tmp_path, capsys):
         assert cli.main(["export-web", str(model), "--out", out]) == 1
         assert words in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+# --- Hostile and careless input --------------------------------------------------------
+
+
+def huge_model(path):
+    """A model whose weights are finite but so large that float32 outputs overflow to NaN."""
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    network = Network([784, 8, 10], seed=0)
+    for W in network.parameters()[::2]:
+        W[...] = 1e30
+    save_model(path, network)
+    return path
+
+
+def digit_picture(path):
+    from PIL import Image
+
+    image = np.full((28, 28), 255, dtype=np.uint8)
+    image[6:22, 12:16] = 0
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_sizes_that_cannot_fit_are_refused_before_anything_is_allocated(tmp_path, fake_data, capsys):
+    assert cli.main(["train", "--sizes", "784,100000000,10", "--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    # 784 * 10^8 + 10^8 + 10 * 10^8 + 10, counted by hand:
+    assert "sizes [784, 100000000, 10] need 79,500,000,010 weights and biases" in err
+    assert "Traceback" not in err and fake_data == {}
+
+
+def test_running_out_of_memory_is_an_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from neuralbook import serialization
+
+    def exhausted(path):
+        raise MemoryError
+
+    monkeypatch.setattr(serialization, "load_model", exhausted)
+    assert cli.main(["evaluate", str(tmp_path / "m.npz")]) == 1
+    assert capsys.readouterr().err.startswith("error: not enough memory for this command")
+
+
+def test_evaluate_refuses_a_network_whose_outputs_are_not_finite(tmp_path, fake_data, capsys):
+    model = huge_model(tmp_path / "huge.npz")
+    assert cli.main(["evaluate", str(model)]) == 1
+    captured = capsys.readouterr()
+    assert "outputs are NaN or infinite for 200 of 200 images" in captured.err
+    assert "accuracy" not in captured.out
+
+
+def test_predict_refuses_outputs_that_are_not_finite_and_never_writes_nan(tmp_path, capsys):
+    model = huge_model(tmp_path / "huge.npz")
+    picture = digit_picture(tmp_path / "digit.png")
+    for extra in ([], ["--json"]):
+        assert cli.main(["predict", str(model), str(picture), *extra]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == "" and "NaN or infinite" in captured.err
+
+
+def test_evaluate_asks_only_for_the_test_files(tmp_path, fake_data, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    assert cli.main(["evaluate", str(model), "--data-dir", "here"]) == 0
+    assert fake_data == {"data_dir": "here", "test only": True}
+
+
+def idx(array) -> bytes:
+    array = np.asarray(array, dtype=np.uint8)
+    return struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def test_a_data_dir_given_once_is_remembered_by_the_next_command(tmp_path, monkeypatch, capsys):
+    """`evaluate --data-dir DIR` once; then `evaluate` alone finds the files, offline."""
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    rng = np.random.default_rng(0)
+    files = {"t10k-images-idx3-ubyte": idx(rng.integers(0, 256, (20, 28, 28))),
+             "t10k-labels-idx1-ubyte": idx(rng.integers(0, 10, 20))}
+    folder = tmp_path / "usb-stick"
+    folder.mkdir()
+    table = dict(datasets.MNIST_FILES)
+    for name, raw in files.items():
+        packed = gzip.compress(raw, mtime=0)
+        (folder / f"{name}.gz").write_bytes(packed)
+        table[name] = (hashlib.sha256(packed).hexdigest(), hashlib.sha256(raw).hexdigest())
+    monkeypatch.setattr(datasets, "MNIST_FILES", table)
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", ("http://127.0.0.1:9/nothing-listens-here/",))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("NEURALBOOK_DATA", raising=False)
+    monkeypatch.setattr(datasets.sys, "platform", "linux")
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    assert cli.main(["evaluate", str(model), "--data-dir", str(folder)]) == 0
+    first = capsys.readouterr().out
+    assert cli.main(["evaluate", str(model)]) == 0  # no folder, no network: the cache has them
+    assert capsys.readouterr().out == first
+    cache = tmp_path / "xdg" / "neuralbook" / "mnist"
+    assert sorted(os.listdir(cache)) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+def test_offline_train_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", ("http://127.0.0.1:9/nothing-listens-here/",))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("NEURALBOOK_DATA", raising=False)
+    monkeypatch.setattr(datasets.sys, "platform", "linux")
+    assert cli.main(["train", "--out", str(tmp_path / "m.npz"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "To work offline, put the four MNIST files in a folder" in err
+    assert "--data-dir DIR" in err and "NEURALBOOK_DATA=DIR" in err and "train-images-idx3-ubyte.gz" in err
+
+
+@pytest.mark.parametrize("option", ["--out", "--history"])
+def test_train_refuses_to_write_onto_a_fifo_before_training(tmp_path, fake_data, capsys, option):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    paths = {"--out": str(tmp_path / "m.npz"), "--history": str(tmp_path / "run.json"), option: str(fifo)}
+    assert cli.main(["train", "--out", paths["--out"], "--history", paths["--history"], "--quiet"]) == 1
+    assert capsys.readouterr().err == f"error: cannot write to {fifo}: it is a FIFO (named pipe), not a regular file; name a file instead\n"
+    assert fake_data == {} and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["pipe"]
+
+
+def test_evaluate_and_export_refuse_a_fifo_before_any_work(tmp_path, fake_data, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    fifo = tmp_path / "matrix.svg"
+    os.mkfifo(fifo)
+    assert cli.main(["evaluate", str(model), "--figure", str(fifo)]) == 1
+    assert "it is a FIFO" in capsys.readouterr().err and fake_data == {}
+    assert cli.main(["export-web", str(model), "--out", str(fifo)]) == 1
+    assert "it is a FIFO" in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_an_unwritable_folder_is_found_before_training_and_named_as_given(tmp_path, fake_data, capsys):
+    # sysfs accepts no new file, not even from root: the probe must find that.
+    assert cli.main(["train", "--out", "/sys/m.npz", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write to /sys/m.npz: the folder /sys does not let files be created")
+    assert fake_data == {}
+
+
+def test_help_of_the_writing_commands_says_what_a_link_or_a_device_means(capsys):
+    for command in ("train", "evaluate", "export-web"):
+        assert cli.main([command, "--help"]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "A symbolic link is followed" in text and "a device, FIFO or socket (such as /dev/null) is refused" in text
+
+
+def run_command(*args, **options):
+    env = {**os.environ, **options.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "neuralbook.cli", *map(str, args)], env=env, timeout=120, **options)
+
+
+def test_predict_into_a_closed_pipe_exits_quietly(tmp_path):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    picture = digit_picture(tmp_path / "digit.png")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -1` once head has its line and has gone
+    try:
+        child = run_command("predict", model, picture, stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert child.stderr == ""
+    assert child.returncode == 141
+
+
+def test_a_path_the_terminal_cannot_print_does_not_fail_a_finished_command(tmp_path):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    out = tmp_path / "modèle.json"
+    child = run_command("export-web", model, "--out", out, capture_output=True, env={"PYTHONIOENCODING": "ascii"})
+    assert child.returncode == 0, child.stderr
+    assert out.is_file()
+    assert b"mod\\xe8le.json" in child.stdout
+
+
+def test_results_refuses_an_unwritable_output_before_any_work(tmp_path, monkeypatch, capsys):
+    from neuralbook import experiments
+
+    calls = []
+    monkeypatch.setattr(experiments, "write_results", lambda *args, **kwargs: calls.append(args) or [])
+    fifo = tmp_path / "digit-model.json"
+    os.mkfifo(fifo)
+    assert cli.main(["results", "--web-out", str(fifo)]) == 1
+    assert "it is a FIFO" in capsys.readouterr().err
+    assert cli.main(["results", "--out-dir", "/sys/results"]) == 1
+    assert "cannot write to /sys/results: the folder to create it under, /sys does not let" in capsys.readouterr().err
+    (tmp_path / "taken").write_text("a file")
+    assert cli.main(["results", "--out-dir", str(tmp_path / "taken" / "results")]) == 1
+    assert "taken is a file, not a folder" in capsys.readouterr().err
+    assert calls == []

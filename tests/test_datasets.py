@@ -14,7 +14,12 @@ import http.server
 import os
 import socket
 import struct
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -226,12 +231,16 @@ def listing(folder: Path) -> list[str]:
 class MirrorServer:
     """Serves ``/<mirror>/<file>`` on 127.0.0.1; each mirror behaves as configured.
 
-    Behaviours: ``ok`` (the file), ``404``, ``wrong`` (other bytes, right length) and
-    ``cut`` (announces the full length, sends half, closes the connection).
+    Behaviours: ``ok`` (the file), ``404``, ``wrong`` (other bytes, right length),
+    ``cut`` (announces the full length, sends half, closes the connection), ``lying``
+    (announces one byte more than the file and sends it), ``endless`` (no length, then
+    bytes until the client hangs up or 64 MB are sent) and ``trickle`` (the right length,
+    then 50 bytes every 0.1 s). ``sent`` counts the body bytes each mirror wrote.
     """
 
     def __init__(self, files: dict[str, bytes], behaviours: dict[str, str]):
         self.files, self.behaviours, self.requests = files, behaviours, []
+        self.sent = {}
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -247,10 +256,16 @@ class MirrorServer:
                     return
                 if behaviour == "wrong":
                     body = bytes(reversed(body))
+                if behaviour == "lying":
+                    body = body + b"\x00"
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(body)))
+                if behaviour != "endless":
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if behaviour in ("endless", "trickle"):
+                    self.stream(mirror, body, behaviour)
+                    return
                 if behaviour == "cut":
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
@@ -258,6 +273,22 @@ class MirrorServer:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.wfile.write(body)
+
+            def stream(self, mirror, body, behaviour):
+                """Write 64 kB at a time (endless) or 50 bytes every 0.1 s (trickle), in a bounded loop."""
+                piece, pause, steps = (bytes(1 << 16), 0.0, 1024) if behaviour == "endless" else (None, 0.1, 600)
+                for step in range(steps):
+                    data = piece if piece is not None else body[50 * step : 50 * step + 50]
+                    if not data:
+                        return
+                    try:
+                        self.wfile.write(data)
+                        self.wfile.flush()
+                    except OSError:  # the client hung up
+                        return
+                    server.sent[mirror] = server.sent.get(mirror, 0) + len(data)
+                    time.sleep(pause)
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -404,6 +435,115 @@ def test_default_cache_dir_is_used(tmp_path, fake, serve, monkeypatch):
     assert listing(tmp_path / "xdg" / "neuralbook" / "mnist") == sorted(f"{name}.gz" for name in NAMES)
 
 
+def test_a_mirror_that_sends_too_much_is_cut_off(tmp_path, fake, serve):
+    arrays, _, packed = fake
+    server = serve("endless", "ok")
+    data = load_mnist(cache_dir=tmp_path / "cache", progress=False)
+    assert_loaded(data, arrays)
+    size = len(packed["train-images-idx3-ubyte"])
+    # The client stops reading one chunk past the file's size; what the server managed to
+    # write beyond that sat in the sockets' buffers (a few MB on loopback), not in a file.
+    assert server.sent["m0"] < 16 * 2**20, server.sent
+    assert listing(tmp_path / "cache") == sorted(f"{name}.gz" for name in NAMES)
+    with pytest.raises(DownloadError, match=f"sent more than the {size} bytes of the file"):
+        datasets.download_file("train-images-idx3-ubyte", tmp_path / "other", mirrors=[server.url("m0")], progress=False)
+
+
+def test_a_mirror_announcing_another_length_is_not_read(tmp_path, fake, serve):
+    _, _, packed = fake
+    server = serve("lying")
+    size = len(packed["t10k-labels-idx1-ubyte"])
+    with pytest.raises(DownloadError, match=f"the mirror announces {size + 1} bytes; the file has {size}"):
+        datasets.download_file("t10k-labels-idx1-ubyte", tmp_path / "cache", mirrors=[server.url("m0")], progress=False)
+    assert listing(tmp_path / "cache") == []
+
+
+def test_a_trickling_mirror_is_left_for_the_next_within_the_deadline(tmp_path, fake, serve, capsys):
+    _, _, packed = fake
+    server = serve("trickle", "ok")
+    name = "train-images-idx3-ubyte"
+    assert len(packed[name]) > 5000  # more than the trickle sends in a second
+    started = time.monotonic()
+    path = datasets.download_file(name, tmp_path / "cache", mirrors=[server.url("m0"), server.url("m1")],
+                                  progress=True, deadline=1.0, timeout=2.0)
+    seconds = time.monotonic() - started
+    assert path.read_bytes() == packed[name]
+    assert 1.0 <= seconds < 4.0, seconds  # the deadline, plus at most one wait for a piece
+    err = capsys.readouterr().err
+    # The bar moved while the first mirror trickled: it showed 0.1 kB, 0.2 kB, ... of the file.
+    shown = [line for line in err.split("\r") if line.startswith(f"{name}.gz [") and " 0.1 kB of" in line]
+    assert shown, err
+    assert listing(tmp_path / "cache") == [f"{name}.gz"]
+
+
+def test_the_message_of_a_trickling_mirror_says_it_was_too_slow(tmp_path, fake, serve):
+    server = serve("trickle")
+    with pytest.raises(DownloadError, match=r"too slow: \d+ of \d+ bytes after 0.5 s"):
+        datasets.download_file("train-images-idx3-ubyte", tmp_path / "cache", mirrors=[server.url("m0")],
+                               progress=False, deadline=0.5, timeout=2.0)
+    assert listing(tmp_path / "cache") == []
+
+
+def test_sigterm_during_a_download_leaves_no_part_file(tmp_path, fake, serve):
+    _, _, packed = fake
+    server = serve("trickle")
+    cache = tmp_path / "cache"
+    name = "train-images-idx3-ubyte"
+    script = textwrap.dedent(
+        f"""
+        from neuralbook import datasets
+        datasets.MNIST_FILES = {{{name!r}: ({sha256(packed[name])!r}, "")}}
+        datasets.MNIST_SIZES = {{{name!r}: {len(packed[name])}}}
+        datasets.download_file({name!r}, {str(cache)!r}, mirrors=[{server.url("m0")!r}], progress=False)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(400):  # until the download has begun: its .part file is there
+            if cache.exists() and list(cache.glob("*.part")):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the download never started")
+        time.sleep(0.3)  # a few pieces have arrived
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=20) == 143
+    finally:
+        child.kill()
+        child.wait()
+    assert listing(cache) == []
+
+
+def test_stale_part_files_of_a_killed_download_are_removed(tmp_path, fake, serve):
+    serve("ok")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale, fresh = cache / ".t10k-labels-idx1-ubyte.gz.abc123.part", cache / ".t10k-labels-idx1-ubyte.gz.def456.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"in progress elsewhere")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    load_mnist(cache_dir=cache, progress=False)
+    assert not stale.exists() and fresh.exists()  # another process's download is left alone
+
+
+def test_offline_the_message_says_what_to_do(tmp_path, fake, monkeypatch):
+    import urllib.error
+
+    def no_dns(request, timeout):
+        raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", no_dns)
+    with pytest.raises(DownloadError) as caught:
+        load_mnist(cache_dir=tmp_path / "cache", progress=False)
+    message = str(caught.value)
+    assert message.startswith("train-images-idx3-ubyte.gz is not in ")
+    assert "no network: no mirror's host name could be resolved" in message
+    assert "--data-dir DIR" in message and "NEURALBOOK_DATA=DIR" in message
+    assert all(f"{name}.gz" in message for name in NAMES)
+    assert datasets.MNIST_MIRRORS[0] in message  # where the files come from
+
+
 # --- A folder named by the user --------------------------------------------------------
 
 
@@ -419,6 +559,49 @@ def test_user_folder_is_read_and_never_written(tmp_path, fake, serve, compressed
     cache = tmp_path / "cache"
     assert_loaded(load_mnist(folder, cache_dir=cache, progress=False), arrays)
     assert server.requests == [] and listing(cache) == [] and listing(folder) == before
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_a_folder_given_once_is_remembered_in_the_cache(tmp_path, fake, serve, compressed):
+    arrays, raw, packed = fake
+    server = serve("ok")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / (f"{name}.gz" if compressed else name), packed[name] if compressed else raw[name])
+    before = listing(folder)
+    cache = tmp_path / "cache"
+    assert_loaded(load_mnist(folder, cache_dir=cache, progress=False, remember=True), arrays)
+    assert listing(folder) == before  # the folder is only read
+    assert listing(cache) == sorted(f"{name}.gz" if compressed else name for name in NAMES)
+    # Next time, without the folder: from the cache, no download.
+    assert_loaded(load_mnist(cache_dir=cache, download=False), arrays)
+    assert server.requests == []
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_folder_from_being_used(tmp_path, fake):
+    arrays, _, packed = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / f"{name}.gz", packed[name])
+    (tmp_path / "file").write_text("not a folder")
+    assert_loaded(load_mnist(folder, cache_dir=tmp_path / "file" / "cache", remember=True), arrays)
+
+
+def test_the_test_set_alone_needs_only_the_two_test_files(tmp_path, fake, serve):
+    arrays, _, packed = fake
+    server = serve("ok")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        write(folder / f"{name}.gz", packed[name])
+    images, labels = datasets.load_test_set(folder, cache_dir=tmp_path / "cache", download=False)
+    source = arrays["t10k-images-idx3-ubyte"]
+    np.testing.assert_allclose(images, source.reshape(len(source), -1) / np.float32(255), rtol=1e-6)
+    np.testing.assert_array_equal(labels, arrays["t10k-labels-idx1-ubyte"])
+    assert images.dtype == np.float32 and labels.dtype == np.int64
+    assert server.requests == []
 
 
 def test_user_folder_from_the_environment(tmp_path, fake, monkeypatch):
@@ -450,6 +633,20 @@ def test_user_folder_with_a_truncated_file_says_so(tmp_path, fake):
     write(tmp_path / "t10k-images-idx3-ubyte.gz", packed["t10k-images-idx3-ubyte"][:100])
     with pytest.raises(ChecksumError, match="SHA-256 mismatch.*0.1 kB.*truncated, corrupt or not the original"):
         load_mnist(tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+def test_a_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path, fake, serve):
+    _, _, packed = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / f"{name}.gz", packed[name])
+    with open(folder / "t10k-labels-idx1-ubyte.gz", "r+b") as file:
+        file.truncate(10**10)  # ten gigabytes, sparse: hashing it would read them all
+    started = time.monotonic()
+    with pytest.raises(ChecksumError, match="10000000000 bytes, but the original file has"):
+        load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
+    assert time.monotonic() - started < 5
 
 
 def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serve):
@@ -527,7 +724,11 @@ def test_table_matches_the_shared_checksum_file():
     if not sums.is_file():
         sums = Path(os.environ.get("NEURALBOOK_DATA", "/nonexistent")) / "SHA256SUMS"
     if not sums.is_file():
-        message = "no SHA256SUMS beside the checkout nor in NEURALBOOK_DATA"
+        message = (
+            "no SHA256SUMS beside the checkout nor in $NEURALBOOK_DATA, so the table of hashes was not compared "
+            "with a published list: to compare it, set NEURALBOOK_DATA to the folder of the four MNIST .gz files "
+            "and put there their SHA256SUMS (as `sha256sum *.gz > SHA256SUMS` writes it)"
+        )
         if os.environ.get("NEURALBOOK_REQUIRE_DATA") == "1":
             pytest.fail(f"NEURALBOOK_REQUIRE_DATA=1 but {message}")
         pytest.skip(message)
@@ -637,6 +838,17 @@ def independent_parse(path: Path) -> np.ndarray:
 @pytest.fixture(scope="module")
 def mnist_paths(mnist):
     return locate_mnist(download=False, progress=False)
+
+
+@pytest.mark.mnist
+def test_the_table_of_sizes_is_that_of_the_real_files(mnist_paths):
+    """MNIST_SIZES against the real files (verified by their SHA-256), and against the MNIST site's sizes."""
+    published = {"train-images-idx3-ubyte": 9912422, "train-labels-idx1-ubyte": 28881,
+                 "t10k-images-idx3-ubyte": 1648877, "t10k-labels-idx1-ubyte": 4542}
+    assert datasets.MNIST_SIZES == published
+    for name, path in mnist_paths.items():
+        if path.suffix == ".gz":
+            assert path.stat().st_size == datasets.MNIST_SIZES[name], name
 
 
 @pytest.mark.mnist

@@ -309,3 +309,44 @@ def test_good_file_built_independently_loads(tmp_path):
     with zipfile.ZipFile(path) as archive:
         assert "config.npy" in archive.namelist()
     assert os.path.getsize(path) > 0
+
+
+@pytest.mark.parametrize("version", [0, -1])
+def test_a_version_that_is_not_a_positive_integer_is_refused(tmp_path, version):
+    entries = valid_entries(trained_like(sizes=(4, 3, 2)))
+    entries["version"] = np.array(version)
+    path = write_archive(tmp_path / "zero.npz", **entries)
+    with pytest.raises(ModelFileError, match=f"the 'version' entry should be a positive integer, got {version}"):
+        load_model(path)
+
+
+def test_a_member_that_is_not_an_array_is_refused(tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(path, trained_like(sizes=(4, 3, 2)))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("run.sh", "rm -rf ~")
+    with pytest.raises(ModelFileError, match="unexpected member 'run.sh'"):
+        load_model(path)
+
+
+def test_a_member_shorter_than_its_header_says_is_refused_before_reading(tmp_path):
+    network = trained_like(sizes=(4, 3, 2))
+    entries = valid_entries(network)
+    path = write_archive(tmp_path / "model.npz", **entries)
+    # Rewrite param_0 with a header that promises more rows than the data holds.
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    W = members["param_0.npy"]
+    members["param_0.npy"] = W.replace(b"'shape': (3, 4)", b"'shape': (9, 4)")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match="param_0.npy declares 288 bytes of data for shape"):
+        load_model(path)
+
+
+def test_a_fifo_is_not_a_model_file_and_is_not_opened(tmp_path):
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(fifo)

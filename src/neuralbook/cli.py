@@ -362,7 +362,11 @@ def _add_results_parser(commands) -> None:
 
 def _results(args) -> int:
     from neuralbook.experiments import write_results
+    from neuralbook.files import check_folder_writable
 
+    _check_outputs(args.web_out)  # before minutes of work, not after
+    if args.out_dir is not None:
+        check_folder_writable(args.out_dir)
     for path in write_results(args.data_dir, args.out_dir, only=args.only, progress=args.progress, web_path=args.web_out):
         print(f"wrote {path}")
     return 0

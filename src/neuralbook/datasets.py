@@ -12,7 +12,9 @@ Where the four files come from, in this order:
 1. a folder that you name, with the argument ``data_dir`` or the environment variable
    ``NEURALBOOK_DATA``. It may hold the canonical ``.gz`` files or the same files
    uncompressed (``train-images-idx3-ubyte`` and so on); either way each file must have
-   the SHA-256 listed in `MNIST_FILES`, and nothing is ever written there;
+   the SHA-256 listed in `MNIST_FILES`, and nothing is ever written there (with
+   ``remember=True``, as the command line passes it, a copy of each verified file
+   goes into the cache, so that the folder has to be named only once);
 2. the cache, ``$XDG_CACHE_HOME/neuralbook/mnist`` (``~/.cache/neuralbook/mnist``;
    ``~/Library/Caches/neuralbook/mnist`` on macOS, ``%LOCALAPPDATA%\\neuralbook\\Cache\\mnist``
    on Windows), or the folder given as ``cache_dir``;
@@ -314,6 +316,10 @@ def sha256_of(path) -> str:
 
 
 def _verify(path: Path, expected: str) -> None:
+    name = path.name[: -len(".gz")] if path.name.endswith(".gz") else None
+    size, known = path.stat().st_size, MNIST_SIZES.get(name)
+    if known is not None and size > known:  # refused without reading gigabytes to hash them
+        raise ChecksumError(f"{path}: {size} bytes, but the original file has {known}: not the original file")
     actual = sha256_of(path)
     if actual != expected:
         raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
@@ -443,8 +449,8 @@ def _failure_report(filename: str, failures) -> str:
     offline = failures and all(
         isinstance(error, urllib.error.URLError) and isinstance(error.reason, socket.gaierror) for _, error in failures
     )
-    first = "no network: no mirror's host name could be resolved, so " if offline else ""
-    return f"{first}could not download {filename} from any mirror:\n" + "\n".join(lines)
+    why = " (no network: no mirror's host name could be resolved)" if offline else ""
+    return f"could not download {filename} from any mirror{why}:\n" + "\n".join(lines)
 
 
 def _remove_stale_parts(cache_dir: Path, filename: str, age: float = 3600.0) -> None:
@@ -605,8 +611,9 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         if path is None:
             places = ([str(folder)] if folder is not None else []) + [str(cache)]
             raise FileNotFoundError(
-                f"{name}.gz is not in {' nor in '.join(places)}, and download=False; "
-                f"call load_mnist(download=True) or set {DATA_ENV} to a folder holding the MNIST files"
+                f"{name}.gz is not in {' nor in '.join(places)}, and download=False; set {DATA_ENV} to a "
+                f"folder holding the four MNIST .gz files, or download them once into the cache with "
+                f"load_mnist() or `neuralbook train`"
             )
         found[name] = path
     return found
@@ -640,8 +647,8 @@ def _remember(path: Path, cache: Path, name: str) -> None:
     The cache is verified again whenever it is used, like every file.
     """
     target = cache / path.name
-    if target.is_file():
-        return
+    if target.is_file() and target.stat().st_size == path.stat().st_size:
+        return  # there already (and verified whenever it is used)
     try:
         with atomic_write(target) as copy, open(path, "rb") as source:
             shutil.copyfileobj(source, copy, _CHUNK)

@@ -205,7 +205,8 @@ def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
         raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
     predictions, bad = [], 0
     for start in range(0, len(images), batch_size):
-        a = network.forward(images[start : start + batch_size])
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, with its meaning
+            a = network.forward(images[start : start + batch_size])
         bad += int(np.sum(~np.isfinite(a).all(axis=1)))
         # Network.predict's rule: one output is a probability, several are one per class.
         predictions.append((a[:, 0] >= 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1))
@@ -280,5 +281,7 @@ def predict_image(network, image) -> np.ndarray:
     from neuralbook.preprocessing import preprocess_image
 
     x = preprocess_image(image)
-    return check_finite_outputs(network.forward(x[None, :]), "images")[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        a = network.forward(x[None, :])
+    return check_finite_outputs(a, "images")[0]
 # --8<-- [end:predict_image]

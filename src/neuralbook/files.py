@@ -21,7 +21,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_writable", "cleanup_on_termination"]
+__all__ = ["atomic_write", "check_writable", "check_folder_writable", "cleanup_on_termination"]
 
 
 # --8<-- [start:atomic_write]
@@ -137,6 +137,29 @@ def check_writable(path) -> Path:
             _probe_folder(path, parent, exists=parent == target.parent)
             break
     return path
+
+
+def check_folder_writable(folder) -> Path:
+    """Refuse, before any work is done, a folder that files cannot be written into.
+
+    Like [`check_writable`][neuralbook.files.check_writable], for a command that writes
+    several files into one folder; a folder that does not exist yet must be creatable.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``folder``, or a folder on the way to it, is an existing file.
+    PermissionError
+        If no file (or, for a new folder, no folder) can be created there.
+    """
+    folder = Path(folder)
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise NotADirectoryError(f"cannot write to {folder}: {candidate} is a file, not a folder")
+            _probe_folder(folder, candidate, exists=candidate == folder)
+            break
+    return folder
 
 
 def _probe_folder(path: Path, folder: Path, exists: bool) -> None:

@@ -199,10 +199,18 @@ def parameter_shapes(sizes) -> list[tuple[int, ...]]:
 
 def _headers(archive: zipfile.ZipFile, path) -> dict[str, tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]]:
     """Each entry's shape and dtype, read from its ``.npy`` header without touching its data."""
-    headers = {}
-    for info in archive.infolist():
+    infos = archive.infolist()
+    for info in infos:  # names first: a stranger is refused before any member is opened
         if not info.filename.endswith(".npy"):
             raise ModelFileError(path, f"unexpected member {info.filename!r}: a model holds only .npy arrays")
+    keys = [info.filename[: -len(".npy")] for info in infos]
+    if "format" not in keys:
+        raise ModelFileError(path, f"not a neuralbook model: the archive has no format marker {FORMAT_MARKER!r}")
+    unknown = sorted(key for key in keys if key not in (*_KNOWN_TEXTS, "version") and not _is_parameter_name(key))
+    if unknown:
+        raise ModelFileError(path, f"unexpected entries {unknown}")
+    headers = {}
+    for info in infos:
         with archive.open(info) as member:
             version = np.lib.format.read_magic(member)
             if version == (1, 0):
@@ -246,8 +254,10 @@ def _read_entries(path):
     """The archive's texts, checked for the marker and version, and the headers of its parameters."""
     if os.path.isdir(path):
         raise ModelFileError(path, "a folder, not a model file")
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise ModelFileError(path, "no such file")
+    if not os.path.isfile(path):
+        raise ModelFileError(path, "not a regular file (a device, FIFO or socket), so not a model file")
     try:
         problem = _kind_of_file(path)
         if problem is not None:
@@ -303,10 +313,14 @@ def _check_parameter_headers(path, config: dict, names: list[str], headers: list
     if names != [f"param_{i}" for i in range(len(expected))]:
         raise ModelFileError(path, f"the config needs {len(expected)} parameter arrays, the file has {len(names)}: {names}")
     for name, (shape, dtype), needed in zip(names, headers, expected):
-        if dtype.kind != "f":
-            raise ModelFileError(path, f"{name} should hold floats, got {dtype}")
+        if dtype.kind != "f" or dtype.itemsize > 8:
+            raise ModelFileError(path, f"{name} should hold floats (float32 or float64), got {dtype}")
         if shape != needed:
             raise ModelFileError(path, f"{name} has shape {shape}, but the config {config.get('sizes')} needs {needed}")
+
+
+def _is_parameter_name(key: str) -> bool:
+    return key.startswith("param_") and key[len("param_") :].isdigit()
 
 
 def _parameter_index(path):

@@ -37,7 +37,6 @@ The command `neuralbook export-web MODEL` calls `export_web`, and
 from __future__ import annotations
 
 import base64
-import hashlib
 import inspect
 import json
 import os
@@ -180,8 +179,9 @@ def export_web(model_path, out_path) -> Path:
     network = _network_of(model_path)  # first: a missing or damaged file is named as such
     source = {}
     if isinstance(model_path, (str, os.PathLike)):
-        data = Path(model_path).read_bytes()
-        source = {"file": Path(model_path).name, "sha256": hashlib.sha256(data).hexdigest()}
+        from neuralbook.datasets import sha256_of
+
+        source = {"file": Path(model_path).name, "sha256": sha256_of(model_path)}
     web = network_to_web(network, source)
     out_path = Path(out_path)
     with atomic_write(out_path, "w", encoding="utf-8") as file:

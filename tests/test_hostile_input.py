@@ -1,0 +1,252 @@
+"""Hostile files cost what they honestly hold: peak memory and time measured in a child process.
+
+Each test makes a small file that asks for far more memory than it holds (a model whose
+config or array header declares a huge layer, a gzip stream that inflates to hundreds of
+megabytes), loads it in a fresh Python, and reads that process's own peak resident
+memory (``ru_maxrss``) and the wall-clock time. The child also runs under an address-space
+limit, so a loader that tries to allocate what the file asks for fails there instead of
+taking the machine's memory.
+
+The compressed streams are built here from the formats' definitions (deflate blocks
+ending in a full flush can be repeated; gzip and zip wrap them with their CRC-32 and
+sizes), so a file that inflates to a gigabyte takes a moment to make.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+from neuralbook.network import Network
+
+#: A peak that no load of a few-megabyte file may exceed (a fresh Python with NumPy and
+#: the package uses about 40 MB).
+MAX_PEAK_MB = 300
+#: Seconds, including the start of Python and the import of NumPy on a busy machine.
+MAX_SECONDS = 20
+#: The child's address-space limit: a loader that believes the file dies here, not the machine.
+ADDRESS_SPACE_MB = 2048
+
+
+def measured(script: str) -> tuple[str, float, float]:
+    """Run ``script`` in a fresh Python; its stdout, its peak memory in MB, and the seconds it took."""
+    import resource
+
+    report = "\nimport resource\nprint('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_MB << 20, ADDRESS_SPACE_MB << 20))
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    started = time.monotonic()
+    child = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script) + report],
+        capture_output=True, text=True, timeout=120, env=env, preexec_fn=limit,
+    )
+    seconds = time.monotonic() - started
+    assert child.returncode == 0, child.stderr
+    lines = child.stdout.splitlines()
+    assert lines and lines[-1].startswith("PEAK "), child.stdout
+    return "\n".join(lines[:-1]), float(lines[-1].split()[1]), seconds
+
+
+# --- Streams that inflate far beyond their size -------------------------------------------
+
+
+def repeated_deflate(prefix: bytes, block: bytes, repeats: int) -> tuple[bytes, int, int]:
+    """Raw deflate of ``prefix + block * repeats``; also its CRC-32 and length.
+
+    After a full flush the compressor has no history, so the bytes that compress
+    ``block`` once are the same every time and can simply be repeated.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    segment = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.flush(zlib.Z_FINISH)
+    crc = zlib.crc32(prefix)
+    for _ in range(repeats):
+        crc = zlib.crc32(block, crc)
+    return head + segment * repeats + tail, crc, len(prefix) + len(block) * repeats
+
+
+def gzip_bomb(prefix: bytes, megabytes: int) -> bytes:
+    """A valid gzip file of ``prefix`` followed by ``megabytes`` MB of zeros."""
+    deflated, crc, length = repeated_deflate(prefix, bytes(1 << 20), megabytes)
+    header = b"\x1f\x8b\x08\x00" + bytes(4) + b"\x00\xff"
+    return header + deflated + struct.pack("<II", crc, length & 0xFFFFFFFF)
+
+
+def zip_archive(members: dict[str, bytes | tuple[bytes, int, int]]) -> bytes:
+    """A zip file from the format's definition: each member stored, or deflated as given.
+
+    A member is its bytes (stored), or ``(deflated, crc, size)`` for a member compressed
+    beforehand.
+    """
+    local, central, offset = [], [], 0
+    for name, content in members.items():
+        encoded = name.encode()
+        if isinstance(content, bytes):
+            method, data, crc, size = 0, content, zlib.crc32(content), len(content)
+        else:
+            method, (data, crc, size) = 8, content
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, method, 0, 0x21, crc, len(data), size, len(encoded), 0)
+        local.append(b"PK\x03\x04" + fields + encoded + data)
+        central.append(b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + encoded)
+        offset += len(local[-1])
+    directory = b"".join(central)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join(local) + directory + end
+
+
+def npy_header(shape, descr="<f8") -> bytes:
+    """A version 1.0 ``.npy`` header, padded to a multiple of 64 bytes as NumPy writes it."""
+    text = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
+    padding = 64 - (10 + len(text) + 1) % 64
+    text = text + " " * padding + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
+
+
+def npy(array: np.ndarray) -> bytes:
+    array = np.array(array, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
+    return npy_header(array.shape, array.dtype.str) + array.tobytes()
+
+
+def model_members(network: Network, config: dict | None = None) -> dict[str, bytes]:
+    """The members of a model file, written from its documented format (see test_serialization)."""
+    def text(value: str) -> bytes:
+        return npy(np.array(value))
+
+    members = {
+        "format.npy": text("neuralbook-model"),
+        "version.npy": npy(np.array(1, dtype=np.int64)),
+        "config.npy": text(json.dumps(config or network.config)),
+        "history.npy": text("null"),
+        "metadata.npy": text("{}"),
+    }
+    for i, parameter in enumerate(network.parameters()):
+        members[f"param_{i}.npy"] = npy(parameter)
+    return members
+
+
+def load_in_child(path) -> tuple[str, float, float]:
+    return measured(
+        f"""
+        from neuralbook.serialization import ModelFileError, load_model
+        try:
+            load_model({str(path)!r})
+            print("loaded")
+        except ModelFileError as error:
+            print("refused:", error)
+        """
+    )
+
+
+# --- Model files ---------------------------------------------------------------------------
+
+
+def test_the_builders_make_files_that_numpy_and_the_loader_read(tmp_path):
+    """The zip and .npy writers above are right: a model made with them loads, and a bomb inflates."""
+    network = Network([4, 3, 2], seed=0)
+    path = tmp_path / "handmade.npz"
+    path.write_bytes(zip_archive(model_members(network)))
+    from neuralbook.serialization import load_model
+
+    x = np.full((1, 4), 0.5, dtype=np.float32)
+    assert np.array_equal(load_model(path).network.forward(x), network.forward(x))
+    import gzip
+
+    assert gzip.decompress(gzip_bomb(b"head", 2)) == b"head" + bytes(2 << 20)
+
+
+def test_a_small_model_asking_for_a_huge_layer_is_refused_at_once(tmp_path):
+    network = Network([784, 30, 10], seed=0)
+    config = {**network.config, "sizes": [784, 500_000, 10]}
+    path = tmp_path / "liar.npz"
+    path.write_bytes(zip_archive(model_members(network, config)))
+    assert path.stat().st_size < 200_000
+    out, peak, seconds = load_in_child(path)
+    assert out.startswith("refused:")
+    # 784 * 500,000 + 500,000 + 500,000 * 10 + 10, counted by hand:
+    assert "sizes [784, 500000, 10] need 397,500,010 weights and biases; the most neuralbook builds is" in out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
+
+
+def test_a_config_within_the_cap_is_checked_against_the_headers_before_anything_is_built(tmp_path):
+    network = Network([784, 30, 10], seed=0)
+    config = {**network.config, "sizes": [784, 30_000, 10], "dtype": "float64"}  # 24 million: under the cap
+    path = tmp_path / "liar.npz"
+    path.write_bytes(zip_archive(model_members(network, config)))
+    out, peak, seconds = load_in_child(path)
+    assert "param_0 has shape (30, 784), but the config [784, 30000, 10] needs (30000, 784)" in out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
+
+
+def test_a_compressed_member_declaring_a_huge_array_is_refused_from_its_header(tmp_path):
+    network = Network([4, 3, 2], seed=0)
+    members = model_members(network)
+    shape = (125_000, 1000)  # a gigabyte of float64 zeros, about a megabyte compressed
+    members["param_0.npy"] = repeated_deflate(npy_header(shape), bytes(1 << 20), 1_000_000_000 >> 20)
+    # The declared size must match the header exactly for this to be a well-formed member:
+    data, crc, size = members["param_0.npy"]
+    missing = len(npy_header(shape)) + 125_000 * 1000 * 8 - size
+    assert 0 <= missing < 1 << 20
+    members["param_0.npy"] = repeated_deflate(npy_header(shape) + bytes(missing), bytes(1 << 20), 1_000_000_000 >> 20)
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(zip_archive(members))
+    assert path.stat().st_size < 5_000_000
+    out, peak, seconds = load_in_child(path)
+    assert "param_0 has shape (125000, 1000), but the config [4, 3, 2] needs (3, 4)" in out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
+
+
+def test_a_huge_text_entry_is_refused_from_its_header(tmp_path):
+    network = Network([4, 3, 2], seed=0)
+    members = model_members(network)
+    characters = 400 << 18  # 400 MiB of UTF-32 spaces, about 400 kB compressed
+    members["history.npy"] = repeated_deflate(npy_header((), f"<U{characters}"), b" \x00\x00\x00" * (1 << 18), 400)
+    path = tmp_path / "novel.npz"
+    path.write_bytes(zip_archive(members))
+    out, peak, seconds = load_in_child(path)
+    assert "the 'history' entry is 104,857,600 characters long" in out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
+
+
+# --- IDX files -----------------------------------------------------------------------------
+
+
+def test_a_gzip_bomb_behind_a_small_header_is_refused_without_inflating_it(tmp_path):
+    header = struct.pack(">II", 2049, 10) + bytes(range(10))  # ten labels, honestly
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip_bomb(header, 512))  # ... and 512 MB of zeros after them
+    assert path.stat().st_size < 2_000_000
+    out, peak, seconds = measured(
+        f"""
+        from neuralbook.datasets import IdxFormatError, read_idx
+        try:
+            read_idx({str(path)!r})
+        except IdxFormatError as error:
+            print("refused:", error)
+        """
+    )
+    assert "trailing bytes after the 10 bytes of data" in out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
+
+
+def test_a_header_promising_more_than_a_gzip_file_can_hold_is_refused_before_reading(tmp_path):
+    import gzip
+
+    path = tmp_path / "images.gz"
+    path.write_bytes(gzip.compress(struct.pack(">IIII", 2051, 4_000_000, 28, 28) + bytes(1000)))
+    from neuralbook.datasets import IdxFormatError, read_idx
+
+    with pytest.raises(IdxFormatError, match=f"promises {4_000_000 * 784} bytes .* more than a gzip file of"):
+        read_idx(path)
