@@ -468,7 +468,7 @@ def test_a_trickling_mirror_is_left_for_the_next_within_the_deadline(tmp_path, f
                                   progress=True, deadline=1.0, timeout=2.0)
     seconds = time.monotonic() - started
     assert path.read_bytes() == packed[name]
-    assert 1.0 <= seconds < 4.0, seconds  # the deadline, plus at most one wait for a piece
+    assert 1.0 <= seconds < 8.0, seconds  # the deadline, plus a wait for a piece (the trickle alone: 20 s)
     err = capsys.readouterr().err
     # The bar moved while the first mirror trickled: it showed 0.1 kB, 0.2 kB, ... of the file.
     shown = [line for line in err.split("\r") if line.startswith(f"{name}.gz [") and " 0.1 kB of" in line]

@@ -394,7 +394,10 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
     against `MNIST_FILES`, and only then is it renamed to its final name with
     `os.replace`; a download that is cut short, too long, too slow or corrupt is
-    deleted and the next mirror is tried. No half file ever has the final name.
+    deleted and the next mirror is tried. No half file ever has the final name, and
+    none is left behind by a ``SIGTERM`` (see
+    [`cleanup_on_termination`][neuralbook.files.cleanup_on_termination]) or, after an
+    hour, by a process killed outright.
 
     Parameters
     ----------
