@@ -83,3 +83,23 @@ def test_the_figures_draw():
     for draw in FIGURES.values():
         figure = draw()
         assert figure.axes
+
+
+def test_an_error_is_the_sum_over_every_path_to_the_outputs():
+    """δ^[1]_k = Σ over paths k → j → i of f'(z^[1]_k) w^[2]_jk f'(z^[2]_j) w^[3]_ij δ^[3]_i, path by path."""
+    net = Network([2, 3, 4, 2], hidden_activation="tanh", output="sigmoid", loss="quadratic", seed=5, dtype=np.float64)
+    x = np.array([[0.3, -0.8]])
+    y = np.array([[1.0, 0.0]])
+    deltas = layer_errors(net, x, y)
+    a, zs = x, []
+    for layer in net.layers:
+        z, a = layer.forward(a)
+        zs.append(z[0])
+    W2, W3 = net.layers[1].W, net.layers[2].W
+    slope = [1 - np.tanh(z) ** 2 for z in zs[:2]]
+    for k in range(3):
+        total = 0.0
+        for j in range(4):
+            for i in range(2):
+                total += slope[0][k] * W2[j, k] * slope[1][j] * W3[i, j] * deltas[2][0, i]
+        assert total == pytest.approx(deltas[0][0, k], rel=1e-12, abs=1e-15)

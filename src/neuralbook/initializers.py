@@ -19,8 +19,13 @@ deviation is √v. The numbers are always drawn in float64 and then rounded to t
 requested ``dtype``, so a float32 network and a float64 network built from the same
 seed start from the same weights (up to rounding).
 
-The chapter *Training better* explains why the scale matters: with N(0, 1) weights
-a neuron with 784 inputs of size one has a pre-activation with standard deviation
+Where the variances come from: for a neuron z = Σ_k w_k a_k with independent
+zero-mean weights, Var z = n_in · Var w · E[a²]. Keeping Var z from layer to layer
+asks for Var w = 1/n_in when E[a²] ≈ Var z (tanh or sigmoid near zero; Xavier averages
+this with the backward pass's 1/n_out), and for Var w = 2/n_in after a ReLU, which
+halves E[a²] (He). The chapter *Backpropagation* derives both and measures them; the
+chapter *Training better* shows why the scale matters on MNIST: with N(0, 1) weights a
+neuron with 784 inputs of size one has a pre-activation with standard deviation
 √784 = 28 (about 9 for MNIST's pixels, most of which are zero), and a sigmoid there is
 flat.
 """
