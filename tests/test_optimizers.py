@@ -720,3 +720,32 @@ def test_clip_rejects_non_finite_gradients():
 
     with pytest.raises(ValueError, match="finite gradients"):
         clip_by_global_norm([np.array([np.inf, 1.0])], 1.0)
+
+
+# --- the chapter's mini-batch variance formula ------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 6])
+def test_finite_population_variance_by_enumerating_every_batch(batch_size):
+    """E‖g_B − ∇C‖² = σ²/B · (N − B)/(N − 1) for batches drawn without replacement."""
+    import itertools
+
+    rng = np.random.default_rng(2)
+    per_example = rng.normal(size=(6, 3))  # N = 6 "gradients" of 3 parameters
+    full = per_example.mean(axis=0)
+    sigma2 = np.mean(np.sum((per_example - full) ** 2, axis=1))
+    batches = list(itertools.combinations(range(6), batch_size))  # every batch is equally likely
+    exact = np.mean([np.sum((per_example[list(b)].mean(axis=0) - full) ** 2) for b in batches])
+    mean_of_batches = np.mean([per_example[list(b)].mean(axis=0) for b in batches], axis=0)
+    np.testing.assert_allclose(mean_of_batches, full, atol=1e-12)  # unbiased
+    assert exact == pytest.approx(sigma2 / batch_size * (6 - batch_size) / (6 - 1), rel=1e-12)
+
+
+def test_measured_minibatch_variance_follows_the_formula():
+    from neuralbook.plots.optimizers import minibatch_gradient_variance
+
+    result = minibatch_gradient_variance(draws=300)
+    ratio = result["variance"] / result["predicted"]
+    assert np.all(np.abs(ratio - 1) < 0.25)
+    slope = np.polyfit(np.log(result["batch_sizes"][:5]), np.log(result["variance"][:5]), 1)[0]
+    assert slope == pytest.approx(-1.0, abs=0.1)
