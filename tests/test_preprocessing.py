@@ -513,3 +513,22 @@ def test_a_phones_exif_rotation_is_applied_like_pillow(tmp_path, orientation):
     image.save(path, exif=exif, quality=95)
     expected = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("L")) / 255
     np.testing.assert_allclose(read_grayscale(path), expected, atol=2 / 255)
+
+
+def test_neuralbook_predict_reads_a_photo_of_a_four_under_uneven_light(tmp_path, capsys):
+    """As a new user would: a 640 x 480 JPEG of a 4, lit from one side, with sensor noise."""
+    from neuralbook.cli import main
+    from neuralbook.experiments import results_dir
+    from neuralbook.plots.digits import digit_samples
+
+    images, labels = digit_samples()
+    four = images[np.flatnonzero(labels == 4)[0]]
+    big = np.asarray(Image.fromarray(np.round(four * 255).astype(np.uint8)).resize((320, 320), Image.Resampling.BICUBIC)) / 255
+    photo = lit_unevenly((480, 640), seed=9, strength=0.6)
+    photo[80:400, 250:570] *= 1 - 0.75 * big
+    path = tmp_path / "four.jpg"
+    Image.fromarray(np.round(np.clip(photo, 0, 1) * 255).astype(np.uint8)).convert("RGB").save(path, quality=85)
+    assert main(["predict", str(results_dir() / "modern.npz"), str(path), "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["prediction"] == 4
