@@ -404,7 +404,7 @@ def _paper_images(mnist, count: int):
 
 
 def test_js_preprocessing_matches_python(book_page, mnist):
-    from neuralbook.preprocessing import preprocess_image
+    from neuralbook.preprocessing import preprocess_drawing
 
     images = _paper_images(mnist, 40)
     got = book_page.evaluate(
@@ -413,13 +413,13 @@ def test_js_preprocessing_matches_python(book_page, mnist):
         [[image.ravel().tolist(), image.shape[1], image.shape[0]] for image in images],
     )
     for i, (image, js) in enumerate(zip(images, got)):
-        expected = preprocess_image(image)
+        expected = preprocess_drawing(image)
         np.testing.assert_allclose(np.array(js), expected, rtol=0, atol=1e-6, err_msg=f"image {i}")
 
 
 def test_js_preprocessing_reads_rgba_like_python(book_page):
     """Colour, transparency and a blank canvas, through the RGBA path the widget uses."""
-    from neuralbook.preprocessing import BlankImageError, preprocess_image
+    from neuralbook.preprocessing import BlankImageError, preprocess_drawing
 
     rng = np.random.default_rng(2)
     rgba = np.zeros((60, 45, 4), dtype=np.uint8)
@@ -431,11 +431,11 @@ def test_js_preprocessing_reads_rgba_like_python(book_page):
         "([data, w, h]) => Array.from(NeuralBook.preprocess(NeuralBook.greyFromRGBA(data, w, h)))",
         [rgba.ravel().tolist(), 45, 60],
     )
-    np.testing.assert_allclose(np.array(js), preprocess_image(rgba), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.array(js), preprocess_drawing(rgba), rtol=0, atol=1e-6)
 
     flat = np.full((30, 30, 4), 255, dtype=np.uint8)
     with pytest.raises(BlankImageError):
-        preprocess_image(flat)
+        preprocess_drawing(flat)
     blank = book_page.evaluate(
         """([data, w, h]) => { try { NeuralBook.preprocess(NeuralBook.greyFromRGBA(data, w, h)); return 'no error'; }
                                catch (e) { return e.name; } }""",
@@ -462,7 +462,7 @@ def _canvas_rgba(page) -> np.ndarray:
 def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_site, mnist):
     """Each digit is painted onto the widget's canvas; the page's answer is the Python
     model's answer on the very same canvas, preprocessed by the Python package."""
-    from neuralbook.preprocessing import preprocess_image
+    from neuralbook.preprocessing import preprocess_drawing
 
     network = _site_network(built_site)
     right = 0
@@ -472,7 +472,7 @@ def test_widget_reads_real_mnist_digits_like_the_python_model(book_page, built_s
             "levels => document.getElementById('digit-widget').digitWidget.drawGrey(levels, 28, 28)",
             mnist.test_images[i].tolist(),
         )
-        x = preprocess_image(_canvas_rgba(book_page))
+        x = preprocess_drawing(_canvas_rgba(book_page))
         np.testing.assert_allclose(np.array(result["input"]), x, rtol=0, atol=1e-6)
         expected = network.forward(x[None, :])[0]
         np.testing.assert_allclose(result["probabilities"], expected, rtol=0, atol=1e-5)
@@ -497,13 +497,13 @@ def _draw(page, points):
 
 
 def test_drawing_with_the_mouse_and_clearing(book_page, built_site):
-    from neuralbook.preprocessing import preprocess_image
+    from neuralbook.preprocessing import preprocess_drawing
 
     assert book_page.evaluate("document.getElementById('digit-widget').digitWidget.last") is None
     _draw(book_page, [(0.5, 0.12), (0.52, 0.5), (0.5, 0.88)])  # a one
     book_page.wait_for_function("document.getElementById('digit-widget').digitWidget.last !== null")
     result = book_page.evaluate("document.getElementById('digit-widget').digitWidget.last")
-    x = preprocess_image(_canvas_rgba(book_page))
+    x = preprocess_drawing(_canvas_rgba(book_page))
     np.testing.assert_allclose(np.array(result["input"]), x, rtol=0, atol=1e-6)
     probabilities = _site_network(built_site).forward(x[None, :])[0]
     assert result["prediction"] == int(probabilities.argmax()) == 1

@@ -4,7 +4,7 @@
  * Two ports of the Python package, kept number for number in step with it (the browser
  * tests compare them on real MNIST digits):
  *
- *  - preprocess(...) is neuralbook.preprocessing.preprocess_image: grey levels, invert
+ *  - preprocess(...) is neuralbook.preprocessing.preprocess_drawing: grey levels, invert
  *    if the border is light, remove the background, crop to the ink, fit in 20 x 20 by
  *    area averaging, centre by mass in 28 x 28, scale the brightest pixel to 1;
  *  - forward(model, x) is Network.forward for one sample, on a model written by
@@ -198,7 +198,7 @@
   }
 
   /**
-   * preprocess_image: every step, for showing (the same names as preprocessing_steps).
+   * preprocess_drawing: every step, for showing (the same names as drawing_steps).
    * `grey` is an image from greyFromRGBA or greyFromLevels. Throws BlankImageError.
    */
   function preprocessSteps(grey) {

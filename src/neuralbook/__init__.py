@@ -23,6 +23,7 @@ one idea and is explained by one chapter:
 | ``files`` | writing every file atomically |
 | ``evaluation`` | accuracy, confusion matrix, mix-ups |
 | ``preprocessing`` | turning a photo of a digit into an MNIST input |
+| ``photos`` | synthetic photos of digits, and how well the model reads them |
 | ``web`` | exporting a model for the in-page digit widget |
 | ``plots`` | every figure of the book |
 | ``cli`` | the ``neuralbook`` command |

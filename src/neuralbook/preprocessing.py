@@ -5,21 +5,32 @@ digit on a black background, its ink scaled to fit a 20 × 20 box, the box place
 28 × 28 field so that the *centre of mass* of the ink lies at the centre. A photo of a
 digit on paper breaks every one of these conventions, and the network's answer on it is
 close to a guess. This module rebuilds the conventions, one small function per step
-(explained in the chapter *Draw your own digit*):
+(explained in the chapter *Draw your own digit*).
+
+[`preprocess_image`][neuralbook.preprocessing.preprocess_image] is for photos, and what `neuralbook predict` uses:
 
 1. [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads a PNG, JPEG, Pillow image or array as grey levels in
-   [0, 1], where 0 is black and 1 is white;
+   [0, 1], where 0 is black and 1 is white; a large file is decoded at a reduced size;
 2. [`invert_if_needed`][neuralbook.preprocessing.invert_if_needed] makes the digit bright on a dark background;
-3. [`remove_background`][neuralbook.preprocessing.remove_background] subtracts the background level, so that paper reads 0;
-4. [`crop_to_ink`][neuralbook.preprocessing.crop_to_ink] cuts the image down to the bounding box of the ink;
-5. [`fit_in_box`][neuralbook.preprocessing.fit_in_box] scales that box to fit 20 × 20, keeping the aspect ratio;
-6. [`center_by_mass`][neuralbook.preprocessing.center_by_mass] places it in 28 × 28 with its centre of mass at (14, 14);
-7. [`scale_to_unit`][neuralbook.preprocessing.scale_to_unit] scales the brightest pixel to 1 and returns 784 float32 values.
+3. [`flatten_background`][neuralbook.preprocessing.flatten_background] smooths away sensor noise and subtracts the paper's
+   own, uneven brightness, estimated by a grey-level *opening* (a large minimum filter
+   followed by a maximum filter of the same size);
+4. [`ink_mask`][neuralbook.preprocessing.ink_mask] separates ink from paper at Otsu's threshold and keeps the
+   digit's connected blobs (the largest and those at least a tenth of its size), dropping
+   specks and smudges;
+5. [`crop_to_ink`][neuralbook.preprocessing.crop_to_ink], [`fit_in_box`][neuralbook.preprocessing.fit_in_box],
+   [`center_by_mass`][neuralbook.preprocessing.center_by_mass] and [`scale_to_unit`][neuralbook.preprocessing.scale_to_unit] then cut the mask to its box,
+   scale it into 20 × 20 by area averaging (which turns the black-and-white mask into
+   grey edges, as MNIST's anti-aliasing did to NIST's black-and-white scans), centre it
+   by mass and scale the brightest pixel to 1.
 
-[`preprocess_image`][neuralbook.preprocessing.preprocess_image] runs them all.
+[`preprocess_drawing`][neuralbook.preprocessing.preprocess_drawing] is the simpler path for a clean drawing (strokes on a
+uniform canvas, as the in-page widget has): steps 1 and 2, then
+[`remove_background`][neuralbook.preprocessing.remove_background] (subtract the border's median) and step 5 on the grey
+levels themselves. It is the path the widget's JavaScript reproduces number for number.
 
-The algorithm is specified exactly, so that another implementation (the JavaScript of
-the in-page widget) can reproduce it number for number:
+The drawing path is specified exactly, so that another implementation (the JavaScript
+of the in-page widget) can reproduce it number for number:
 
 * grey level = (0.299 R + 0.587 G + 0.114 B) / 255 (ITU-R BT.601 luma), computed in
   float64; a transparent pixel is composited over white paper:
@@ -64,6 +75,16 @@ INK_THRESHOLD = 0.2
 MIN_CONTRAST = 0.1
 #: The image is dark-on-light, and gets inverted, when its border median is above this level.
 INVERT_LEVEL = 0.5
+#: The only file formats that are opened (the ones `neuralbook predict` names).
+IMAGE_FORMATS = ("PNG", "JPEG")
+#: A file is decoded at a reduced size so that its longer side is at most this many pixels.
+DECODE_SIZE = 1024
+#: The window of the background estimate, as a fraction of the picture's longer side.
+BACKGROUND_WINDOW = 0.25
+#: The window of the noise-smoothing box blur, as a fraction of the picture's shorter side (at least 3 pixels).
+SMOOTHING_WINDOW = 1 / 160
+#: A blob of ink is part of the digit when it is at least this fraction of the largest blob.
+KEEP_FRACTION = 0.1
 
 # ITU-R BT.601 luma weights, the same as Pillow's ``convert("L")``.
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -88,7 +109,10 @@ def read_grayscale(image) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape (height, width), float64. Transparent pixels count as white paper.
+        Shape (height, width): float64 for an array, float32 for a file or a Pillow
+        image. Transparent pixels count as white paper. A file or Pillow image whose
+        longer side exceeds `DECODE_SIZE` (1024) pixels is read at a reduced size, its
+        longer side at most `DECODE_SIZE` (see [`open_image`][neuralbook.preprocessing.open_image]).
 
     Examples
     --------
@@ -100,11 +124,15 @@ def read_grayscale(image) -> np.ndarray:
            [0.   , 0.299]])
     """
     if isinstance(image, (str, os.PathLike, bytes)):
-        image = _open_with_pillow(image)
-    if not isinstance(image, np.ndarray):  # a Pillow image
-        if image.mode.startswith("I;16"):  # 16-bit grey PNG: 0..65535
-            return np.asarray(image).astype(np.float64) / 65535.0
-        image = np.asarray(image.convert("RGBA"))
+        image = open_image(image)
+    if not isinstance(image, np.ndarray):  # a Pillow image: reduce it first, then one float32 channel
+        image = _reduced(image)
+        if image.mode.startswith("I"):  # 16-bit grey PNG: 0..65535
+            return (np.asarray(image).astype(np.float64) / 65535.0).astype(np.float32)
+        rgba = np.asarray(image.convert("RGBA"))
+        grey = rgba[..., :3].astype(np.float32) @ _LUMA.astype(np.float32) / np.float32(255.0)
+        alpha = rgba[..., 3].astype(np.float32) / np.float32(255.0)
+        return alpha * grey + (np.float32(1.0) - alpha)  # composite over white paper
     array = np.asarray(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)):
         raise ValueError(f"expected an image of shape (height, width) or (height, width, 1-4), got {array.shape}")
@@ -122,27 +150,68 @@ def read_grayscale(image) -> np.ndarray:
 # --8<-- [end:read_grayscale]
 
 
-def _open_with_pillow(source):
-    """Open a file (path or bytes) with Pillow, honouring a phone's EXIF rotation.
+# --8<-- [start:open_image]
+def open_image(source):
+    """Open a PNG or JPEG file (a path or its bytes) with Pillow, at a reduced size if it is large.
 
-    An image of more than Pillow's ``MAX_IMAGE_PIXELS`` (about 89 million pixels) is
-    refused: reading it as float64 grey levels would take gigabytes of memory.
+    Only the formats of `IMAGE_FORMATS` are tried, so a file in any other format (an
+    EPS, which Pillow would hand to Ghostscript, a TIFF, ...) is refused before it is
+    decoded. A JPEG larger than `DECODE_SIZE` is decoded directly at 1/2, 1/4 or 1/8 of
+    its size (``Image.draft``); the phone's EXIF rotation is applied. Pillow refuses an
+    image of more than ``Image.MAX_IMAGE_PIXELS`` (about 89 million pixels).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ValueError
+        If the file is not a PNG or JPEG, is damaged, or has too many pixels.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     name = "the given bytes" if isinstance(source, bytes) else str(source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source))
-            opened.load()
+            opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
+                                formats=list(IMAGE_FORMATS))
+            if opened.format == "JPEG" and max(opened.size) > DECODE_SIZE:
+                scale = DECODE_SIZE / max(opened.size)
+                opened.draft(opened.mode, (int(opened.size[0] * scale), int(opened.size[1] * scale)))
+            orientation = opened.getexif().get(_EXIF_ORIENTATION)
+            reduced = _reduced(opened)  # decodes the file, then shrinks it before any copy is made
+            upright = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                       4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+                       6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+            if orientation in upright:  # the phone's rotation, applied to the small image
+                reduced = reduced.transpose(upright[orientation])
+            return reduced
     except FileNotFoundError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise ValueError(f"cannot read {name}: the image is too large ({error})") from error
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"cannot read {name} as an image (expected a PNG or JPEG): {error}") from error
-    return ImageOps.exif_transpose(opened)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        formats = " or ".join(IMAGE_FORMATS)
+        raise ValueError(f"cannot read {name} as an image (expected a {formats} file): {error}") from error
+# --8<-- [end:open_image]
+
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def _reduced(image):
+    """A Pillow image shrunk by a whole factor (box averaging) until its longer side is at most `DECODE_SIZE`."""
+    factor = -(-max(image.size) // DECODE_SIZE)  # ceiling division
+    if factor <= 1:
+        image.load()
+        return image
+    if image.mode.startswith("I;16"):
+        image = image.convert("I")  # same 0..65535 values, in a mode Image.reduce averages
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK", "I"):  # a palette, with or without transparency
+        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+    return image.reduce(factor)
 
 
 def _border(image: np.ndarray) -> np.ndarray:
@@ -326,14 +395,252 @@ def scale_to_unit(field: np.ndarray) -> np.ndarray:
 # --8<-- [end:scale_to_unit]
 
 
+# --8<-- [start:box_blur]
+def box_blur(image: np.ndarray, size: int) -> np.ndarray:
+    """The mean of every ``size`` × ``size`` window (``size`` odd), by a summed-area table.
+
+    Outside the image its edge pixels are repeated, so a uniform image stays uniform.
+
+    Examples
+    --------
+    >>> image = np.zeros((5, 5)); image[2, 2] = 9.0
+    >>> box_blur(image, 3)[1:4, 1:4]                  # the 9 spread over its 3 x 3 window
+    array([[1., 1., 1.],
+           [1., 1., 1.],
+           [1., 1., 1.]])
+    """
+    r = size // 2
+    padded = np.pad(np.asarray(image, dtype=np.float64), r, mode="edge")
+    total = np.pad(padded.cumsum(axis=0).cumsum(axis=1), ((1, 0), (1, 0)))
+    window = total[size:, size:] - total[:-size, size:] - total[size:, :-size] + total[:-size, :-size]
+    return window / size**2
+# --8<-- [end:box_blur]
+
+
+# --8<-- [start:opening]
+def _sliding(image: np.ndarray, size: int, reduce) -> np.ndarray:
+    """``reduce`` (np.minimum or np.maximum) over every ``size`` × ``size`` window, one axis at a time.
+
+    Each axis is cut into blocks of ``size``; a window then spans the end of one block
+    and the start of the next, so its extreme is ``reduce`` of a running extreme from
+    each side of the cut (van Herk, Gil and Werman): three passes, whatever the window.
+    """
+    r = size // 2
+    for axis in (0, 1):
+        moved = np.moveaxis(image, axis, 0)
+        n = moved.shape[0]
+        blocks = -(-(n + 2 * r) // size)
+        padded = np.pad(moved, [(r, blocks * size - n - r)] + [(0, 0)] * (moved.ndim - 1), mode="edge")
+        split = padded.reshape(blocks, size, *padded.shape[1:])
+        forward = reduce.accumulate(split, axis=1).reshape(padded.shape)
+        backward = reduce.accumulate(split[:, ::-1], axis=1)[:, ::-1].reshape(padded.shape)
+        image = np.moveaxis(reduce(backward[:n], forward[size - 1 : size - 1 + n]), 0, axis)
+    return image
+
+
+def opening(image: np.ndarray, size: int) -> np.ndarray:
+    """Grey-level opening: a minimum filter, then a maximum filter, both ``size`` × ``size``.
+
+    It removes every bright detail narrower than the window (strokes of ink) and keeps
+    what varies slowly (the paper's lighting): a ramp comes back unchanged.
+
+    Examples
+    --------
+    >>> ramp = np.tile(np.arange(9.0)[:, None], (1, 9))   # lighting that grows downwards
+    >>> image = ramp.copy(); image[2:7, 4] += 5.0         # and a stroke one pixel wide
+    >>> bool(np.array_equal(opening(image, 3)[1:-1], ramp[1:-1]))
+    True
+    """
+    return _sliding(_sliding(image, size, np.minimum), size, np.maximum)
+# --8<-- [end:opening]
+
+
+def _odd(length: float, minimum: int = 3) -> int:
+    """The odd whole number nearest to ``length``, at least ``minimum``."""
+    return max(minimum, 2 * int(np.floor(length / 2)) + 1)
+
+
+# --8<-- [start:flatten_background]
+def flatten_background(ink: np.ndarray) -> np.ndarray:
+    """Smooth away sensor noise, then subtract the paper's uneven brightness, so that paper reads 0.
+
+    The noise is smoothed by a [`box_blur`][neuralbook.preprocessing.box_blur] of `SMOOTHING_WINDOW` of the shorter side
+    (at least 3 pixels); the paper's brightness is estimated by an
+    [`opening`][neuralbook.preprocessing.opening] with a window of `BACKGROUND_WINDOW` (a quarter) of the longer side,
+    wider than any stroke, and subtracted. A blob of ink that holds a whole window (a
+    stroke wider than a quarter of the picture) would count as paper.
+
+    Raises
+    ------
+    BlankImageError
+        If nothing stands out from the paper by `MIN_CONTRAST` or more.
+
+    Examples
+    --------
+    >>> rows, columns = np.indices((40, 40))
+    >>> paper = 0.1 + 0.4 * columns / 39                  # dark on the left, light on the right
+    >>> photo = paper.copy(); photo[10:30, 18:21] += 0.3  # a bright stroke
+    >>> flat = flatten_background(photo)
+    >>> round(float(flat[:, :8].max()), 3), round(float(flat[20, 19]), 2)   # paper 0, stroke about 0.3
+    (0.0, 0.27)
+    """
+    smooth = box_blur(ink, _odd(min(ink.shape) * SMOOTHING_WINDOW))
+    flat = smooth - opening(smooth, _odd(max(ink.shape) * BACKGROUND_WINDOW))
+    if flat.max() < MIN_CONTRAST:
+        raise BlankImageError(
+            f"the image has no ink: its brightest pixel stands out from the paper by "
+            f"{flat.max():.3f}, less than {MIN_CONTRAST}"
+        )
+    return flat
+# --8<-- [end:flatten_background]
+
+
+# --8<-- [start:otsu_threshold]
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """The level that best splits ``values`` into two classes, by Otsu's method.
+
+    Of every level between the bins of a histogram, the one whose two classes, below
+    and above it, have the largest *between-class variance* ``w0 w1 (mu0 - mu1)²``
+    (``w`` the classes' shares of the values, ``mu`` their means); equivalently, the
+    smallest spread within the classes (N. Otsu, *IEEE Trans. SMC* 9, 1979).
+
+    Examples
+    --------
+    >>> values = np.concatenate([np.full(90, 0.1), np.full(10, 0.7)])   # paper and ink
+    >>> 0.1 < otsu_threshold(values) < 0.7
+    True
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return low
+    counts, edges = np.histogram(values, bins=bins, range=(low, high))
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(counts)[:-1] / values.size  # share at or below each level between bins
+    w1 = 1.0 - w0
+    mass0 = np.cumsum(counts * centres)[:-1] / values.size
+    mu0 = mass0 / np.where(w0 > 0, w0, 1.0)
+    mu1 = (values.mean() - mass0) / np.where(w1 > 0, w1, 1.0)
+    between = np.where((w0 > 0) & (w1 > 0), w0 * w1 * (mu0 - mu1) ** 2, -1.0)
+    return float(edges[1 + int(np.argmax(between))])
+# --8<-- [end:otsu_threshold]
+
+
+# --8<-- [start:label_blobs]
+def label_blobs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number the connected blobs of a boolean mask (pixels touching by a side or a corner).
+
+    Every pixel starts as its own blob; each round, the two blobs at the ends of every
+    touching pair are merged (the larger number points to the smaller), and every pixel
+    then follows the pointers to its blob's smallest number. The rounds stop when every
+    touching pair is in one blob.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        The mask's shape, int64: 0 off the mask, 1, 2, ... for the blobs.
+    sizes : numpy.ndarray
+        Shape (number of blobs,): the pixels of blob 1, 2, ...
+
+    Examples
+    --------
+    >>> mask = np.array([[1, 1, 0, 0],
+    ...                  [0, 0, 0, 1],
+    ...                  [0, 0, 1, 1]], dtype=bool)
+    >>> labels, sizes = label_blobs(mask)
+    >>> labels
+    array([[1, 1, 0, 0],
+           [0, 0, 0, 2],
+           [0, 0, 2, 2]])
+    >>> sizes
+    array([2, 3])
+    """
+    index = np.full(mask.shape, -1, dtype=np.int64)
+    index[mask] = np.arange(int(mask.sum()))
+    neighbours = [  # each pair of touching pixels once: right, down, down-right, down-left
+        (index[:, :-1], index[:, 1:]), (index[:-1, :], index[1:, :]),
+        (index[:-1, :-1], index[1:, 1:]), (index[:-1, 1:], index[1:, :-1]),
+    ]
+    first = np.concatenate([a[(a >= 0) & (b >= 0)] for a, b in neighbours])
+    second = np.concatenate([b[(a >= 0) & (b >= 0)] for a, b in neighbours])
+    parent = np.arange(int(mask.sum()))
+    while not np.array_equal(parent[first], parent[second]):
+        a, b = parent[first], parent[second]
+        np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))  # merge: larger root -> smaller
+        while not np.array_equal(parent[parent], parent):  # follow the pointers to the root
+            parent = parent[parent]
+    roots, blob, sizes = np.unique(parent, return_inverse=True, return_counts=True)
+    labels = np.zeros(mask.shape, dtype=np.int64)
+    labels[mask] = blob.ravel() + 1
+    return labels, sizes
+# --8<-- [end:label_blobs]
+
+
+# --8<-- [start:ink_mask]
+def ink_mask(flat: np.ndarray, keep_fraction: float = KEEP_FRACTION) -> np.ndarray:
+    """The digit's pixels: above Otsu's threshold, in a blob at least ``keep_fraction`` of the largest.
+
+    A digit may have several blobs (the bar of a 5 lifted off its body), so every blob
+    of at least a tenth of the largest one's size is kept; specks, dust and the grain of
+    the paper are smaller and are dropped.
+
+    Examples
+    --------
+    >>> flat = np.zeros((30, 30))
+    >>> flat[5:25, 10:14] = 0.8                      # a stroke of 80 pixels
+    >>> flat[2, 2] = flat[27, 27] = 0.8              # two specks
+    >>> mask = ink_mask(flat)
+    >>> int(mask.sum()), bool(mask[2, 2])
+    (80, False)
+    """
+    mask = flat > otsu_threshold(flat)
+    labels, sizes = label_blobs(mask)
+    kept = np.flatnonzero(sizes >= keep_fraction * sizes.max()) + 1
+    return np.isin(labels, kept)
+# --8<-- [end:ink_mask]
+
+
 # --8<-- [start:preprocess_image]
 def preprocess_image(image) -> np.ndarray:
-    """Turn a picture of one digit into MNIST's format: (784,) float32 in [0, 1].
+    """Turn a photo or picture of one digit into MNIST's format: (784,) float32 in [0, 1].
 
     Parameters
     ----------
     image : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray
-        Anything [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads: dark ink on light paper or light on dark.
+        Anything [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads: dark ink on light paper or light on
+        dark, under uneven light, with noise.
+
+    Raises
+    ------
+    BlankImageError
+        If the picture has no ink.
+
+    Examples
+    --------
+    >>> rows, columns = np.indices((90, 60))
+    >>> photo = 0.6 + 0.3 * columns / 59               # paper lit from the right...
+    >>> photo[10:70, 5:15] = 0.1                        # ...with a black bar, off-centre
+    >>> x = preprocess_image(photo)
+    >>> x.shape, x.dtype, x.max()
+    ((784,), dtype('float32'), np.float32(1.0))
+    >>> [round(v, 2) for v in center_of_mass(x.reshape(28, 28))]   # within half a pixel of (14, 14)
+    [13.5, 14.0]
+    """
+    grey = read_grayscale(image)
+    flat = flatten_background(invert_if_needed(grey))
+    mask = ink_mask(flat)
+    digit = fit_in_box(crop_to_ink(mask.astype(np.float64)))
+    return scale_to_unit(center_by_mass(digit))
+# --8<-- [end:preprocess_image]
+
+
+# --8<-- [start:preprocess_drawing]
+def preprocess_drawing(image) -> np.ndarray:
+    """Turn a clean drawing of one digit (strokes on a uniform canvas) into MNIST's format.
+
+    The path of the in-page widget, which its JavaScript reproduces number for number:
+    the grey levels themselves, less the border's median, are cropped, fitted, centred
+    and scaled. On a photo under uneven light use [`preprocess_image`][neuralbook.preprocessing.preprocess_image].
 
     Raises
     ------
@@ -344,7 +651,7 @@ def preprocess_image(image) -> np.ndarray:
     --------
     >>> photo = np.full((90, 60), 255, dtype=np.uint8)   # white paper...
     >>> photo[10:70, 5:15] = 0                            # ...with a black bar, off-centre
-    >>> x = preprocess_image(photo)
+    >>> x = preprocess_drawing(photo)
     >>> x.shape, x.dtype, x.max()
     ((784,), dtype('float32'), np.float32(1.0))
     >>> center_of_mass(x.reshape(28, 28))              # within half a pixel of (14, 14)
@@ -354,7 +661,7 @@ def preprocess_image(image) -> np.ndarray:
     ink = remove_background(invert_if_needed(grey))
     digit = fit_in_box(crop_to_ink(ink))
     return scale_to_unit(center_by_mass(digit))
-# --8<-- [end:preprocess_image]
+# --8<-- [end:preprocess_drawing]
 
 
 def preprocessing_steps(image) -> dict[str, np.ndarray]:
@@ -364,9 +671,31 @@ def preprocessing_steps(image) -> dict[str, np.ndarray]:
     --------
     >>> steps = preprocessing_steps(np.eye(40))
     >>> list(steps)
-    ['grey', 'inverted', 'background removed', 'cropped', 'fitted', 'centred', 'input']
+    ['grey', 'inverted', 'background', 'flattened', 'mask', 'cropped', 'fitted', 'centred', 'input']
     >>> steps["input"].shape
     (28, 28)
+    """
+    steps = {"grey": read_grayscale(image)}
+    steps["inverted"] = invert_if_needed(steps["grey"])
+    shape = steps["inverted"].shape
+    smooth = box_blur(steps["inverted"], _odd(min(shape) * SMOOTHING_WINDOW))
+    steps["background"] = opening(smooth, _odd(max(shape) * BACKGROUND_WINDOW))
+    steps["flattened"] = flatten_background(steps["inverted"])
+    steps["mask"] = ink_mask(steps["flattened"])
+    steps["cropped"] = crop_to_ink(steps["mask"].astype(np.float64))
+    steps["fitted"] = fit_in_box(steps["cropped"])
+    steps["centred"] = center_by_mass(steps["fitted"])
+    steps["input"] = scale_to_unit(steps["centred"]).reshape(FIELD_SIZE, FIELD_SIZE)
+    return steps
+
+
+def drawing_steps(image) -> dict[str, np.ndarray]:
+    """Every intermediate image of [`preprocess_drawing`][neuralbook.preprocessing.preprocess_drawing], by step name.
+
+    Examples
+    --------
+    >>> list(drawing_steps(np.eye(40)))
+    ['grey', 'inverted', 'background removed', 'cropped', 'fitted', 'centred', 'input']
     """
     steps = {"grey": read_grayscale(image)}
     steps["inverted"] = invert_if_needed(steps["grey"])

@@ -11,7 +11,7 @@ that JavaScript reads quickly and exactly, so `export_web` writes one small JSON
   "config": {...},                   Network.config: sizes, activations, loss, ...
   "source": {"file": "modern.npz", "sha256": "..."},   the model it came from
   "input": {"size": 784, "shape": [28, 28], "range": [0, 1],
-            "preprocessing": "neuralbook.preprocessing.preprocess_image"},
+            "preprocessing": "neuralbook.preprocessing.preprocess_drawing"},
   "encoding": "base64 of little-endian float32; W row-major, shape (n_out, n_in)",
   "layers": [
     {"n_in": 784, "n_out": 128, "activation": "relu",
@@ -133,7 +133,7 @@ def network_to_web(network, source: dict | None = None) -> dict:
             "size": layers[0]["n_in"],
             "shape": [28, 28] if layers[0]["n_in"] == 784 else [layers[0]["n_in"]],
             "range": [0, 1],
-            "preprocessing": "neuralbook.preprocessing.preprocess_image",
+            "preprocessing": "neuralbook.preprocessing.preprocess_drawing",
         },
         "encoding": "base64 of little-endian float32; W row-major, shape (n_out, n_in)",
         "layers": layers,

@@ -3,9 +3,9 @@
 The book is built without the MNIST files, so the few test digits these figures need
 ship with the package in ``results/digit-samples.npz`` (the first
 [`SAMPLE_COUNT`][neuralbook.plots.digits.SAMPLE_COUNT] test images as bytes, written by [`write_digit_samples`][neuralbook.plots.digits.write_digit_samples]).
-A "photo" of a digit is made from one of them by [`photo_of`][neuralbook.plots.digits.photo_of]: the digit blown up
-ten times, drawn in dark ink on slightly uneven grey paper, away from the centre, as a
-phone would see a digit written on a sheet.
+The photos are *synthetic*: [`neuralbook.photos.photo`][neuralbook.photos.photo] draws a test digit onto
+unevenly lit paper with noise, blur and a slant, as a phone might see it. The figures
+of the measured photos read ``results/photos.json`` and ``results/photos-failures.npz``.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from neuralbook.preprocessing import (
     BOX_SIZE,
     CENTER,
     FIELD_SIZE,
-    area_resize,
     center_by_mass,
     center_of_mass,
     crop_to_ink,
     fit_in_box,
+    flatten_background,
+    ink_mask,
     invert_if_needed,
+    preprocess_drawing,
     preprocessing_steps,
     read_grayscale,
-    remove_background,
     scale_to_unit,
 )
 
@@ -41,6 +42,8 @@ MODEL_PATH = RESULTS / "modern.npz"
 SAMPLE_COUNT = 100
 #: The digit that the chapter follows through every step (an index into the samples).
 FEATURED = 18
+#: The seed of the featured digit's synthetic photo.
+FEATURED_SEED = 1
 
 
 def write_digit_samples(path=None, data_dir=None) -> Path:
@@ -72,31 +75,20 @@ def first_of_each_class() -> list[int]:
     return [int(np.flatnonzero(labels == digit)[0]) for digit in range(10)]
 
 
-# --8<-- [start:photo_of]
-def photo_of(digit: np.ndarray, seed: int = 0, canvas=(360, 440), top: int = 24, left: int = 130) -> np.ndarray:
-    """A 28 × 28 MNIST digit as a phone photo of ink on paper: uint8, dark on light.
-
-    The digit is blown up ten times (bicubic), drawn as dark ink (``paper × (1 − 0.8 ×
-    ink)``) on paper that brightens from 0.84 to 0.92 across the sheet with a little
-    noise (``seed``), with its top-left corner at (``top``, ``left``).
-    """
-    from PIL import Image
-
-    pixels = Image.fromarray(np.round(digit * 255).astype(np.uint8))
-    big = np.asarray(pixels.resize((280, 280), Image.Resampling.BICUBIC)) / 255.0
-    rows, columns = np.indices(canvas)
-    paper = 0.84 + 0.08 * (rows / canvas[0] + columns / canvas[1]) / 2
-    paper = paper + np.random.default_rng(seed).normal(0.0, 0.01, canvas)
-    ink = np.zeros(canvas)
-    ink[top : top + 280, left : left + 280] = big
-    return np.round(np.clip(paper * (1 - 0.8 * ink), 0, 1) * 255).astype(np.uint8)
-# --8<-- [end:photo_of]
-
-
 def featured_photo() -> np.ndarray:
-    """The photo that the chapter follows step by step."""
+    """The synthetic photo that the chapter follows step by step: (480, 640, 3) uint8."""
+    from neuralbook.photos import photo
+
     images, _ = digit_samples()
-    return photo_of(images[FEATURED])
+    return photo(images[FEATURED], np.random.default_rng(FEATURED_SEED))[0]
+
+
+def sample_photo(index: int) -> np.ndarray:
+    """A synthetic photo of shipped sample digit ``index``, drawn with ``default_rng(index)``."""
+    from neuralbook.photos import photo
+
+    images, _ = digit_samples()
+    return photo(images[index], np.random.default_rng(index))[0]
 
 
 # --8<-- [start:without_steps]
@@ -104,20 +96,21 @@ def without_steps(image) -> dict[str, np.ndarray]:
     """The same picture prepared with steps left out, each as a (784,) input.
 
     * ``"no preprocessing"``: the whole picture shrunk to 28 × 28, dark on light;
-    * ``"inverted only"``: made white on black, background removed, then shrunk whole;
-    * ``"not centred"``: cropped and fitted to 20 × 20, but put in the top-left corner;
-    * ``"full pipeline"``: [`preprocess_image`][neuralbook.preprocessing.preprocess_image].
+    * ``"drawing path"``: [`preprocess_drawing`][neuralbook.preprocessing.preprocess_drawing], which only subtracts the border's median;
+    * ``"not centred"``: the photo pipeline, but the fitted digit put in the top-left corner;
+    * ``"photo pipeline"``: [`preprocess_image`][neuralbook.preprocessing.preprocess_image].
     """
-    grey = read_grayscale(image)
-    ink = remove_background(invert_if_needed(grey))
-    fitted = fit_in_box(crop_to_ink(ink))
+    from neuralbook.photos import no_preprocessing
+
+    mask = ink_mask(flatten_background(invert_if_needed(read_grayscale(image))))
+    fitted = fit_in_box(crop_to_ink(mask.astype(np.float64)))
     corner = np.zeros((FIELD_SIZE, FIELD_SIZE))
     corner[: fitted.shape[0], : fitted.shape[1]] = fitted
     return {
-        "no preprocessing": area_resize(grey, FIELD_SIZE, FIELD_SIZE).astype(np.float32).ravel(),
-        "inverted only": scale_to_unit(area_resize(ink, FIELD_SIZE, FIELD_SIZE)),
+        "no preprocessing": no_preprocessing(image),
+        "drawing path": preprocess_drawing(image),
         "not centred": scale_to_unit(corner),
-        "full pipeline": scale_to_unit(center_by_mass(fitted)),
+        "photo pipeline": scale_to_unit(center_by_mass(fitted)),
     }
 # --8<-- [end:without_steps]
 
@@ -127,19 +120,6 @@ def trained_network():
     from neuralbook.serialization import load_model
 
     return load_model(MODEL_PATH).network
-
-
-@lru_cache(maxsize=1)
-def variant_predictions() -> dict[str, np.ndarray]:
-    """For each way of preparing the sample photos, the trained model's predicted digits.
-
-    Every sample digit is photographed by
-    [`photo_of`][neuralbook.plots.digits.photo_of] (seed = its index) and prepared the four ways of [`without_steps`][neuralbook.plots.digits.without_steps].
-    """
-    network = trained_network()
-    images, _ = digit_samples()
-    prepared = [without_steps(photo_of(image, seed=i)) for i, image in enumerate(images)]
-    return {name: network.forward(np.stack([p[name] for p in prepared])).argmax(axis=1) for name in prepared[0]}
 
 
 def _show(ax, image, title=None):
@@ -182,26 +162,30 @@ def _rectangle(top, left, height, width, color):
 
 
 def plot_pipeline():
-    """The featured photo through every step of [`preprocess_image`][neuralbook.preprocessing.preprocess_image]."""
+    """The featured photo through the steps of [`preprocess_image`][neuralbook.preprocessing.preprocess_image]."""
     steps = preprocessing_steps(featured_photo())
-    figure, axes = new_figure(ncols=3, nrows=2, width=7.5, height=5.6)
+    figure, axes = new_figure(ncols=3, nrows=2, width=7.5, height=5.0)
     axes = axes.ravel()
-    cleaned = steps["background removed"]
-    strong = cleaned > 0.2 * cleaned.max()
-    rows, columns = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
+    mask = steps["mask"]
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     shown = [
         ("grey", "1. the photo, in grey levels"),
-        ("inverted", "2. inverted: white on black"),
-        ("background removed", "3. background removed, ink box"),
-        ("cropped", "4. cropped to the ink"),
+        ("background", "2. inverted; the paper, by opening"),
+        ("flattened", "3. flattened: paper reads 0"),
+        ("mask", "4. Otsu's threshold, blobs, box"),
         ("fitted", f"5. fitted to {BOX_SIZE} × {BOX_SIZE}"),
         ("input", f"6. centred by mass in {FIELD_SIZE} × {FIELD_SIZE}"),
     ]
     for ax, (key, title) in zip(axes, shown):
-        _show(ax, steps[key], title)
-        height, width = steps[key].shape
+        image = steps[key].astype(np.float64)
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1 if key in ("grey", "background") else float(image.max()) or 1.0,
+                  interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=9)
+        height, width = image.shape
         ax.set_xlabel(f"{height} × {width} pixels", fontsize=8)
-    axes[2].add_patch(_rectangle(rows[0], columns[0], rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1, COLORS["good"]))
+    axes[3].add_patch(_rectangle(rows[0], columns[0], rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1, COLORS["good"]))
     _mark_centres(axes[5], steps["input"])
     return figure
 
@@ -219,15 +203,56 @@ def plot_without_steps():
 
 
 def plot_ten_digits():
-    """One photo of each digit (top) and what preprocessing makes of it (bottom)."""
-    images, _ = digit_samples()
-    figure, axes = new_figure(ncols=10, nrows=2, width=8.0, height=2.0)
+    """One synthetic photo of each digit (top) and what the photo pipeline makes of it (bottom)."""
+    figure, axes = new_figure(ncols=10, nrows=2, width=8.0, height=1.9)
     for column, index in enumerate(first_of_each_class()):
-        photo = photo_of(images[index], seed=index)
-        _show(axes[0, column], photo / 255.0)
+        photo = sample_photo(index)
+        axes[0, column].imshow(photo, interpolation="antialiased")
+        axes[0, column].set_xticks([])
+        axes[0, column].set_yticks([])
         _show(axes[1, column], preprocessing_steps(photo)["input"])
     axes[0, 0].set_ylabel("photo", fontsize=8)
     axes[1, 0].set_ylabel("input", fontsize=8)
+    return figure
+
+
+def plot_shifts():
+    """Accuracy of the book's model on MNIST test digits moved by 0 to 3 pixels, from ``results/photos.json``."""
+    from neuralbook.experiments import load_result
+
+    result = load_result("photos.json")
+    shifts = [int(s) for s in result["shifts"]]
+    accuracy = [100 * result["shifts"][str(s)] for s in shifts]
+    figure, ax = new_figure(width=5.0, height=3.0)
+    ax.plot(shifts, accuracy, "o-", color=COLORS["accent"])
+    for s, a in zip(shifts, accuracy):
+        ax.annotate(f"{a:.1f}%", (s, a), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.set_xticks(shifts)
+    ax.set_xlabel("shift without centring (pixels, in each of eight directions)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    return figure
+
+
+def plot_photo_failures():
+    """The synthetic photos that the photo pipeline and the model read wrong: photo, input, true and read digit."""
+    with np.load(RESULTS / "photos-failures.npz", allow_pickle=False) as data:
+        thumbnails, inputs = data["thumbnails"], data["inputs"]
+        labels, predictions = data["labels"], data["predictions"]
+    count = min(len(labels), 12)
+    columns = 6
+    rows = 2 * -(-count // columns)
+    figure, axes = new_figure(ncols=columns, nrows=rows, width=8.0, height=1.45 * rows)
+    axes = np.atleast_2d(axes)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.axis("off")
+    for k in range(count):
+        top, column = 2 * (k // columns), k % columns
+        axes[top, column].imshow(thumbnails[k], cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
+        axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}", fontsize=8)
+        _show(axes[top + 1, column], inputs[k] / 255.0)
     return figure
 
 
@@ -236,4 +261,6 @@ FIGURES = {
     "digit-pipeline.svg": plot_pipeline,
     "digit-without-steps.svg": plot_without_steps,
     "digit-ten-photos.svg": plot_ten_digits,
+    "digit-shifts.svg": plot_shifts,
+    "digit-photo-failures.svg": plot_photo_failures,
 }

@@ -1,0 +1,350 @@
+"""Synthetic photos of handwritten digits, and how well the book's model reads them.
+
+The photos are *synthetic*: each is an MNIST test digit drawn onto a 640 × 480 sheet of
+paper the way a phone would see a digit written on it. [`photo`][neuralbook.photos.photo] draws
+one, with every nuisance a real photo has, each drawn at random from a seeded
+``numpy.random.Generator``:
+
+* **pen**: the enlarged digit is cut at a random grey level (a high level leaves a thin
+  stroke, a low one a thick stroke), and one photo in three gets its strokes widened
+  further;
+* **size, place and slant**: the digit is 150 to 330 pixels tall, rotated by up to
+  12 degrees either way, anywhere on the sheet;
+* **light**: paper of brightness 0.55 to 0.95, tinted a little, lit unevenly by a
+  gradient in a random direction (up to 0.35 from one side to the other) and a
+  vignette darkening the corners;
+* **ink**: dark grey to black, not quite opaque;
+* **camera**: a Gaussian blur of up to 2.5 pixels, sensor noise of up to 0.04, and
+  JPEG compression at quality 85.
+
+[`measure`][neuralbook.photos.measure] runs the trained model on such photos and on
+the same digits shifted without centring, and [`write_results`][neuralbook.photos.write_results]
+stores everything in ``results/photos.json``, which the chapter *Draw your own digit*
+cites.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from neuralbook.preprocessing import (
+    FIELD_SIZE,
+    _sliding,
+    area_resize,
+    preprocess_drawing,
+    preprocess_image,
+    read_grayscale,
+)
+
+#: The size of a photo, (height, width) in pixels: a phone's 640 × 480 picture.
+PHOTO_SHAPE = (480, 640)
+#: How many MNIST test digits [`write_results`][neuralbook.photos.write_results] photographs per seed.
+PHOTOS_PER_SEED = 100
+#: The seeds of the photo sets; seed ``k`` photographs test digits ``k * PHOTOS_PER_SEED`` onwards.
+SEEDS = (0, 1, 2, 3, 4)
+#: The shifts of the shift experiment, in pixels.
+SHIFTS = (0, 1, 2, 3)
+#: The ways of preparing a photo that [`measure`][neuralbook.photos.measure] compares.
+PREPARATIONS = ("no preprocessing", "drawing path", "photo pipeline")
+
+
+# --8<-- [start:photo]
+def photo(digit: np.ndarray, rng: np.random.Generator, shape=PHOTO_SHAPE) -> tuple[np.ndarray, dict]:
+    """A 28 × 28 MNIST digit as a synthetic phone photo of ink on paper.
+
+    Parameters
+    ----------
+    digit : numpy.ndarray
+        Shape (28, 28) or (784,), values in [0, 1] (white ink on black, as MNIST).
+    rng : numpy.random.Generator
+        Draws every nuisance of the photo (see the module's documentation).
+    shape : tuple of int
+        (height, width) of the photo.
+
+    Returns
+    -------
+    image : numpy.ndarray
+        Shape (height, width, 3), uint8 RGB: dark ink on light, unevenly lit paper.
+    nuisances : dict
+        What was drawn: ``height``, ``angle``, ``pen_level``, ``widened``, ``paper``,
+        ``gradient``, ``blur``, ``noise``.
+
+    Examples
+    --------
+    >>> digit = np.zeros((28, 28)); digit[4:24, 12:16] = 1.0      # a one
+    >>> image, nuisances = photo(digit, np.random.default_rng(0))
+    >>> image.shape, image.dtype
+    ((480, 640, 3), dtype('uint8'))
+    >>> sorted(nuisances)
+    ['angle', 'blur', 'gradient', 'height', 'noise', 'paper', 'pen_level', 'widened']
+    """
+    from PIL import Image, ImageFilter
+
+    height, width = shape
+    digit = np.asarray(digit, dtype=np.float64).reshape(FIELD_SIZE, FIELD_SIZE)
+    # The pen: enlarge the digit, cut it at a grey level, soften the cut over a few pixels.
+    size = int(rng.integers(150, 331)) * FIELD_SIZE // 20  # the 20-pixel box becomes 150 to 330 pixels
+    big = np.asarray(Image.fromarray(np.round(digit * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)) / 255
+    pen_level = float(rng.uniform(0.2, 0.7))
+    ink = np.clip((big - pen_level) / 0.15 + 0.5, 0.0, 1.0)
+    widened = bool(rng.random() < 1 / 3)
+    if widened:
+        ink = _sliding(ink, 2 * (size // 60) + 1, np.maximum)
+    # Slant and place.
+    angle = float(rng.uniform(-12, 12))
+    ink = np.asarray(Image.fromarray(np.round(ink * 255).astype(np.uint8)).rotate(angle, Image.Resampling.BICUBIC, expand=True)) / 255
+    ink = ink[:height, :width]
+    top = int(rng.integers(0, height - ink.shape[0] + 1))
+    left = int(rng.integers(0, width - ink.shape[1] + 1))
+    sheet = np.zeros(shape)
+    sheet[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
+    # The light: a gradient in a random direction and a vignette, on tinted paper.
+    rows, columns = np.indices(shape)
+    u, v = (rows - height / 2) / height, (columns - width / 2) / width
+    direction = rng.uniform(0, 2 * np.pi)
+    gradient = float(rng.uniform(0.0, 0.35))
+    vignette = float(rng.uniform(0.0, 0.15))
+    paper_level = float(rng.uniform(0.55, 0.95))
+    light = paper_level + gradient * (u * np.cos(direction) + v * np.sin(direction)) - vignette * 2 * (u**2 + v**2)
+    tint = rng.uniform(0.92, 1.0, size=3)
+    darkness = float(rng.uniform(0.6, 0.95))  # how much light the ink absorbs
+    grey = light * (1 - darkness * sheet)
+    rgb = np.clip(grey[..., None] * tint, 0, 1)
+    # The camera: blur, noise, JPEG.
+    blur = float(rng.uniform(0.0, 2.5))
+    noise = float(rng.uniform(0.005, 0.04))
+    image = Image.fromarray(np.round(rgb * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(blur))
+    noisy = np.asarray(image) / 255 + rng.normal(0.0, noise, (height, width, 1))
+    image = Image.fromarray(np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    buffer.seek(0)
+    nuisances = {"height": size * 20 // FIELD_SIZE, "angle": angle, "pen_level": pen_level, "widened": widened,
+                 "paper": paper_level, "gradient": gradient, "blur": blur, "noise": noise}
+    return np.asarray(Image.open(buffer).convert("RGB")), nuisances
+# --8<-- [end:photo]
+
+
+def photos(digits: np.ndarray, seed: int, shape=PHOTO_SHAPE):
+    """One synthetic photo of each digit, all drawn from ``numpy.random.default_rng(seed)``.
+
+    Yields ``(image, nuisances)`` pairs as [`photo`][neuralbook.photos.photo] returns them.
+    """
+    rng = np.random.default_rng(seed)
+    for digit in digits:
+        yield photo(digit, rng, shape)
+
+
+# --8<-- [start:shifted]
+def shifted(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """MNIST images moved by whole pixels (down and right for positive values), black filling in.
+
+    Examples
+    --------
+    >>> image = np.zeros((1, 784)); image[0, 14 * 28 + 14] = 1.0
+    >>> int(np.flatnonzero(shifted(image, 2, -1)[0])[0]) == 16 * 28 + 13
+    True
+    """
+    fields = np.asarray(images).reshape(-1, FIELD_SIZE, FIELD_SIZE)
+    moved = np.zeros_like(fields)
+    r0, r1 = max(0, rows), FIELD_SIZE + min(0, rows)
+    c0, c1 = max(0, columns), FIELD_SIZE + min(0, columns)
+    moved[:, r0:r1, c0:c1] = fields[:, r0 - rows : r1 - rows, c0 - columns : c1 - columns]
+    return moved.reshape(len(fields), -1)
+# --8<-- [end:shifted]
+
+
+def shift_accuracy(network, images: np.ndarray, labels: np.ndarray, shift: int) -> float:
+    """Accuracy on the images moved by ``shift`` pixels, averaged over the eight directions (the images themselves for 0)."""
+    if shift == 0:
+        return float((network.predict(images) == labels).mean())
+    moves = [(dr, dc) for dr in (-shift, 0, shift) for dc in (-shift, 0, shift) if (dr, dc) != (0, 0)]
+    return float(np.mean([(network.predict(shifted(images, dr, dc)) == labels).mean() for dr, dc in moves]))
+
+
+def no_preprocessing(image) -> np.ndarray:
+    """The whole picture in grey levels, shrunk to 28 × 28 by area averaging: what a network gets without preprocessing."""
+    return area_resize(read_grayscale(image), FIELD_SIZE, FIELD_SIZE).astype(np.float32).ravel()
+
+
+def _prepare(image, how: str):
+    """One input (784,) for a photo, or None where the preparation refuses it."""
+    from neuralbook.preprocessing import BlankImageError
+
+    try:
+        if how == "no preprocessing":
+            return no_preprocessing(image)
+        if how == "drawing path":
+            return preprocess_drawing(image)
+        return preprocess_image(image)
+    except BlankImageError:
+        return None
+
+
+def measure_photos(network, digits: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+    """The model's answers on one seed's photos of ``digits``, for every preparation.
+
+    Returns a dict with, for each name in `PREPARATIONS`, the predicted digits (-1 where
+    the preparation found no ink), and the ``nuisances`` of every photo.
+    """
+    predictions = {how: [] for how in PREPARATIONS}
+    nuisances = []
+    for image, drawn in photos(digits, seed):
+        nuisances.append(drawn)
+        for how in PREPARATIONS:
+            x = _prepare(image, how)
+            predictions[how].append(-1 if x is None else int(network.predict(x[None, :])[0]))
+    return {"labels": [int(v) for v in labels], "predictions": predictions, "nuisances": nuisances}
+
+
+#: The margin of black paper put around each of scikit-learn's enlarged digits, in pixels.
+SKLEARN_MARGIN = 32
+
+
+def sklearn_digits_inputs():
+    """The 1,797 8 × 8 digits of scikit-learn (``load_digits``), as 128 × 128 pictures, and their labels.
+
+    Each 8 × 8 image (counts 0..16 of ink pixels in 4 × 4 blocks of a 32 × 32 bitmap) is
+    scaled to grey levels in [0, 1], enlarged eight times (bicubic) to 64 × 64, and put
+    on black paper with a margin of `SKLEARN_MARGIN` pixels: the digits fill their
+    frame, and a photo has paper around its digit. Needs scikit-learn.
+    """
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    pictures = []
+    for image in data.images:
+        small = Image.fromarray(np.round(image / 16 * 255).astype(np.uint8))
+        pictures.append(np.pad(np.asarray(small.resize((64, 64), Image.Resampling.BICUBIC)) / 255, SKLEARN_MARGIN))
+    return np.stack(pictures), data.target.astype(np.int64)
+
+
+def measure_sklearn_digits(network) -> dict:
+    """The model's accuracy on scikit-learn's 8 × 8 digits through each preparation (needs scikit-learn)."""
+    pictures, labels = sklearn_digits_inputs()
+    result = {"count": int(len(labels)), "labels": [int(v) for v in labels], "accuracy": {}, "per_class": {},
+              "predictions": {}}
+    for how in PREPARATIONS:
+        inputs = [_prepare(picture, how) for picture in pictures]
+        predicted = np.array([-1 if x is None else int(network.predict(x[None, :])[0]) for x in inputs])
+        result["accuracy"][how] = float((predicted == labels).mean())
+        result["per_class"][how] = [float((predicted[labels == k] == k).mean()) for k in range(10)]
+        result["predictions"][how] = [int(p) for p in predicted]
+    return result
+
+
+def fold_accuracies(result: dict, how: str, folds: int = 5) -> list[float]:
+    """Accuracy of ``how`` on scikit-learn's digits split into ``folds`` parts (digit ``i`` in part ``i % folds``)."""
+    labels = np.array(result["labels"])
+    right = np.array(result["predictions"][how]) == labels
+    return [float(right[k::folds].mean()) for k in range(folds)]
+
+
+def measure(network, test_images: np.ndarray, test_labels: np.ndarray, *, seeds=SEEDS,
+            per_seed: int = PHOTOS_PER_SEED, progress: bool = False, sklearn: bool = True) -> dict:
+    """Everything ``results/photos.json`` holds, measured with ``network``.
+
+    * ``shifts``: accuracy on the MNIST test digits of all the seeds, moved by each of
+      `SHIFTS` pixels without centring;
+    * ``originals``: accuracy per seed on the original 28 × 28 test digits that the
+      photos show (the best a preprocessing can hope for);
+    * ``photos``: per seed, every photo's label, nuisances and predicted digit for each
+      of `PREPARATIONS`;
+    * ``sklearn_digits``: accuracy on scikit-learn's 1,797 digits (if scikit-learn is installed).
+    """
+    started = time.time()
+    count = len(seeds) * per_seed
+    images, labels = test_images[:count], test_labels[:count]
+    result = {
+        "photo_shape": list(PHOTO_SHAPE),
+        "per_seed": per_seed,
+        "seeds": list(seeds),
+        "shifts": {str(s): shift_accuracy(network, images, labels, s) for s in SHIFTS},
+        "originals": [],
+        "photos": [],
+    }
+    for k, seed in enumerate(seeds):
+        part = slice(k * per_seed, (k + 1) * per_seed)
+        result["originals"].append(float((network.predict(images[part]) == labels[part]).mean()))
+        result["photos"].append(measure_photos(network, images[part], labels[part], seed) | {"seed": seed,
+                                "first_index": k * per_seed})
+        if progress:
+            print(f"photos: seed {seed} done after {time.time() - started:.0f} s", flush=True)
+    if sklearn:
+        try:
+            result["sklearn_digits"] = measure_sklearn_digits(network)
+        except ImportError:
+            pass
+    result["seconds"] = round(time.time() - started, 1)
+    return result
+
+
+def accuracies(result: dict, how: str) -> list[float]:
+    """Per seed, the share of photos that ``how`` (one of `PREPARATIONS`) lets the model read right."""
+    return [float(np.mean(np.array(run["predictions"][how]) == np.array(run["labels"]))) for run in result["photos"]]
+
+
+def write_results(path=None, data_dir=None, model_path=None, progress: bool = True) -> Path:
+    """Measure [`measure`][neuralbook.photos.measure] with the book's model and write ``results/photos.json``.
+
+    Needs the MNIST test files (``data_dir`` or ``$NEURALBOOK_DATA``; never downloads)
+    and the trained model ``results/modern.npz``. Takes about three minutes on one core.
+    """
+    from neuralbook.datasets import load_mnist
+    from neuralbook.experiments import machine, results_dir, write_json
+    from neuralbook.serialization import load_model
+
+    model_path = Path(model_path) if model_path is not None else results_dir() / "modern.npz"
+    network = load_model(model_path).network
+    data = load_mnist(data_dir, download=False, progress=False)
+    result = measure(network, data.test_images, data.test_labels, progress=progress)
+    path = Path(path) if path is not None else results_dir() / "photos.json"
+    write_json(path, {"machine": machine(), "model": model_path.name} | result)
+    write_failures(result, data.test_images, path.with_name(FAILURES_FILE))
+    return path
+
+
+#: The file of the misread photos, beside ``photos.json``.
+FAILURES_FILE = "photos-failures.npz"
+
+
+def write_failures(result: dict, test_images: np.ndarray, path, count: int = 12) -> Path:
+    """Store the first ``count`` photos that the photo pipeline let the model misread, for the chapter's figure.
+
+    The photos are drawn again from their seeds (the generator is deterministic);
+    the file holds ``thumbnails`` (uint8 grey, a quarter of the photo's size),
+    ``inputs`` (uint8, (count, 28, 28)), ``labels``, ``predictions``, ``seeds`` and
+    ``indices`` (into the MNIST test set).
+    """
+    from neuralbook.files import atomic_write
+
+    found = {"thumbnails": [], "inputs": [], "labels": [], "predictions": [], "seeds": [], "indices": []}
+    for run in result["photos"]:
+        wrong = [i for i, (p, y) in enumerate(zip(run["predictions"]["photo pipeline"], run["labels"])) if p != y]
+        wrong = wrong[: count - len(found["labels"])]
+        if not wrong:
+            continue
+        digits = test_images[run["first_index"] : run["first_index"] + wrong[-1] + 1]
+        for i, (image, _) in enumerate(photos(digits, run["seed"])):
+            if i in wrong:
+                grey = read_grayscale(image)
+                found["thumbnails"].append(np.round(area_resize(grey, grey.shape[0] // 4, grey.shape[1] // 4) * 255).astype(np.uint8))
+                x = _prepare(image, "photo pipeline")
+                found["inputs"].append(np.round((np.zeros(784) if x is None else x) * 255).astype(np.uint8).reshape(28, 28))
+                found["labels"].append(run["labels"][i])
+                found["predictions"].append(run["predictions"]["photo pipeline"][i])
+                found["seeds"].append(run["seed"])
+                found["indices"].append(run["first_index"] + i)
+        if len(found["labels"]) >= count:
+            break
+    arrays = {key: np.array(values) for key, values in found.items()}
+    path = Path(path)
+    with atomic_write(path, "wb") as file:
+        np.savez_compressed(file, **arrays)
+    return path
