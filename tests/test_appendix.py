@@ -31,6 +31,7 @@ CHAPTERS = [
     "mnist-data.md",
     "first-network.md",
     "training-better.md",
+    "tuning.md",
     "draw-a-digit.md",
 ]
 

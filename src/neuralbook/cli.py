@@ -128,7 +128,7 @@ def _add_train_parser(commands) -> None:
     learning.add_argument("--batch-size", type=_positive_int, metavar="N", help="examples per mini-batch")
     learning.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set (the most, with --patience)")
     learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
-    learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling and dropout: same seed, same result")
+    learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling and dropout: same seed, same result on the same NumPy build with the same number of BLAS threads (OMP_NUM_THREADS)")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")

@@ -55,6 +55,7 @@ __all__ = [
     "narrow_range",
     "coarse_to_fine",
     "shift_images",
+    "blas_threads",
     "write_results",
     "RESULT_FILE",
 ]
