@@ -223,8 +223,40 @@ def _page_actions(page, config) -> str:
 _H1_END = re.compile(r"</h1>", re.IGNORECASE)
 
 
+_SCRIPT_SRC = re.compile(r'(<script\b[^>]*\bsrc=")([^":#?]+)(")')
+
+
+def _directory_url(src_uri: str) -> str:
+    """The address a page has with directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
+    stem = src_uri[: -len(".md")]
+    return stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
+
+
+def relink_scripts(html: str, src_uri: str, page_url: str) -> str:
+    """Make the ``<script src>`` of a page's raw HTML right for a build without directory URLs.
+
+    A chapter's HTML is written for the site, where ``a.md`` is ``a/``; in the offline
+    build it is ``a.html``, one folder up, and MkDocs rewrites Markdown links but not
+    raw HTML.
+
+    >>> relink_scripts('<script src="../javascripts/x.js"></script>', "draw-a-digit.md", "draw-a-digit.html")
+    '<script src="javascripts/x.js"></script>'
+    """
+    import posixpath
+
+    from mkdocs.utils import get_relative_url
+
+    def fix(match):
+        target = posixpath.normpath(posixpath.join(_directory_url(src_uri), match[2]))
+        return match[1] + get_relative_url(target, page_url) + match[3]
+
+    return _SCRIPT_SRC.sub(fix, html)
+
+
 def on_page_content(html, page, config, files):
     """Put the page's actions and its verified-count under the title (or on top)."""
+    if not config.use_directory_urls:
+        html = relink_scripts(html, page.file.src_uri, page.url)
     actions = _page_actions(page, config)
     match = _H1_END.search(html)
     if match:

@@ -85,6 +85,7 @@ async () => {
     typeset: document.querySelectorAll('.arithmatex mjx-container').length,
     errors: document.querySelectorAll('mjx-merror').length,
     brokenImages: Array.from(document.images).filter((img) => !(img.complete && img.naturalWidth > 0)).length,
+    figures: Array.from(document.images).filter((img) => (img.getAttribute('src') || '').includes('figures/')).length,
   };
 }
 """

@@ -37,7 +37,7 @@ __all__ = ["chapter_notebook", "has_examples", "notebook_cells"]
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 _EMPTY_DIV = re.compile(r"<div\b[^>]*>\s*</div>")
-_ATTR_LIST = re.compile(r"[ \t]*\{[:#.][^}\n]*\}")
+_ATTR_LIST = re.compile(r"[ \t]*\{[ \t]*[:#.][^}\n]*\}")
 _BLOCK = re.compile(r'^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?|===)[ \t]*(?P<kind>[\w-]*)[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
 _FENCE_HEAD = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*(?P<lang>[\w-]*)")
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
@@ -55,6 +55,16 @@ def _outside_fences(text: str, function) -> str:
     return "".join(out)
 
 
+def _holds_example(lines: list[str], start: int, content_indent: int) -> bool:
+    """Whether the block whose header is ``lines[start]`` holds a ``python`` fence."""
+    for line in lines[start + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) < content_indent:
+            return False
+        if re.match(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*(?:python|py|pycon)\b", line):
+            return True
+    return False
+
+
 def _flatten_blocks(text: str) -> str:
     """Admonitions and tabs as a bold title and their content, moved to the left margin.
 
@@ -64,7 +74,7 @@ def _flatten_blocks(text: str) -> str:
     out: list[str] = []
     open_blocks: list[tuple[int, bool]] = []  # (indent of the content, collapsible)
     fence = None  # the marker of the fenced block we are in, if any
-    for line in lines:
+    for number, line in enumerate(lines):
         stripped = line.strip()
         indent = len(line) - len(line.lstrip())
         if stripped and fence is None:
@@ -87,7 +97,10 @@ def _flatten_blocks(text: str) -> str:
         block = _BLOCK.match(line)
         if block:
             title = block["title"] or block["kind"].replace("-", " ").capitalize()
-            collapsible = block["marker"].startswith("???") and not block["marker"].endswith("+")
+            # A code cell cannot sit inside a <details> of a Markdown cell: a block that
+            # holds an example is shown open.
+            collapsible = (block["marker"].startswith("???") and not block["marker"].endswith("+")
+                           and not _holds_example(lines, number, indent + 4))
             if collapsible:
                 out.extend(["", f"<details><summary>{title}</summary>", ""])
             else:
