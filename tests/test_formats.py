@@ -111,8 +111,15 @@ def test_notebook_runs_top_to_bottom(page, built_site, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.delenv("PYTHONPATH", raising=False)
     executed = _execute(_notebook_file(built_site, page).read_text(encoding="utf-8"), tmp_path)
-    errors = [output for cell in executed.cells for output in cell.get("outputs", []) if output.output_type == "error"]
+    errors, silent = [], []
+    for cell in executed.cells:
+        raised = [output for output in cell.get("outputs", []) if output.output_type == "error"]
+        if "raises-exception" in cell.metadata.get("tags", []):
+            silent += [] if raised else [cell.source]  # the chapter shows an error here: it must come
+        else:
+            errors += raised
     assert not errors, f"{page}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    assert not silent, f"{page}: these cells show an error in the chapter but raise none: {silent}"
     assert all(cell.execution_count for cell in executed.cells if cell.cell_type == "code")
 
 
@@ -122,6 +129,8 @@ def test_a_broken_cell_fails_the_notebook(tmp_path):
     from notebooks import chapter_notebook
 
     page = "# Demo\n\nFine:\n\n```python\nx = 1\n```\n\nBroken:\n\n```python\n>>> x / 0\n0\n```\n"
+    shown = "```python\n>>> 1 / 0\nTraceback (most recent call last):\nZeroDivisionError: division by zero\n```\n"
+    _execute(chapter_notebook("# Shown\n\n" + shown, "demo.md", source_root=ROOT / "src", site_url=SITE_URL), tmp_path)
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         _execute(chapter_notebook(page, "demo.md", source_root=ROOT / "src", site_url=SITE_URL), tmp_path)
 

@@ -135,8 +135,13 @@ def _expand_listings(text: str, source_root: Path, shorten_docstrings=None) -> s
     return "\n".join(shorten_docstrings(lines))
 
 
-def _code_cells(fence: str) -> list[str] | None:
-    """The code cells of one fenced ``python`` block, or None if it stays as shown code."""
+def _code_cells(fence: str) -> list[tuple[str, bool]] | None:
+    """The code cells of one fenced ``python`` block, as (source, raises) pairs.
+
+    ``raises`` marks a ``>>>`` example that shows an exception: its cell is tagged
+    ``raises-exception``, so that running the notebook goes on after it, as the chapter
+    does. None if the block stays as shown code (a listing, another language).
+    """
     lines = fence.split("\n")
     head = _FENCE_HEAD.match(lines[0])
     if head is None or head["lang"] not in ("python", "py", "pycon"):
@@ -145,15 +150,21 @@ def _code_cells(fence: str) -> list[str] | None:
     if "--8<--" in body:
         return None
     if ">>>" not in body:
-        return [body.strip("\n")]
+        return [(body.strip("\n"), False)]
     cells, pending = [], []
     for example in doctest.DocTestParser().get_examples(body):
+        if example.exc_msg is not None:
+            if pending:
+                cells.append(("\n".join(pending), False))
+                pending = []
+            cells.append((example.source.rstrip("\n"), True))
+            continue
         pending.append(example.source.rstrip("\n"))
-        if example.want.strip() or example.exc_msg:
-            cells.append("\n".join(pending))
+        if example.want.strip():
+            cells.append(("\n".join(pending), False))
             pending = []
     if pending:
-        cells.append("\n".join(pending))
+        cells.append(("\n".join(pending), False))
     return cells
 
 
@@ -220,8 +231,9 @@ def notebook_cells(markdown_text: str, page: str, *, source_root: Path, site_url
         if code is None:
             continue
         add_markdown(text[position : match.start()])
-        for source in code:
-            cells.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source})
+        for source, raises in code:
+            metadata = {"tags": ["raises-exception"]} if raises else {}
+            cells.append({"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [], "source": source})
         position = match.end()
     add_markdown(text[position:])
     return cells
