@@ -749,6 +749,7 @@ def unzipped(formats):
 def offline_context(browser):
     """A browser context in which every request that is not for a local file fails."""
     context = browser.new_context()
+    context.set_default_timeout(120_000)  # a page from disk typesets all its formulas as SVG
     leaving = []
 
     def only_files(route):
@@ -785,7 +786,7 @@ def test_offline_search_works_from_disk(offline_context, unzipped):
     assert any(link.startswith("file:") and "backpropagation.html" in link for link in links), links
 
 
-def test_offline_digit_widget_reads_a_digit(offline_context, unzipped, built_site, mnist):
+def test_offline_digit_widget_reads_a_digit(offline_context, unzipped, mnist):
     page = offline_context.new_page()
     try:
         page.goto((unzipped / "draw-a-digit.html").as_uri())
@@ -797,7 +798,7 @@ def test_offline_digit_widget_reads_a_digit(offline_context, unzipped, built_sit
     finally:
         page.close()
     assert result["prediction"] == int(mnist.test_labels[0])
-    expected = _site_network(built_site).forward(np.array(result["input"])[None, :])[0]
+    expected = _site_network(unzipped).forward(np.array(result["input"])[None, :])[0]
     np.testing.assert_allclose(result["probabilities"], expected, rtol=0, atol=1e-5)
 
 
@@ -856,7 +857,8 @@ def test_pdf_has_every_chapter_typeset_math_and_figures(formats):
     assert len(titles) >= 15, titles
     assert not missing_chapters(text, titles), f"chapters missing from the PDF: {missing_chapters(text, titles)}"
     assert "Contents" in pages[1] or "Contents" in pages[0], "the PDF has no table of contents at its start"
-    for raw in ("\\frac", "$$", "\\(", "\\sigma"):
+    # What MathJax leaves when it does not typeset (no listing or example shows these).
+    for raw in ("\\frac", "$$", "\\("):
         assert raw not in text, f"raw TeX {raw!r} in the PDF"
     assert 60 <= count <= 1000, f"the PDF has {count} pages"
     # Every figure of the chapters was on the print page, loaded, when it was printed.

@@ -196,7 +196,8 @@ def _tidy_markdown(text: str, page: str, site_url: str, figures: dict[str, bytes
         parts = []
         for piece in resolved.split("/"):
             if piece == "..":
-                parts.pop()
+                if parts:  # a link above the docs folder stays at the book's root
+                    parts.pop()
             elif piece not in ("", "."):
                 parts.append(piece)
         url = site_url.rstrip("/") + "/" + "/".join(parts) + ("/" if parts else "")
