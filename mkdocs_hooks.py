@@ -126,3 +126,193 @@ def on_files(files: Files, config) -> Files:
     for site_path, source in _mathjax_files().items():
         files.append(File.generated(config, site_path, abs_src_path=str(source)))
     return files
+
+
+# =========================================================================================
+# The book in other forms, and what every page offers its reader.
+#
+# * A notebook per chapter (tools/notebooks.py), written into the site as
+#   notebooks/<page>.ipynb, with a download link on the chapter.
+# * Under each page's title: links to the notebook, the PDF of the whole book and the
+#   offline copy, a "Report a problem with this page" link (a prefilled GitHub issue),
+#   and the count of what the tests verify on the page (tools/pagechecks.py, which
+#   counts with tests/bookcheck.py's own parsing).
+# * For the offline build (mkdocs-offline.yml): the digit widget's model as a script,
+#   since a page opened from file:// cannot fetch a JSON file; and MathJax's SVG output,
+#   which needs no web fonts (file:// pages cannot load them).
+# =========================================================================================
+
+import html as _html
+import json as _json
+import sys as _sys
+from urllib.parse import quote as _quote
+
+_ROOT = Path(__file__).resolve().parent
+PDF_NAME = "neuralbook.pdf"
+OFFLINE_ZIP_NAME = "neuralbook-offline.zip"
+NOTEBOOK_DIR = "notebooks"
+
+
+def _tools():
+    """The build's helpers in tools/ (and the checker in tests/ that they count with)."""
+    for folder in (_ROOT / "tools", _ROOT / "tests"):
+        if str(folder) not in _sys.path:
+            _sys.path.insert(0, str(folder))
+    import notebooks
+    import pagechecks
+
+    return notebooks, pagechecks
+
+
+def _is_chapter(page) -> bool:
+    return not page.file.src_uri.startswith("api/")
+
+
+def notebook_path(src_uri: str) -> str:
+    """Site path of a page's notebook: ``appendix/cheat-sheet.md`` -> ``notebooks/appendix-cheat-sheet.ipynb``."""
+    return f"{NOTEBOOK_DIR}/{src_uri[: -len('.md')].replace('/', '-')}.ipynb"
+
+
+def report_url(repository: str, title: str, page_url: str, section: str = "") -> str:
+    """A prefilled "new issue" address on the book's repository for one page (and section)."""
+    body = (
+        f"Page: {title}\nAddress: {page_url}\nSection: {section or '(the page as a whole)'}\n\n"
+        "What is wrong (a number, a formula, an example that fails, a typo), and what you expected:\n"
+    )
+    issue_title = f"Problem on the page \"{title}\"" + (f", section \"{section}\"" if section else "")
+    return f"{repository.rstrip('/')}/issues/new?title={_quote(issue_title)}&body={_quote(body)}"
+
+
+def _page_checks_sentence(page) -> str | None:
+    _, pagechecks = _tools()
+    from neuralbook import __version__
+
+    text = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+    return pagechecks.verified_sentence(pagechecks.page_checks(text, page.file.src_uri), __version__)
+
+
+def _page_actions(page, config) -> str:
+    from mkdocs.utils import get_relative_url
+
+    here = page.url or "."
+    link = lambda target: _html.escape(get_relative_url(target, here))  # noqa: E731
+    items = []
+    if _is_chapter(page) and page.file.abs_src_path:
+        text = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+        notebooks, _ = _tools()
+        if notebooks.has_examples(text):
+            items.append(f'<a href="{link(notebook_path(page.file.src_uri))}" download '
+                         'title="This chapter as a Jupyter notebook, its examples as code cells">Notebook</a>')
+    items.append(f'<a href="{link(PDF_NAME)}" title="The whole book as one PDF">PDF of the book</a>')
+    items.append(f'<a href="{link(OFFLINE_ZIP_NAME)}" title="The whole site in a zip, to read from disk">Offline copy</a>')
+    repository = config.extra.get("repository", "https://github.com/neuralbook/neuralbook")
+    page_url = (config.site_url or "") + (page.url or "")
+    title = page.title or config.site_name
+    items.append(
+        f'<a class="nb-report" href="{_html.escape(report_url(repository, title, page_url))}" '
+        f'data-repository="{_html.escape(repository)}" data-title="{_html.escape(title)}" '
+        f'data-page-url="{_html.escape(page_url)}" target="_blank" rel="noopener">Report a problem with this page</a>'
+    )
+    bar = '<nav class="nb-page-actions" aria-label="This page in other forms">' + " · ".join(items) + "</nav>"
+    sentence = _page_checks_sentence(page) if _is_chapter(page) and page.file.abs_src_path else None
+    if sentence:
+        bar += f'<p class="nb-verified">{_html.escape(sentence)}</p>'
+    return bar
+
+
+_H1_END = re.compile(r"</h1>", re.IGNORECASE)
+
+
+_SCRIPT_SRC = re.compile(r'(<script\b[^>]*\bsrc=")([^":#?]+)(")')
+
+
+def _directory_url(src_uri: str) -> str:
+    """The address a page has with directory URLs: ``a/b.md`` -> ``a/b/``, ``a/index.md`` -> ``a/``."""
+    stem = src_uri[: -len(".md")]
+    return stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
+
+
+def relink_scripts(html: str, src_uri: str, page_url: str) -> str:
+    """Make the ``<script src>`` of a page's raw HTML right for a build without directory URLs.
+
+    A chapter's HTML is written for the site, where ``a.md`` is ``a/``; in the offline
+    build it is ``a.html``, one folder up, and MkDocs rewrites Markdown links but not
+    raw HTML.
+
+    >>> relink_scripts('<script src="../javascripts/x.js"></script>', "draw-a-digit.md", "draw-a-digit.html")
+    '<script src="javascripts/x.js"></script>'
+    """
+    import posixpath
+
+    from mkdocs.utils import get_relative_url
+
+    def fix(match):
+        target = posixpath.normpath(posixpath.join(_directory_url(src_uri), match[2]))
+        return match[1] + get_relative_url(target, page_url) + match[3]
+
+    return _SCRIPT_SRC.sub(fix, html)
+
+
+def on_page_content(html, page, config, files):
+    """Put the page's actions and its verified-count under the title (or on top)."""
+    if not config.use_directory_urls:
+        html = relink_scripts(html, page.file.src_uri, page.url)
+    actions = _page_actions(page, config)
+    match = _H1_END.search(html)
+    if match:
+        return html[: match.end()] + actions + html[match.end() :]
+    return actions + html
+
+
+def _offline_build(config) -> bool:
+    plugin = config.plugins.get("material/offline")
+    return bool(plugin and plugin.config.enabled)
+
+
+def on_post_build(config):
+    """Write the notebooks; for the offline build, the model script and MathJax SVG."""
+    import shutil
+
+    notebooks, _ = _tools()
+    from neuralbook import __version__
+
+    site = Path(config.site_dir)
+    docs = Path(config.docs_dir)
+    figures = _rendered_figures()
+    count = 0
+    for source in sorted(docs.rglob("*.md")):
+        src_uri = source.relative_to(docs).as_posix()
+        if src_uri.startswith("api/"):
+            continue
+        text = source.read_text(encoding="utf-8")
+        if not notebooks.has_examples(text):
+            continue
+        notebook = notebooks.chapter_notebook(
+            text, src_uri, source_root=_ROOT / "src", site_url=config.site_url or "", figures=figures,
+            version=__version__, shorten_docstrings=shorten_docstrings,
+        )
+        target = site / notebook_path(src_uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(notebook, encoding="utf-8")
+        count += 1
+    log.info("wrote %d notebooks", count)
+
+    # Another MathJax component named by the configuration (tex-svg.js in the offline build).
+    mathjax_root = Path(str(resources.files("mathjax"))) / "static" / "mathjax" / "es5"
+    for script in config.extra_javascript:
+        name = str(script)
+        if name.startswith(MATHJAX_TARGET + "/") and not (site / name).is_file():
+            source = mathjax_root / name[len(MATHJAX_TARGET) + 1 :]
+            if not source.is_file():
+                raise FileNotFoundError(f"mkdocs.yml loads {name}, but MathJax has no {source}")
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, site / name)
+    if _offline_build(config):
+        model = docs / "assets" / "digit-model.json"
+        if model.is_file():
+            data = _json.dumps(_json.loads(model.read_text(encoding="utf-8")), separators=(",", ":"))
+            (site / "assets" / "digit-model.js").write_text(
+                "// The digit widget's model, for pages opened from disk (file:// cannot fetch JSON).\n"
+                f"window.NEURALBOOK_OFFLINE_FILES = {{'assets/digit-model.json': {data}}};\n",
+                encoding="utf-8",
+            )

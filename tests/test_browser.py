@@ -19,6 +19,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -162,15 +163,16 @@ async () => {
 """
 
 
-def check_page(browser, url: str) -> list[str]:
+def check_page(browser, url: str, context=None) -> list[str]:
     """Open ``url`` in a fresh page; return what is broken, as messages (empty if nothing).
 
     Reports console errors, script errors, failed requests and HTTP errors (except the
     optional GitHub request), requests that leave the local site, images that do not
     load, formulas that MathJax did not typeset (raw TeX in the text, an untypeset
-    formula, a TeX error).
+    formula, a TeX error). ``context`` is a browser context to open the page in (the
+    offline copy's, with the network cut off).
     """
-    page = browser.new_page()
+    page = (context or browser).new_page()
     problems: list[str] = []
     local = urlsplit(url).netloc
 
@@ -179,6 +181,8 @@ def check_page(browser, url: str) -> list[str]:
             problems.append(f"console error: {message.text}")
 
     def on_request(request):
+        if request.url.startswith("file:") and not url.startswith("file:"):
+            problems.append(f"request for a file outside the site: {request.url}")
         host = urlsplit(request.url).netloc
         if request.url.startswith(("http:", "https:")) and host != local and not _optional(request.url):
             problems.append(f"request leaves the site (the book must work offline): {request.url}")
@@ -590,3 +594,295 @@ def test_a_finger_can_draw(browser, site_url):
         page.wait_for_function("document.getElementById('digit-widget').digitWidget.last !== null", timeout=5000)
     finally:
         context.close()
+
+
+# --- A narrow screen ----------------------------------------------------------------------
+
+NARROW = {"width": 390, "height": 800}
+
+# Run once MathJax has finished: every element of the page's content that reaches past
+# the edge of the window and is not inside a box that scrolls sideways (and itself fits)
+# is cut off, or makes the whole page scroll sideways. Only the outermost is reported.
+_OVERFLOW_JS = r"""
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  if (document.documentElement.scrollWidth > width + 1)
+    problems.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " px wide in a " + width + " px window");
+  const section = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      for (let before = node.previousElementSibling; before; before = before.previousElementSibling)
+        if (/^H[1-6]$/.test(before.tagName)) return before.textContent.replace("\u00b6", "").trim();
+    }
+    return "";
+  };
+  const reported = [];
+  for (const el of document.querySelectorAll(".md-content *")) {
+    if (el.closest("mjx-assistive-mml") || reported.some((r) => r.contains(el))) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || (box.right <= width + 1 && box.left >= -1)) continue;
+    let fits = false;
+    for (let up = el.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+      if (/(auto|scroll)/.test(getComputedStyle(up).overflowX)) {
+        const outer = up.getBoundingClientRect();
+        fits = outer.right <= width + 1 && outer.left >= -1;
+        break;
+      }
+    }
+    if (!fits) {
+      reported.push(el);
+      problems.push(el.tagName.toLowerCase() + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : "") +
+        " " + JSON.stringify(el.textContent.trim().slice(0, 60)) + " in section " + JSON.stringify(section(el)) +
+        " reaches " + Math.round(box.right) + " px of " + width);
+    }
+  }
+  return problems;
+}
+"""
+
+
+def narrow_problems(context, url: str) -> list[str]:
+    """What sticks out of the window at ``url`` (in a narrow ``context``), as messages."""
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        return [f"{url}: {problem}" for problem in page.evaluate(_OVERFLOW_JS)]
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="session")
+def narrow_context(browser):
+    context = browser.new_context(viewport=NARROW)
+    yield context
+    context.close()
+
+
+def test_nothing_sticks_out_of_a_narrow_screen(narrow_context, built_site, site_url):
+    """At 390 pixels wide, wide formulas, tables and code scroll inside their own box."""
+    problems = [p for page in _pages(built_site) for p in narrow_problems(narrow_context, site_url + page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_narrow_screen_check_catches_a_formula_that_sticks_out(narrow_context, built_site, tmp_path):
+    """Without the book's rules for wide formulas, the check reports Backpropagation's BP2
+    and the long formulas in the sentences of Activation functions."""
+    undo = ("<style>.md-typeset div.arithmatex, .md-typeset mjx-container { overflow: visible !important; }"
+            ".md-typeset .arithmatex.nb-wide-formula { display: inline !important; }</style></head>")
+
+    def damage(html):
+        html = html.replace("</head>", undo, 1)
+        return re.sub(r'<script src="[^"]*wide-formulas\.js"></script>', "", html)
+
+    copy = _copy_with_change(built_site, tmp_path, "activations/", damage)
+    html = copy / "backpropagation" / "index.html"
+    html.write_text(damage(html.read_text(encoding="utf-8")), encoding="utf-8")
+    with serve(copy) as url:
+        activations = narrow_problems(narrow_context, url + "activations/")
+        backpropagation = narrow_problems(narrow_context, url + "backpropagation/")
+    assert any("arithmatex" in problem for problem in activations), activations
+    assert any("arithmatex" in problem or "mjx" in problem for problem in backpropagation), backpropagation
+
+
+# --- Report a problem with this page ------------------------------------------------------
+
+
+def test_report_link_names_the_page_and_the_section_being_read(browser, site_url):
+    from urllib.parse import parse_qs, urlsplit
+
+    page = browser.new_page()
+    try:
+        page.goto(site_url + "activations/#the-sigmoid")
+        page.wait_for_load_state("networkidle")
+        href = page.evaluate(
+            """() => { const link = document.querySelector('a.nb-report');
+                       link.addEventListener('click', (event) => event.preventDefault());
+                       link.click();
+                       return link.href; }"""
+        )
+    finally:
+        page.close()
+    url = urlsplit(href)
+    assert (url.netloc, url.path) == ("github.com", "/neuralbook/neuralbook/issues/new")
+    query = parse_qs(url.query)
+    assert query["title"] == ['Problem on the page "Activation functions", section "The sigmoid"'], query["title"]
+    assert "Section: The sigmoid" in query["body"][0] and "activations/" in query["body"][0]
+
+
+# --- The offline copy and the PDF -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def formats(browser, tmp_path_factory):
+    """The offline build, its PDF and its zip, built once per session by tools/build_formats.py."""
+    import types
+
+    from build_formats import PDF_NAME, ZIP_NAME, build_offline, print_pdf, zip_site
+
+    work = tmp_path_factory.mktemp("formats")
+    try:
+        site = build_offline(work / "offline")
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    pdf = work / PDF_NAME
+    printed = print_pdf(site, pdf, browser=browser)
+    shutil.copyfile(pdf, site / PDF_NAME)
+    archive = zip_site(site, work / ZIP_NAME)
+    return types.SimpleNamespace(site=site, pdf=pdf, printed=printed, zip=archive, work=work)
+
+
+@pytest.fixture(scope="session")
+def unzipped(formats):
+    """The offline zip, unpacked as a reader would: a folder to open from disk."""
+    import zipfile
+
+    target = formats.work / "unzipped"
+    with zipfile.ZipFile(formats.zip) as archive:
+        archive.extractall(target)
+    return target / "neuralbook"
+
+
+@pytest.fixture
+def offline_context(browser):
+    """A browser context in which every request that is not for a local file fails."""
+    context = browser.new_context()
+    context.set_default_timeout(120_000)  # a page from disk typesets all its formulas as SVG
+    leaving = []
+
+    def only_files(route):
+        if route.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            leaving.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_files)
+    yield context
+    context.close()
+    assert not leaving, f"the offline copy asked the network for: {leaving}"
+
+
+def test_offline_pages_work_from_disk(offline_context, browser, unzipped):
+    pages = sorted(p for p in unzipped.rglob("*.html") if "api" not in p.parts and p.name not in ("404.html", "print_page.html"))
+    pages += [unzipped / "api" / "datasets.html"]
+    assert len(pages) > 15, pages
+    problems = [problem for page in pages for problem in check_page(browser, page.as_uri(), context=offline_context)]
+    assert not problems, "\n".join(problems)
+
+
+def test_offline_search_works_from_disk(offline_context, unzipped):
+    page = offline_context.new_page()
+    try:
+        page.goto((unzipped / "index.html").as_uri())
+        page.click(".md-search__input", timeout=10000)
+        page.keyboard.type("backpropagation", delay=10)
+        page.wait_for_selector(".md-search-result__item", timeout=15000)
+        links = page.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.href)")
+    finally:
+        page.close()
+    assert any(link.startswith("file:") and "backpropagation.html" in link for link in links), links
+
+
+def test_offline_digit_widget_reads_a_digit(offline_context, unzipped, mnist):
+    page = offline_context.new_page()
+    try:
+        page.goto((unzipped / "draw-a-digit.html").as_uri())
+        page.evaluate("document.getElementById('digit-widget').digitWidget.ready.then(() => true)")
+        result = page.evaluate(
+            "levels => document.getElementById('digit-widget').digitWidget.drawGrey(levels, 28, 28)",
+            mnist.test_images[0].tolist(),
+        )
+    finally:
+        page.close()
+    assert result["prediction"] == int(mnist.test_labels[0])
+    expected = _site_network(unzipped).forward(np.array(result["input"])[None, :])[0]
+    np.testing.assert_allclose(result["probabilities"], expected, rtol=0, atol=1e-5)
+
+
+def test_offline_zip_holds_the_notebooks_and_the_pdf(formats):
+    import zipfile
+
+    names = set(zipfile.ZipFile(formats.zip).namelist())
+    assert "neuralbook/index.html" in names and "neuralbook/search/search_index.js" in names
+    assert "neuralbook/neuralbook.pdf" in names
+    assert any(name.startswith("neuralbook/notebooks/") and name.endswith(".ipynb") for name in names)
+    assert not any(".." in name or name.startswith("/") for name in names)
+
+
+def _chapter_titles() -> list[str]:
+    """The title of every chapter and appendix, from the navigation of mkdocs.yml."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    nav = yaml.load((Path(__file__).resolve().parent.parent / "mkdocs.yml").read_text(encoding="utf-8"), _Loader)["nav"]
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, dict):
+                for title, target in item.items():
+                    if isinstance(target, list):
+                        if title != "API reference":
+                            walk(target)
+                    elif title != "Home":
+                        titles.append(title)
+
+    walk(nav)
+    return titles
+
+
+def _pdf_text(path: Path) -> tuple[list[str], int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return [page.extract_text() or "" for page in reader.pages], len(reader.pages)
+
+
+def missing_chapters(text: str, titles: list[str]) -> list[str]:
+    """The titles that the PDF's text does not contain (spaces and line breaks aside)."""
+    flat = " ".join(text.split())
+    return [title for title in titles if " ".join(title.split()) not in flat]
+
+
+def test_pdf_has_every_chapter_typeset_math_and_figures(formats):
+    pages, count = _pdf_text(formats.pdf)
+    text = "\n".join(pages)
+    titles = _chapter_titles()
+    assert len(titles) >= 15, titles
+    assert not missing_chapters(text, titles), f"chapters missing from the PDF: {missing_chapters(text, titles)}"
+    assert "Contents" in pages[1] or "Contents" in pages[0], "the PDF has no table of contents at its start"
+    # What MathJax leaves when it does not typeset (no listing or example shows these).
+    for raw in ("\\frac", "$$", "\\("):
+        assert raw not in text, f"raw TeX {raw!r} in the PDF"
+    assert 60 <= count <= 1000, f"the PDF has {count} pages"
+    # Every figure of the chapters was on the print page, loaded, when it was printed.
+    figures = sum(len(re.findall(r"!\[[^\]]*\]\(figures/", p.read_text(encoding="utf-8")))
+                  for p in (Path(__file__).resolve().parent.parent / "docs").rglob("*.md") if "api" not in p.parts)
+    assert formats.printed["figures"] >= figures > 10, formats.printed
+    assert formats.printed["brokenImages"] == 0 and formats.printed["typeset"] == formats.printed["formulas"] > 100
+    # Chromium prints each SVG figure as a form of vector drawing in the PDF.
+    assert _pdf_forms(formats.pdf) >= figures
+
+
+def _pdf_forms(path: Path) -> int:
+    from pypdf import PdfReader
+
+    forms = 0
+    for page in PdfReader(str(path)).pages:
+        resources = page.get("/Resources")
+        objects = resources.get("/XObject") if resources else None
+        if objects:
+            objects = objects.get_object()
+            forms += sum(1 for name in objects if objects[name].get_object().get("/Subtype") == "/Form")
+    return forms
+
+
+def test_pdf_check_catches_a_missing_chapter():
+    titles = ["Activation functions", "Backpropagation"]
+    assert missing_chapters("Contents\nActivation\nfunctions\n...", titles) == ["Backpropagation"]

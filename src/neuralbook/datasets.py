@@ -94,6 +94,7 @@ MNIST_FILES = {
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     ),
 }
+"""The four files of MNIST: name -> (SHA-256 of the `.gz` file as distributed, SHA-256 of the uncompressed IDX file)."""
 
 #: The size in bytes of each ``.gz`` file as distributed: a mirror that announces
 #: another length, or sends more, is cut off and the next one is tried.
@@ -112,6 +113,7 @@ MNIST_MIRRORS = (
     "http://yann.lecun.com/exdb/mnist/",
 )
 # --8<-- [end:table]
+"""Mirrors of the original files, tried in this order; the hashes in `MNIST_FILES`, not the transport, vouch for what arrives."""
 
 #: The environment variable naming a folder that holds the four files.
 DATA_ENV = "NEURALBOOK_DATA"
@@ -829,6 +831,7 @@ def train_validation_split(images, labels, validation_size: int = 10_000):
 
 #: The file in the package (``neuralbook.results``) that [`write_summary`][neuralbook.datasets.write_summary] writes.
 SUMMARY_NAME = "mnist-summary.npz"
+"""The file in the package (`neuralbook.results`) that `write_summary` writes."""
 
 #: How many training images the summary keeps (the first ones, as bytes).
 SUMMARY_SAMPLES = 100

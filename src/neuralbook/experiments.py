@@ -168,6 +168,7 @@ PRESETS = {
     ),
 }
 # --8<-- [end:presets]
+"""The trainer's named configurations, name -> `TrainingConfig` (`neuralbook train --preset NAME`)."""
 
 #: One line about each preset, for ``neuralbook train --help``.
 PRESET_DESCRIPTIONS = {
@@ -359,6 +360,7 @@ ABLATIONS = {
     "adam-cosine": ("Adam with a cosine learning-rate schedule", _RELU_BASE.replace(schedule="cosine")),
 }
 # --8<-- [end:ablations]
+"""name -> (what changes, config); each row changes one thing from the row it names."""
 
 #: Where the search for the ``modern`` preset started: the ``relu-adam`` ablation with a
 #: cosine schedule, for 20 epochs.
@@ -432,9 +434,11 @@ RESULT_FILES = {
     "seeds": "seeds.json",
     "selection": "selection.json",
 }
+"""The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = ("presets", "ablations", "overfitting", "selection", "seeds", "mistakes", "modern", "summary", "web")
+"""The parts of `write_results`, in the order they run."""
 
 
 def load_result(name: str) -> dict:

@@ -145,6 +145,7 @@ def xavier(n_in, n_out, rng, dtype=np.float64):
 
 #: Another name for [`xavier`][neuralbook.initializers.xavier] (the normal variant).
 glorot = xavier
+"""Another name for `xavier` (the normal variant)."""
 
 
 def xavier_uniform(n_in, n_out, rng, dtype=np.float64):
@@ -192,6 +193,7 @@ INITIALIZERS = {
     "xavier_uniform": xavier_uniform,
     "he": he,
 }
+"""Every initialisation by name."""
 
 
 def initialize(name, n_in, n_out, rng, dtype=np.float64):

@@ -49,6 +49,7 @@ ACTIVATIONS = {
     "linear": (_identity, _identity_prime),
     "softmax": (activations.softmax, None),
 }
+"""Activation name -> (function, derivative); `softmax` has no element-wise derivative."""
 
 
 class Dense:

@@ -35,8 +35,11 @@ from neuralbook.initializers import INITIALIZERS
 __all__ = ["Network", "HIDDEN_ACTIVATIONS", "OUTPUTS", "LOSSES", "PAIRINGS"]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+"""The activations a hidden layer can use."""
 OUTPUTS = ("sigmoid", "softmax", "linear")
+"""The activations an output layer can use."""
 LOSSES = ("quadratic", "mse", "cross_entropy", "binary_cross_entropy")
+"""The losses a network can be trained with."""
 
 #: Which losses each output layer can be trained with.
 PAIRINGS = {
@@ -44,6 +47,7 @@ PAIRINGS = {
     "sigmoid": ("binary_cross_entropy", "cross_entropy", "quadratic", "mse"),
     "linear": ("quadratic", "mse"),
 }
+"""Which losses each output layer can be trained with."""
 
 
 def _output_loss(output, loss, y, z, a):

@@ -29,6 +29,7 @@ __all__ = [
 
 #: The four inputs of a two-input logic gate, one per row: (0, 0), (0, 1), (1, 0), (1, 1).
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+"""The four inputs of a two-input logic gate, one per row: (0, 0), (0, 1), (1, 0), (1, 1)."""
 
 #: The output of each gate for the rows of `INPUTS`, in the same order.
 TRUTH_TABLES = {
@@ -37,6 +38,7 @@ TRUTH_TABLES = {
     "NAND": np.array([1, 1, 1, 0]),
     "XOR": np.array([0, 1, 1, 0]),
 }
+"""The output of each gate for the rows of `INPUTS`, in the same order."""
 
 
 def truth_table(gate: str) -> tuple[np.ndarray, np.ndarray]:

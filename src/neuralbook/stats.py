@@ -32,9 +32,11 @@ __all__ = ["Summary", "Comparison", "summarize", "compare", "VERDICTS", "MEASURA
 
 #: A difference counts as measurable when it exceeds this many standard errors.
 MEASURABLE = 2.0
+"""A difference counts as measurable when it exceeds this many standard errors."""
 
 #: The three verdicts [`compare`][neuralbook.stats.compare] can reach.
 VERDICTS = ("better", "worse", "no measurable difference")
+"""The three verdicts `compare` can reach."""
 
 
 @dataclass(frozen=True)

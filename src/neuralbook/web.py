@@ -50,10 +50,13 @@ __all__ = ["FORMAT", "VERSION", "SITE_MODEL", "network_to_web", "export_web", "r
 
 #: The ``"format"`` field of every exported file.
 FORMAT = "neuralbook-web"
+"""The `"format"` field of every exported file."""
 #: The version of the format written by `export_web`.
 VERSION = 1
+"""The version of the format written by `export_web`."""
 #: Where the book's widget looks for its model, relative to the repository's root.
 SITE_MODEL = Path("docs") / "assets" / "digit-model.json"
+"""Where the book's widget looks for its model, relative to the repository's root."""
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear")
 
