@@ -2,11 +2,11 @@
 
 The chapter *The artificial neuron and the perceptron* explains this module. A neuron
 computes a weighted sum of its inputs plus a bias, z = w·x + b, and passes it through
-an activation function f: y = f(z). The perceptron uses the step function as f and
+an activation function f: ŷ = f(z), the neuron's output (y is the target). The perceptron uses the step function as f and
 learns its weights with the perceptron rule. It can learn AND, OR and NAND, whose
 truth tables a straight line separates, but never XOR, which no line separates.
 
-Inputs are arrays with one row per sample: ``X`` has shape ``(n, n_in)`` for ``n``
+Inputs are arrays with one row per sample: ``X`` has shape ``(N, n_in)`` for ``N``
 samples of ``n_in`` inputs each.
 """
 
@@ -87,16 +87,16 @@ def weighted_sum(x, w, b):
 
     Parameters
     ----------
-    x : array_like, shape (d,) or (n, d)
-        One input vector, or ``n`` of them as rows.
-    w : array_like, shape (d,)
+    x : array_like, shape (n_in,) or (N, n_in)
+        One input vector, or ``N`` of them as rows.
+    w : array_like, shape (n_in,)
         The weights, one per input.
     b : float
         The bias.
 
     Returns
     -------
-    float or numpy.ndarray of shape (n,)
+    float or numpy.ndarray of shape (N,)
 
     Examples
     --------
@@ -111,7 +111,7 @@ def weighted_sum(x, w, b):
 
 
 def neuron(x, w, b, activation=step):
-    """The output of one neuron, y = f(w·x + b), with ``activation`` as f.
+    """The output of one neuron, ŷ = f(w·x + b), with ``activation`` as f.
 
     Examples
     --------
@@ -167,7 +167,7 @@ class Perceptron:
             raise ValueError(f"expected init 'uniform' or 'zeros', got {init!r}")
 
     def predict(self, X) -> np.ndarray:
-        """The perceptron's output (0 or 1) for each row of ``X``, shape ``(n,)``."""
+        """The perceptron's output (0 or 1) for each row of ``X``, shape ``(N,)``."""
         return step(weighted_sum(X, self.w, self.b))
 
     # --8<-- [start:train]
@@ -214,16 +214,17 @@ def margin_and_radius(X, y, w, b) -> tuple[float, float]:
 
     Both are measured on the inputs extended by a constant 1, x̃ = (x, 1), so that the
     bias is one more weight: w̃ = (w, b). The margin is the smallest signed distance
-    of a sample from the boundary, γ = min over samples of ±w̃·x̃ / ‖w̃‖ (plus for
+    of an extended sample from the plane w̃·x̃ = 0 in those extended coordinates (not
+    the distance from the line in the input plane), γ = min over samples of ±w̃·x̃ / ‖w̃‖ (plus for
     targets 1, minus for targets 0); it is positive only if the line separates the
     data. The radius is R = max ‖x̃‖.
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
-    y : array_like, shape (n,)
+    X : array_like, shape (N, n_in)
+    y : array_like, shape (N,)
         Targets, 0 or 1.
-    w : array_like, shape (d,)
+    w : array_like, shape (n_in,)
     b : float
 
     Examples
@@ -263,7 +264,7 @@ def mistake_bound(X, y, w, b) -> float:
 
 # --8<-- [start:product_feature]
 def with_product_feature(X) -> np.ndarray:
-    """The inputs with one more column, the product x₁x₂, shape (n, 3).
+    """The inputs with one more column, the product x₁x₂, shape (N, 3).
 
     Examples
     --------

@@ -30,7 +30,11 @@ def _function_and_derivative(function, derivative, name: str, z_range=(-6.0, 6.0
     z = np.linspace(*z_range, 601)
     figure, ax = new_figure(width=5.5, height=3.4)
     ax.plot(z, function(z), color=COLORS["function"], linewidth=2, label=f"{name}(z)")
-    ax.plot(z, derivative(z), color=COLORS["derivative"], linestyle="--", linewidth=2, label=f"{name}'(z)")
+    slope = np.asarray(derivative(z), dtype=np.float64)
+    # A derivative that jumps (ReLU's at 0) is drawn with a gap, not a vertical segment it never takes.
+    jumps = np.flatnonzero(np.abs(np.diff(slope)) > 0.1)
+    ax.plot(np.insert(z, jumps + 1, np.nan), np.insert(slope, jumps + 1, np.nan), color=COLORS["derivative"],
+            linestyle="--", linewidth=2, label=f"{name}'(z)")
     style_axes(ax, title=f"{name} and its derivative", xlabel="z")
     if ylim is not None:
         ax.set_ylim(*ylim)
@@ -99,6 +103,7 @@ def plot_vanishing_gradient():
     ax.semilogy(layers, at_0**layers, "o-", color=COLORS["bad"], label=f"sigmoid: at most {at_0:g} per layer")
     ax.semilogy(layers, at_2**layers, "s--", color=COLORS["accent"], label=f"sigmoid at z = 2: {at_2:.3f} per layer")
     ax.semilogy(layers, np.full(layers.shape, relu_slope), "^-", color=COLORS["good"], label=f"ReLU, active unit: {relu_slope:g} per layer")
+    ax.set_xticks([1, 5, 10, 15, 20])
     ax.set_xlabel("number of layers the gradient passes through")
     ax.set_ylabel("product of the slopes")
     ax.set_title("Why deep sigmoid networks learn slowly")

@@ -58,7 +58,7 @@ def plot_gates():
         ax.fill_between(x1, line, 1.5, color=REGION_TINTS["one"])
         ax.set_title(f"{gate}: $x_1 + x_2 {b:+g} = 0$")
     _points(axes[2], "XOR")
-    axes[2].set_title("XOR: every line gets a point wrong")
+    axes[2].set_title("XOR: no line separates")
     # The OR line, for example, puts (1, 1) on the side of the 1s.
     w1, w2, b = HAND_WEIGHTS["OR"]
     axes[2].plot(x1, -(w1 * x1 + b) / w2, color=COLORS["grey"], linestyle="--", linewidth=1.5)
@@ -100,7 +100,7 @@ PRODUCT_WEIGHTS = (np.array([1.0, 1.0, -2.0]), -0.5)
 
 
 def plot_product_feature():
-    """XOR with the extra input x₁x₂: a plane separates the lifted points, a curve the original ones."""
+    """XOR with the extra input x₁x₂: a plane separates the lifted points, two lines the original ones."""
     import matplotlib.pyplot as plt
 
     w, b = PRODUCT_WEIGHTS
@@ -131,7 +131,7 @@ def plot_product_feature():
     ax.contourf(g1, g2, z, levels=[-np.inf, 0, np.inf], colors=[REGION_TINTS["zero"], REGION_TINTS["one"]])
     ax.contour(g1, g2, z, levels=[0], colors=[COLORS["function"]], linewidths=2)
     _points(ax, "XOR")
-    ax.set_title("The same neuron in the input plane:\n$x_1 + x_2 - 2x_1x_2 - 0.5 = 0$, a curve")
+    ax.set_title("The same neuron in the input plane:\n$x_1 + x_2 - 2x_1x_2 - 0.5 = 0$, two lines")
     return figure
 
 
