@@ -17,6 +17,14 @@ For each it times, in the same run and taking turns so that a busy moment of the
 machine hurts all of them alike:
 
 * **trainer**: the book's own code, ``train_epoch``;
+* **before**: the same ``train_epoch`` with a copy of the optimizers as they were
+  before their updates were rewritten to read like the equations
+  (``optimizers_before.py``, beside this file). It ends with the trainer's parameters
+  bit for bit (checked), so the two time the same arithmetic, and the ratio
+  trainer/before shows whether the rewrite made the trainer slower;
+* **readable**: ``train_epoch`` with the optimizer's readable ``update`` (one new array
+  per operation) instead of the fused in-place kernels of ``neuralbook.fastpath``: what
+  the fast path saves;
 * **lean**: the same arithmetic written the way nobody would teach it, every buffer
   allocated once and all parameters in one vector, so that the optimizer makes a
   dozen NumPy calls per step instead of one dozen per array. It ends with the
@@ -36,10 +44,13 @@ multiply-add of the matrix products, the only work that grows with the layer siz
 from __future__ import annotations
 
 import argparse
+import copy
+import importlib.util
 import math
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -99,13 +110,59 @@ def build_network(sizes, optimizer, dropout, dtype):
     return network, optimizer
 
 
-class Trainer:
-    """The book's trainer: one call of ``train_epoch`` per epoch."""
+def _optimizers_before():
+    """The module ``optimizers_before.py`` beside this file: the optimizers before the rewrite."""
+    spec = importlib.util.spec_from_file_location("optimizers_before", Path(__file__).with_name("optimizers_before.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype):
+
+def optimizer_before(optimizer):
+    """The optimizer as it was before the rewrite, with the same constants as ``optimizer``."""
+    before = _optimizers_before()
+    name = type(optimizer).__name__
+    if name == "SGD":
+        return before.BeforeSGD(optimizer.learning_rate, flush_every=optimizer.flush_every)
+    if name == "Momentum":
+        return before.BeforeMomentum(optimizer.learning_rate, beta=optimizer.beta, flush_every=optimizer.flush_every)
+    if name == "Adam":
+        return before.BeforeAdam(
+            optimizer.learning_rate, beta1=optimizer.beta1, beta2=optimizer.beta2, eps=optimizer.epsilon,
+            flush_every=optimizer.flush_every,
+        )
+    raise ValueError(f"expected SGD, Momentum or Adam, got {name}")
+
+
+def readable_optimizer(optimizer):
+    """A copy of ``optimizer`` whose ``step`` runs its readable ``update``, not the fused kernel.
+
+    The fast path fuses only the exact classes, so a subclass that adds nothing runs the
+    code the chapter shows.
+    """
+    cls = type(optimizer)
+    readable = copy.copy(optimizer)
+    readable.__class__ = type(f"Readable{cls.__name__}", (cls,), {})
+    return readable
+
+
+class Trainer:
+    """The book's trainer: one call of ``train_epoch`` per epoch.
+
+    ``variant`` is ``"today"`` (the package's optimizer), ``"before"`` (the optimizer
+    before the rewrite) or ``"readable"`` (the readable updates, no fused kernels).
+    """
+
+    def __init__(self, sizes, optimizer, dropout, images, labels, batch_size, dtype, variant="today"):
         from neuralbook.training import _targets
 
         self.network, self.optimizer = build_network(sizes, optimizer, dropout, dtype)
+        if variant == "before":
+            self.optimizer = optimizer_before(self.optimizer)
+        elif variant == "readable":
+            self.optimizer = readable_optimizer(self.optimizer)
+        elif variant != "today":
+            raise ValueError(f"expected variant 'today', 'before' or 'readable', got {variant!r}")
         self.x, self.y = images.astype(dtype, copy=False), _targets(self.network, labels)
         self.batch_size, self.rng = batch_size, np.random.default_rng(0)
 
@@ -366,13 +423,17 @@ def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, 
     """Time the trainer, the lean loop and PyTorch for each setting, taking turns.
 
     Returns a dict per setting with the fastest and median seconds of each, and whether
-    the trainer and the lean loop ended with identical parameters.
+    the trainer ended with the same parameters as the lean loop and as the trainer
+    with the optimizers before the rewrite.
     """
     loops, times = {}, {}
     for setting in settings:
         optimizer, dropout = SETTINGS[setting]
         args = (sizes, optimizer, dropout, images, labels, batch_size, dtype)
-        loops[setting] = {"trainer": Trainer(*args), "lean": LeanLoop(*args)}
+        loops[setting] = {
+            "trainer": Trainer(*args), "before": Trainer(*args, variant="before"),
+            "readable": Trainer(*args, variant="readable"), "lean": LeanLoop(*args),
+        }
         if use_torch:
             loops[setting]["torch"] = TorchLoop(*args, threads)
         times[setting] = {name: [] for name in loops[setting]}
@@ -386,6 +447,7 @@ def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, 
             "optimizer": SETTINGS[setting][0],
             "dropout": SETTINGS[setting][1],
             "identical_to_lean": same_parameters(implementations["trainer"].parameters(), implementations["lean"].parameters()),
+            "identical_to_before": same_parameters(implementations["trainer"].parameters(), implementations["before"].parameters()),
             "epochs_timed": len(times[setting]["trainer"]),
         }
         for name, values in times[setting].items():
@@ -432,15 +494,20 @@ def main(argv=None):
     print(f"matrix products: {flops / 1e9:.2f} GFLOP per epoch")
 
     settings_results = compare(sizes, images, labels, args.batch_size, dtype, args.repeats, args.rounds, threads, use_torch, settings)
-    header = f"{'seconds per epoch':24}{'trainer':>10}{'lean':>10}" + (f"{'PyTorch':>10}{'PyTorch/trainer':>17}" if use_torch else "")
+    header = (f"{'seconds per epoch':24}{'trainer':>10}{'before':>10}{'trainer/before':>16}{'readable':>10}{'lean':>10}"
+              + (f"{'PyTorch':>10}{'PyTorch/trainer':>17}" if use_torch else ""))
     print(header)
     for setting, r in settings_results.items():
-        line = f"{setting:24}{r['trainer_seconds']:10.3f}{r['lean_seconds']:10.3f}"
+        r["trainer_over_before"] = r["trainer_seconds"] / r["before_seconds"]
+        r["readable_over_trainer"] = r["readable_seconds"] / r["trainer_seconds"]
+        line = (f"{setting:24}{r['trainer_seconds']:10.3f}{r['before_seconds']:10.3f}{r['trainer_over_before']:16.3f}"
+                f"{r['readable_seconds']:10.3f}{r['lean_seconds']:10.3f}")
         if use_torch:
             r["torch_over_trainer"] = r["torch_seconds"] / r["trainer_seconds"]
             line += f"{r['torch_seconds']:10.3f}{r['torch_over_trainer']:17.2f}"
         r["lean_over_trainer"] = r["lean_seconds"] / r["trainer_seconds"]
-        print(line + ("" if r["identical_to_lean"] else "   (lean loop ended with different parameters!)"))
+        print(line + ("" if r["identical_to_lean"] else "   (lean loop ended with different parameters!)")
+              + ("" if r["identical_to_before"] else "   (the optimizers before the rewrite ended with different parameters!)"))
 
     parameter_count = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     floor = min(matmul_only_epochs(sizes, len(images), args.batch_size, dtype, 3))

@@ -47,6 +47,33 @@ def test_lean_loop_ends_with_the_trainers_parameters_bit_for_bit(bench, setting)
     assert bench.same_parameters(trainer.parameters(), lean.parameters())
 
 
+@pytest.mark.parametrize("setting", ["adam", "modern", "momentum"])
+def test_optimizers_before_the_rewrite_end_with_the_same_parameters(bench, setting):
+    """Today's trainer and the one with the old optimizer copy do the same arithmetic."""
+    images, labels = small_data()
+    optimizer, dropout = bench.SETTINGS[setting]
+    args = ([20, 16, 8, 4], optimizer, dropout, images, labels, 128, np.float32)
+    today, before = bench.Trainer(*args), bench.Trainer(*args, variant="before")
+    assert type(before.optimizer).__name__.startswith("Before")
+    for _ in range(2):
+        today.epoch()
+        before.epoch()
+    assert bench.same_parameters(today.parameters(), before.parameters())
+
+
+def test_readable_updates_agree_with_the_fused_ones_to_rounding(bench):
+    images, labels = small_data()
+    args = ([20, 16, 8, 4], "adam", 0.0, images, labels, 128, np.float32)
+    today, readable = bench.Trainer(*args), bench.Trainer(*args, variant="readable")
+    from neuralbook import fastpath
+
+    assert fastpath.fused_update(readable.optimizer) == readable.optimizer.update
+    today.epoch()
+    readable.epoch()
+    for a, b in zip(today.parameters(), readable.parameters()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
 def test_lean_loop_differs_when_the_arithmetic_differs(bench):
     """The bit-for-bit check can fail: one extra step of the lean loop is caught."""
     images, labels = small_data()
@@ -71,6 +98,8 @@ def test_short_run_reports_every_figure_the_book_reads(bench, capsys):
     for setting in ("adam", "modern", "momentum"):
         figures = result["settings"][setting]
         assert figures["identical_to_lean"] is True
+        assert figures["identical_to_before"] is True
+        assert 0 < figures["trainer_over_before"] and 0 < figures["readable_over_trainer"]
         assert 0 < figures["lean_seconds"] and 0 < figures["trainer_seconds"]
     assert set(result["optimizer_only_seconds_per_epoch"]) == {"adam", "momentum"}
     assert result["parameter_count"] == 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10

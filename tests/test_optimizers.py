@@ -103,7 +103,7 @@ def test_momentum_two_steps_by_hand():
 def test_adam_one_step_by_hand():
     w = np.array([1.0, 1.0])
     g = np.array([0.5, -2.0])
-    Adam(learning_rate=0.1, beta1=0.9, beta2=0.999, eps=1e-8).step([w], [g])
+    Adam(learning_rate=0.1, beta1=0.9, beta2=0.999, epsilon=1e-8).step([w], [g])
     # m = 0.1 g, v = 0.001 g²; m̂ = g, v̂ = g²; step = 0.1 * g / (|g| + 1e-8)
     expected = [1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1.0 - 0.1 * (-2.0) / (2.0 + 1e-8)]
     np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
@@ -111,7 +111,7 @@ def test_adam_one_step_by_hand():
 
 def test_adam_two_steps_by_hand():
     w = np.array([0.0])
-    opt = Adam(learning_rate=0.01, beta1=0.5, beta2=0.75, eps=0.0 + 1e-8)
+    opt = Adam(learning_rate=0.01, beta1=0.5, beta2=0.75, epsilon=1e-8)
     opt.step([w], [np.array([1.0])])
     opt.step([w], [np.array([3.0])])
     # step 1: m=0.5, v=0.25, m̂=1, v̂=1 -> w = -0.01*1/(1+1e-8)
@@ -151,7 +151,7 @@ def test_adam_trajectory_matches_reference(split):
 
 
 def test_adam_trajectory_other_constants():
-    ours = run_package(Adam(0.2, beta1=0.8, beta2=0.99, eps=1e-3), W0, elongated_bowl_grad, 200)
+    ours = run_package(Adam(0.2, beta1=0.8, beta2=0.99, epsilon=1e-3), W0, elongated_bowl_grad, 200)
     ref = reference_adam(W0, elongated_bowl_grad, 0.2, 0.8, 0.99, 1e-3, 200)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
 
@@ -171,10 +171,9 @@ def test_learning_rate_change_between_steps_is_used():
 class WrongSignMomentum(Momentum):
     """The common slip: velocity built against the gradient but then subtracted."""
 
-    def _update(self, p, g, state, lr):
+    def update(self, p, g, state):
         v = state["velocity"]
-        v *= self.beta
-        v -= lr * g
+        v[...] = self.beta * v - self.learning_rate * g
         p -= v  # wrong: the step goes uphill
 
 
@@ -257,7 +256,7 @@ def test_float32_stays_float32_and_in_place(make):
     assert all(p.dtype == np.float32 for p in params)
     assert all(not np.array_equal(a, b) for a, b in zip(params, before))
     for state in opt._state:
-        for name in opt._buffers():
+        for name in opt.decaying:
             assert state[name].dtype == np.float32
 
 
@@ -302,7 +301,7 @@ def test_non_array_parameter_is_an_error():
         lambda: SGD(-1.0),
         lambda: Momentum(0.1, beta=1.0),
         lambda: Adam(0.1, beta2=1.5),
-        lambda: Adam(0.1, eps=0.0),
+        lambda: Adam(0.1, epsilon=0.0),
     ],
 )
 def test_bad_constants_rejected(make):
@@ -336,8 +335,8 @@ def _feed_zero_gradients(optimizer, steps, dtype=np.float32):
     worst = 0
     for _ in range(steps):
         optimizer.step(params, zeros)
-        worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer._buffers()))
-    final = sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer._buffers())
+        worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer.decaying))
+    final = sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer.decaying)
     return worst, final, params
 
 
@@ -409,3 +408,344 @@ def test_flush_leaves_small_but_safe_values_alone():
     adam._state[0]["m"][:] = [1e-30, 1e-37, 0.5]
     adam.flush()
     np.testing.assert_array_equal(adam._state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))
+
+
+# --- AdamW: decoupled weight decay ------------------------------------------------------
+
+
+def reference_adamw(w, grads_of, lr, b1, b2, eps, decay, steps):
+    """Loshchilov & Hutter's update, one scalar at a time: w ← w − η (m̂/(√ŝ+ε) + λ w)."""
+    w = list(w)
+    m = [0.0] * len(w)
+    s = [0.0] * len(w)
+    path = []
+    for t in range(1, steps + 1):
+        g = grads_of(w)
+        m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(m, g)]
+        s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(s, g)]
+        m_hat = [mi / (1 - b1**t) for mi in m]
+        s_hat = [si / (1 - b2**t) for si in s]
+        w = [wi - lr * (mh / (math.sqrt(sh) + eps) + decay * wi) for wi, mh, sh in zip(w, m_hat, s_hat)]
+        path.append(list(w))
+    return path
+
+
+def test_adamw_one_step_by_hand():
+    from neuralbook.optimizers import AdamW
+
+    w = np.array([1.0, -2.0])
+    g = np.array([0.5, 4.0])
+    AdamW(learning_rate=0.1, weight_decay=0.2).step([w], [g])
+    # m̂ = g, ŝ = g², so Adam's part is 0.1 * sign(g) (up to ε); the decay is 0.1 * 0.2 * w
+    expected = [1.0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.2 * 1.0), -2.0 - 0.1 * (4.0 / (4.0 + 1e-8) + 0.2 * -2.0)]
+    np.testing.assert_allclose(w, expected, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_adamw_trajectory_matches_reference(split):
+    from neuralbook.optimizers import AdamW
+
+    opt = AdamW(0.05, beta1=0.8, beta2=0.99, epsilon=1e-6, weight_decay=0.3)
+    ours = run_package(opt, W0, elongated_bowl_grad, 400, split)
+    ref = reference_adamw(W0, elongated_bowl_grad, 0.05, 0.8, 0.99, 1e-6, 0.3, 400)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_adamw_decay_is_not_rescaled_by_adams_denominator():
+    """L2 inside Adam shrinks a weight with large gradients less; AdamW shrinks all alike."""
+    from neuralbook.optimizers import AdamW
+
+    w = np.array([1.0, 1.0])
+    g = np.array([1e-3, 1e3])  # Adam's normalised step is ≈ 1 for both
+    AdamW(learning_rate=0.01, weight_decay=0.5).step([w], [g])
+    # both entries: 1 − 0.01 * (1 + 0.5) = 0.985 (ε makes the first one 1e-7 larger)
+    np.testing.assert_allclose(w, [0.985, 0.985], atol=1e-6)  # an L2 term inside Adam would give 0.99
+
+
+def test_adamw_without_decay_is_adam():
+    from neuralbook.optimizers import AdamW
+
+    ours = run_package(AdamW(0.05, weight_decay=0.0), W0, elongated_bowl_grad, 200)
+    ref = reference_adam(W0, elongated_bowl_grad, 0.05, 0.9, 0.999, 1e-8, 200)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_adamw_rejects_negative_decay():
+    from neuralbook.optimizers import AdamW
+
+    with pytest.raises(ValueError, match="weight_decay"):
+        AdamW(weight_decay=-0.1)
+
+
+# --- Nesterov, AdaGrad, RMSProp against independent references --------------------------
+
+
+def reference_nesterov(w, grads_of, lr, beta, steps):
+    """Nesterov's original form: the gradient at the look-ahead point w + βv.
+
+    Returns the look-ahead points w + βv after each step, which is what the package keeps
+    as its parameters.
+    """
+    w = list(w)
+    v = [0.0] * len(w)
+    path = []
+    for _ in range(steps):
+        g = grads_of([wi + beta * vi for wi, vi in zip(w, v)])
+        v = [beta * vi - lr * gi for vi, gi in zip(v, g)]
+        w = [wi + vi for wi, vi in zip(w, v)]
+        path.append([wi + beta * vi for wi, vi in zip(w, v)])
+    return path
+
+
+def reference_adagrad(w, grads_of, lr, eps, steps):
+    w = list(w)
+    total = [0.0] * len(w)
+    path = []
+    for _ in range(steps):
+        g = grads_of(w)
+        total = [ti + gi * gi for ti, gi in zip(total, g)]
+        w = [wi - lr * gi / (math.sqrt(ti) + eps) for wi, gi, ti in zip(w, g, total)]
+        path.append(list(w))
+    return path
+
+
+def reference_rmsprop(w, grads_of, lr, beta, eps, steps):
+    w = list(w)
+    mean_square = [0.0] * len(w)
+    path = []
+    for _ in range(steps):
+        g = grads_of(w)
+        mean_square = [beta * ri + (1 - beta) * gi * gi for ri, gi in zip(mean_square, g)]
+        w = [wi - lr * gi / (math.sqrt(ri) + eps) for wi, gi, ri in zip(w, g, mean_square)]
+        path.append(list(w))
+    return path
+
+
+def test_nesterov_one_step_by_hand():
+    from neuralbook.optimizers import Nesterov
+
+    w = np.array([1.0, 2.0])
+    opt = Nesterov(learning_rate=0.1, beta=0.5)
+    opt.step([w], [np.array([1.0, -2.0])])
+    # v = -0.1 g = [-0.1, 0.2]; w ← w + 0.5 v − 0.1 g = [1 − 0.05 − 0.1, 2 + 0.1 + 0.2]
+    np.testing.assert_allclose(w, [0.85, 2.3], atol=1e-15)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_nesterov_trajectory_matches_the_look_ahead_reference(split):
+    from neuralbook.optimizers import Nesterov
+
+    # The package starts at w̃ = w + βv = w (v = 0), so both start at W0.
+    ours = run_package(Nesterov(0.03, beta=0.9), W0, elongated_bowl_grad, 300, split)
+    ref = reference_nesterov(W0, elongated_bowl_grad, 0.03, 0.9, 300)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_nesterov_differs_from_momentum():
+    from neuralbook.optimizers import Nesterov
+
+    nesterov = run_package(Nesterov(0.03, beta=0.9), W0, elongated_bowl_grad, 50)
+    momentum = run_package(Momentum(0.03, beta=0.9), W0, elongated_bowl_grad, 50)
+    assert not np.allclose(nesterov, momentum, atol=1e-3)
+
+
+def test_adagrad_two_steps_by_hand():
+    from neuralbook.optimizers import AdaGrad
+
+    w = np.array([0.0])
+    opt = AdaGrad(learning_rate=0.5, epsilon=1e-8)
+    opt.step([w], [np.array([3.0])])  # s = 9, step 0.5 * 3 / 3 = 0.5
+    opt.step([w], [np.array([4.0])])  # s = 25, step 0.5 * 4 / 5 = 0.4
+    assert w[0] == pytest.approx(-0.5 * 3 / (3 + 1e-8) - 0.5 * 4 / (5 + 1e-8), abs=1e-15)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_adagrad_trajectory_matches_reference(split):
+    from neuralbook.optimizers import AdaGrad
+
+    ours = run_package(AdaGrad(0.5, epsilon=1e-7), W0, elongated_bowl_grad, 300, split)
+    ref = reference_adagrad(W0, elongated_bowl_grad, 0.5, 1e-7, 300)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+def test_rmsprop_two_steps_by_hand():
+    from neuralbook.optimizers import RMSProp
+
+    w = np.array([0.0])
+    opt = RMSProp(learning_rate=0.01, beta=0.5, epsilon=1e-8)
+    opt.step([w], [np.array([2.0])])  # s = 0.5 * 4 = 2
+    opt.step([w], [np.array([-1.0])])  # s = 0.5 * 2 + 0.5 * 1 = 1.5
+    expected = -0.01 * 2 / (math.sqrt(2) + 1e-8) + 0.01 * 1 / (math.sqrt(1.5) + 1e-8)
+    assert w[0] == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_rmsprop_trajectory_matches_reference(split):
+    from neuralbook.optimizers import RMSProp
+
+    ours = run_package(RMSProp(0.01, beta=0.95, epsilon=1e-6), W0, elongated_bowl_grad, 400, split)
+    ref = reference_rmsprop(W0, elongated_bowl_grad, 0.01, 0.95, 1e-6, 400)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("neuralbook.optimizers").optimizers.Nesterov(0.1, beta=1.0),
+        lambda: __import__("neuralbook.optimizers").optimizers.AdaGrad(0.1, epsilon=0.0),
+        lambda: __import__("neuralbook.optimizers").optimizers.RMSProp(0.1, beta=-0.1),
+        lambda: __import__("neuralbook.optimizers").optimizers.RMSProp(-0.1),
+    ],
+)
+def test_bad_constants_of_the_new_optimizers_rejected(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+# --- the fused updates of neuralbook.fastpath do what the readable updates do ------------
+
+
+def _all_optimizers():
+    from neuralbook.optimizers import AdaGrad, Nesterov, RMSProp
+
+    return {
+        "sgd": lambda: SGD(0.05),
+        "momentum": lambda: Momentum(0.05, beta=0.8),
+        "nesterov": lambda: Nesterov(0.05, beta=0.8),
+        "adagrad": lambda: AdaGrad(0.05),
+        "rmsprop": lambda: RMSProp(0.01),
+        "adam": lambda: Adam(0.01, beta1=0.8, beta2=0.99),
+        "adamw": lambda: __import__("neuralbook.optimizers").optimizers.AdamW(0.01, weight_decay=0.1),
+    }
+
+
+@pytest.mark.parametrize("name", list(_all_optimizers()))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_update_agrees_with_the_readable_update(name, dtype):
+    """``step`` (fused where fastpath has a kernel) against the readable ``update`` called directly."""
+    make = _all_optimizers()[name]
+    rng = np.random.default_rng(5)
+    shapes = [(6, 4), (6,), (3, 6), (3,)]
+    fused_params = [rng.normal(size=s).astype(dtype) for s in shapes]
+    plain_params = [p.copy() for p in fused_params]
+    fused, plain = make(), make()
+    plain.state = [plain.new_state(p) for p in plain_params]
+    for _ in range(60):
+        grads = [rng.normal(size=s).astype(dtype) for s in shapes]
+        fused.step(fused_params, grads)
+        plain.t += 1
+        for p, g, state in zip(plain_params, grads, plain.state):
+            plain.update(p, g, state)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(fused_params, plain_params):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=0, atol=tolerance)
+
+
+def test_the_fused_kernels_are_the_ones_step_runs():
+    from neuralbook import fastpath
+    from neuralbook.optimizers import AdaGrad, AdamW
+
+    assert fastpath.fused_update(Adam()).func is fastpath.adam_kernel
+    assert fastpath.fused_update(AdamW()).func is fastpath.adamw_kernel
+    adagrad = AdaGrad()
+    assert fastpath.fused_update(adagrad) == adagrad.update  # no kernel: the readable code runs
+
+
+def test_a_subclass_runs_its_own_update():
+    calls = []
+
+    class Logged(SGD):
+        def update(self, p, g, state):
+            calls.append(self.t)
+            super().update(p, g, state)
+
+    w = np.array([1.0])
+    Logged(0.5).step([w], [np.array([1.0])])
+    assert calls == [1] and w[0] == 0.5
+
+
+def test_readable_adam_matches_the_reference():
+    """Adam's readable update on its own (a subclass is never fused) against the scalar reference."""
+
+    class ReadableAdam(Adam):
+        pass
+
+    ours = run_package(ReadableAdam(0.05), W0, elongated_bowl_grad, 500)
+    ref = reference_adam(W0, elongated_bowl_grad, 0.05, 0.9, 0.999, 1e-8, 500)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+# --- gradient clipping ------------------------------------------------------------------
+
+
+def test_global_norm_by_hand():
+    from neuralbook.optimizers import global_norm
+
+    grads = [np.array([[1.0, 2.0], [2.0, 0.0]]), np.array([4.0])]
+    assert global_norm(grads) == pytest.approx(5.0, abs=1e-15)  # √(1 + 4 + 4 + 16)
+
+
+def test_clip_scales_all_gradients_by_one_factor():
+    from neuralbook.optimizers import clip_by_global_norm
+
+    grads = [np.array([[1.0, 2.0], [2.0, 0.0]]), np.array([4.0], dtype=np.float32)]
+    clipped = clip_by_global_norm(grads, max_norm=2.0)
+    # the norm is 5, so every entry is multiplied by 2/5
+    np.testing.assert_allclose(clipped[0], [[0.4, 0.8], [0.8, 0.0]], atol=1e-15)
+    np.testing.assert_allclose(clipped[1], [1.6], atol=1e-6)
+    assert clipped[1].dtype == np.float32
+    assert math.sqrt(sum(float((c.astype(float) ** 2).sum()) for c in clipped)) == pytest.approx(2.0, rel=1e-6)
+    np.testing.assert_array_equal(grads[0], [[1.0, 2.0], [2.0, 0.0]])  # the inputs are untouched
+
+
+def test_clip_leaves_small_gradients_alone():
+    from neuralbook.optimizers import clip_by_global_norm
+
+    grads = [np.array([0.3, 0.4])]
+    clipped = clip_by_global_norm(grads, max_norm=0.5)  # norm exactly 0.5: not above the limit
+    assert clipped[0] is grads[0]
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0])
+def test_clip_rejects_a_bad_max_norm(bad):
+    from neuralbook.optimizers import clip_by_global_norm
+
+    with pytest.raises(ValueError, match="positive max_norm"):
+        clip_by_global_norm([np.ones(2)], bad)
+
+
+def test_clip_rejects_non_finite_gradients():
+    from neuralbook.optimizers import clip_by_global_norm
+
+    with pytest.raises(ValueError, match="finite gradients"):
+        clip_by_global_norm([np.array([np.inf, 1.0])], 1.0)
+
+
+# --- the chapter's mini-batch variance formula ------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 6])
+def test_finite_population_variance_by_enumerating_every_batch(batch_size):
+    """E‖g_B − ∇C‖² = σ²/B · (N − B)/(N − 1) for batches drawn without replacement."""
+    import itertools
+
+    rng = np.random.default_rng(2)
+    per_example = rng.normal(size=(6, 3))  # N = 6 "gradients" of 3 parameters
+    full = per_example.mean(axis=0)
+    sigma2 = np.mean(np.sum((per_example - full) ** 2, axis=1))
+    batches = list(itertools.combinations(range(6), batch_size))  # every batch is equally likely
+    exact = np.mean([np.sum((per_example[list(b)].mean(axis=0) - full) ** 2) for b in batches])
+    mean_of_batches = np.mean([per_example[list(b)].mean(axis=0) for b in batches], axis=0)
+    np.testing.assert_allclose(mean_of_batches, full, atol=1e-12)  # unbiased
+    assert exact == pytest.approx(sigma2 / batch_size * (6 - batch_size) / (6 - 1), rel=1e-12)
+
+
+def test_measured_minibatch_variance_follows_the_formula():
+    from neuralbook.plots.optimizers import minibatch_gradient_variance
+
+    result = minibatch_gradient_variance(draws=300)
+    ratio = result["variance"] / result["predicted"]
+    assert np.all(np.abs(ratio - 1) < 0.25)
+    slope = np.polyfit(np.log(result["batch_sizes"][:5]), np.log(result["variance"][:5]), 1)[0]
+    assert slope == pytest.approx(-1.0, abs=0.1)

@@ -77,3 +77,51 @@ def test_bad_epoch_rejected(epoch):
 def test_bad_settings_rejected(make):
     with pytest.raises(ValueError):
         make()
+
+
+# --- warm-up ------------------------------------------------------------------------------
+
+
+def test_warmup_ramps_linearly_then_follows_the_wrapped_schedule():
+    from neuralbook.schedules import Warmup
+
+    after = StepDecay(0.4, factor=0.5, every=2)
+    s = Warmup(after, epochs=3)
+    # by hand: 0.4 * 1/4, 0.4 * 2/4, 0.4 * 3/4, then the step decay from its own epoch 0
+    expected = [0.1, 0.2, 0.3, 0.4, 0.4, 0.2, 0.2, 0.1]
+    assert [s(e) for e in range(8)] == pytest.approx(expected, rel=1e-12)
+
+
+def test_warmup_increments_are_equal_and_reach_the_target():
+    from neuralbook.schedules import Warmup
+
+    s = Warmup(0.06, epochs=5)  # a number means a constant rate afterwards
+    rates = [s(e) for e in range(10)]
+    steps = [b - a for a, b in zip(rates[:6], rates[1:6])]
+    assert steps == pytest.approx([0.01] * 5, rel=1e-9)
+    assert rates[5:] == [0.06] * 5
+    assert s.initial == pytest.approx(0.01, rel=1e-12)
+
+
+def test_warmup_of_cosine_reaches_the_minimum_after_warmup_plus_total():
+    from neuralbook.schedules import Warmup
+
+    s = Warmup(CosineAnnealing(0.2, total_epochs=10, minimum=0.01), epochs=2)
+    assert s(2) == pytest.approx(0.2)
+    assert s(7) == pytest.approx(0.01 + 0.5 * 0.19 * (1 + math.cos(math.pi * 5 / 10)))
+    assert s(12) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True])
+def test_warmup_rejects_bad_lengths(bad):
+    from neuralbook.schedules import Warmup
+
+    with pytest.raises(ValueError, match="warm-up epochs"):
+        Warmup(Constant(0.1), epochs=bad)
+
+
+def test_warmup_rejects_something_that_is_not_a_schedule():
+    from neuralbook.schedules import Warmup
+
+    with pytest.raises(TypeError, match="Schedule"):
+        Warmup("cosine", epochs=3)

@@ -3,21 +3,21 @@
 The chapter *Gradient descent and optimizers* explains each of these. Every optimizer
 has the same shape: it is created with a learning rate (and its own constants), and
 ``step(params, grads)`` updates a list of parameter arrays **in place** from the
-matching list of gradients. State (a velocity, Adam's two moments) is kept per
-position in the list, allocated on the first step with the parameters' shape and
-dtype. ``learning_rate`` is a plain attribute, so a learning-rate schedule
+matching list of gradients. The step count ``t`` and the per-parameter state (a
+velocity, Adam's two moments) live on the optimizer; the state is made on the first
+step, one dict of arrays per position in the list, with the parameters' shape and dtype.
+``learning_rate`` is a plain attribute, so a learning-rate schedule
 ([`neuralbook.schedules`][neuralbook.schedules]) may change it between steps.
 
-Performance notes, because the trainer calls ``step`` hundreds of times per epoch:
+Each optimizer's ``update(p, g, state)`` is written like its equations. For speed,
+``step`` runs the same arithmetic done in place where
+[`neuralbook.fastpath`][neuralbook.fastpath] has it (SGD, momentum, Adam, AdamW), and
+every ``flush_every`` steps sets to zero the buffer entries that would otherwise turn
+into slow subnormal floats; both are explained there, and neither changes the steps
+beyond rounding.
 
-* every update is done with in-place NumPy operations into buffers allocated once;
-  scalars are plain Python floats, so float32 arrays stay float32 (no float64 upcast);
-* momentum and Adam buffers of parameters that never receive a gradient (dead ReLU
-  units, input pixels that are always zero) decay geometrically towards zero and
-  would become *subnormal* floats, on which arithmetic is many times slower. Every
-  ``flush_every`` steps the optimizer sets to exactly zero every buffer entry small
-  enough to become subnormal before the next flush (see [`flush_subnormals`][neuralbook.optimizers.flush_subnormals]).
-  Once an entry is exactly zero and its gradient is zero it stays exactly zero.
+[`clip_by_global_norm`][neuralbook.optimizers.clip_by_global_norm] rescales a list of
+gradients whose joint norm is too large, before they reach ``step``.
 
 Examples
 --------
@@ -35,99 +35,79 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "flush_subnormals", "count_subnormals"]
+from neuralbook import fastpath
+from neuralbook.fastpath import count_subnormals, flush_subnormals
+
+__all__ = [
+    "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW",
+    "global_norm", "clip_by_global_norm", "flush_subnormals", "count_subnormals",
+]
 
 
-# --8<-- [start:flush]
-def flush_subnormals(buffer: np.ndarray, threshold: float | None = None) -> int:
-    """Set every entry of ``buffer`` with ``|x| < threshold`` to exactly zero, in place.
+def _checked_gradients(params, grads, shapes) -> list[np.ndarray]:
+    """The gradients as arrays of their parameters' dtypes, after checking that the lists match.
 
-    Parameters
-    ----------
-    buffer : numpy.ndarray
-        A floating-point array (an optimizer's velocity or moment), changed in place.
-    threshold : float, optional
-        Entries with a magnitude below this become 0. The default is the smallest
-        *normal* number of the buffer's dtype, ``np.finfo(dtype).tiny``, so by default
-        exactly the subnormal entries are flushed.
-
-    Returns
-    -------
-    int
-        How many nonzero entries were set to zero.
-
-    Examples
-    --------
-    >>> b = np.array([1e-3, 1e-40, -1e-42, 0.0], dtype=np.float32)
-    >>> flush_subnormals(b)
-    2
-    >>> print(b)
-    [0.001 0.    0.    0.   ]
+    ``shapes`` are the parameter shapes of earlier steps (``None`` before the first).
     """
-    if threshold is None:
-        threshold = float(np.finfo(buffer.dtype).tiny)
-    small = np.abs(buffer) < threshold
-    small &= buffer != 0
-    count = int(np.count_nonzero(small))
-    if count:
-        buffer[small] = 0
-    return count
-# --8<-- [end:flush]
+    if len(params) != len(grads):
+        raise ValueError(f"expected one gradient per parameter: got {len(params)} parameters and {len(grads)} gradients")
+    for i, (p, g) in enumerate(zip(params, grads)):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise TypeError(f"parameter {i}: expected a floating-point numpy array (updated in place), got {type(p).__name__}")
+        if np.shape(g) != p.shape:
+            raise ValueError(f"parameter {i}: expected a gradient of shape {p.shape}, got {np.shape(g)}")
+    if shapes is not None and shapes != [p.shape for p in params]:
+        raise ValueError(
+            "expected the same parameter shapes as on earlier steps: got "
+            f"{[p.shape for p in params]}, before {shapes}"
+        )
+    return [np.asarray(g, dtype=p.dtype) for p, g in zip(params, grads)]
 
 
-def count_subnormals(array: np.ndarray) -> int:
-    """How many entries of ``array`` are subnormal (nonzero and below ``finfo.tiny``).
-
-    Examples
-    --------
-    >>> count_subnormals(np.array([1e-40, 1e-30, 0.0], dtype=np.float32))
-    1
-    """
-    array = np.asarray(array)
-    tiny = np.finfo(array.dtype).tiny
-    magnitude = np.abs(array)
-    return int(np.count_nonzero((magnitude < tiny) & (magnitude > 0)))
+def _check_fraction(name: str, value: float) -> float:
+    if not 0 <= value < 1:
+        raise ValueError(f"expected 0 <= {name} < 1, got {value}")
+    return float(value)
 
 
+def _check_positive(name: str, value: float) -> float:
+    if not value > 0:
+        raise ValueError(f"expected a positive {name}, got {value}")
+    return float(value)
+
+
+# --8<-- [start:optimizer]
 class Optimizer:
     """The common shape of every optimizer: ``step(params, grads)`` updates in place.
 
-    Subclasses implement `_update` for one parameter array and list their
-    decaying buffers in `_buffers` so that they can be flushed.
+    Subclasses write ``update`` for one parameter array and, if they keep state,
+    ``new_state``.
 
     Parameters
     ----------
     learning_rate : float
         The step size η. A plain attribute: change it between steps as you like.
     flush_every : int, optional
-        Every this many steps, buffer entries that would become subnormal before the
-        next flush are set to zero. ``0`` switches the flush off (to show what goes
-        wrong without it).
+        Every this many steps, decaying buffer entries that would become subnormal
+        before the next flush are set to zero ([`neuralbook.fastpath`][neuralbook.fastpath]).
+        ``0`` switches the flush off (to show what goes wrong without it).
     """
 
-    #: The smallest per-step decay factor of the buffers (the fastest decay), used for
-    #: the flush threshold: the buffer that shrinks fastest reaches the subnormals first.
-    _decay = 1.0
-
     def __init__(self, learning_rate: float, flush_every: int = 50):
-        if not learning_rate > 0:
-            raise ValueError(f"expected a positive learning_rate, got {learning_rate}")
-        if flush_every < 0:
-            raise ValueError(f"expected flush_every >= 0, got {flush_every}")
         self.learning_rate = learning_rate
-        self.flush_every = int(flush_every)
-        self.t = 0  # number of steps taken
-        self._state: list[dict[str, np.ndarray]] | None = None
+        self.t = 0  # the number of steps taken: the t of the equations
+        self.state = None  # per parameter, a dict of arrays; made on the first step
+        self.flush_every = flush_every
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """Update every array of ``params`` in place from the matching gradient.
+        """Update every parameter array in place from its gradient.
 
         Parameters
         ----------
         params : list of numpy.ndarray
             Parameter arrays (floating point), changed in place.
         grads : list of numpy.ndarray
-            ∂L/∂p for each parameter, same shapes, same order.
+            ∂C/∂p for each parameter, same shapes, same order.
 
         Raises
         ------
@@ -135,71 +115,76 @@ class Optimizer:
             If the lists differ in length, a gradient's shape differs from its
             parameter's, or the list no longer matches the one of earlier steps.
         """
-        if len(params) != len(grads):
-            raise ValueError(f"expected one gradient per parameter: got {len(params)} parameters and {len(grads)} gradients")
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise TypeError(f"parameter {i}: expected a floating-point numpy array (updated in place), got {type(p).__name__}")
-            if np.shape(g) != p.shape:
-                raise ValueError(f"parameter {i}: expected a gradient of shape {p.shape}, got {np.shape(g)}")
-        if self._state is None:
-            self._state = [self._new_state(p) for p in params]
-        elif len(self._state) != len(params) or any(
-            s["shape"] != p.shape for s, p in zip(self._state, params)
-        ):
-            raise ValueError(
-                "expected the same parameter shapes as on earlier steps: got "
-                f"{[p.shape for p in params]}, before {[s['shape'] for s in self._state]}"
-            )
+        grads = self._checked(params, grads)
+        if self.state is None:
+            self.state = [self.new_state(p) for p in params]
         self.t += 1
-        lr = float(self.learning_rate)
-        for p, g, state in zip(params, grads, self._state):
-            self._update(p, np.asarray(g, dtype=p.dtype), state, lr)
-        if self.flush_every and self.t % self.flush_every == 0:
-            self.flush()
+        update = fastpath.fused_update(self)  # self.update, or the same arithmetic done in place
+        for p, g, state in zip(params, grads, self.state):
+            update(p, g, state)
+        fastpath.flush_if_due(self)  # keeps decaying buffers out of the slow subnormal range
+
+    def new_state(self, p: np.ndarray) -> dict:
+        """The state of one parameter before the first step: none for plain gradient descent."""
+        return {}
+
+    def update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
+        """Change one parameter array ``p`` in place from its gradient ``g``."""
+        raise NotImplementedError
+# --8<-- [end:optimizer]
+
+    #: Names of the state arrays that shrink geometrically when their gradient is zero.
+    decaying: tuple[str, ...] = ()
+
+    def decays(self) -> tuple[float, ...]:
+        """The factors by which the `decaying` buffers shrink per step without gradient."""
+        return ()
+
+    @property
+    def learning_rate(self) -> float:
+        """The step size η, kept as a Python float so that float32 arrays stay float32."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._learning_rate = _check_positive("learning_rate", value)
+
+    @property
+    def flush_every(self) -> int:
+        """How many steps between two flushes of the decaying buffers (0: never)."""
+        return self._flush_every
+
+    @flush_every.setter
+    def flush_every(self, value: int) -> None:
+        if isinstance(value, bool) or int(value) != value or value < 0:
+            raise ValueError(f"expected a whole number flush_every >= 0, got {value!r}")
+        self._flush_every = int(value)
+
+    def _checked(self, params, grads):
+        if self.state is None:
+            self._shapes = None
+        grads = _checked_gradients(params, grads, self._shapes)
+        self._shapes = [p.shape for p in params]
+        return grads
+
+    @property
+    def _state(self):
+        # The older name of ``state``.
+        return self.state
 
     def flush(self) -> int:
-        """Zero every buffer entry that could turn subnormal before the next flush.
-
-        An entry that receives no gradient shrinks by the decay factor β each step.
-        The threshold is ``tiny / β**(flush_every + 1)``, so such an entry is either
-        zeroed now or still normal at the next flush: buffers fed zero gradients
-        never hold a subnormal. Returns how many entries were zeroed.
-        """
-        if not self._state:
-            return 0
-        total = 0
-        for state in self._state:
-            for name in self._buffers():
-                buffer = state[name]
-                total += flush_subnormals(buffer, self.flush_threshold(buffer.dtype))
-        return total
+        """Zero every decaying buffer entry that could turn subnormal before the next flush; returns how many."""
+        return fastpath.flush(self)
 
     def flush_threshold(self, dtype) -> float:
         """Entries below this are zeroed by `flush`: ``tiny / β**(flush_every + 1)``.
-
-        ``tiny`` is the smallest normal number of ``dtype`` and β the fastest decay
-        factor of the buffers.
 
         Examples
         --------
         >>> print(f"{Momentum(0.1, beta=0.9).flush_threshold(np.float32):.2e}")
         2.53e-36
         """
-        tiny = float(np.finfo(dtype).tiny)
-        return tiny / self._decay ** (max(self.flush_every, 1) + 1)
-
-    def _new_state(self, p: np.ndarray) -> dict:
-        state = {"shape": p.shape, "scratch": np.empty_like(p)}
-        for name in self._buffers():
-            state[name] = np.zeros_like(p)
-        return state
-
-    def _buffers(self) -> tuple[str, ...]:
-        return ()
-
-    def _update(self, p, g, state, lr) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+        return fastpath.flush_threshold(self, dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
@@ -217,31 +202,25 @@ class SGD(Optimizer):
     Examples
     --------
     >>> w = np.array([3.0])
-    >>> opt = SGD(learning_rate=0.25)
+    >>> optimizer = SGD(learning_rate=0.25)
     >>> for _ in range(3):
-    ...     opt.step([w], [2 * w])      # the gradient of w², so each step multiplies w by 1 - 2η
+    ...     optimizer.step([w], [2 * w])   # the gradient of w², so each step multiplies w by 1 - 2η
     >>> print(w)
     [0.375]
     """
 
-    def _update(self, p, g, state, lr):
-        np.multiply(g, lr, out=state["scratch"])  # η g
-        p -= state["scratch"]  # w ← w − η g
+    def update(self, p, g, state):
+        p -= self.learning_rate * g  # w ← w − η g
 # --8<-- [end:sgd]
 
 
 # --8<-- [start:momentum]
 class Momentum(Optimizer):
-    """Gradient descent with momentum (heavy ball).
+    """Gradient descent with momentum (Polyak's heavy ball): v ← β v − η g, w ← w + v.
 
-    The velocity ``v`` starts at zero and each step does
-
-        v ← β v − η g
-        w ← w + v
-
-    so the velocity points *against* the gradient and the parameters move along it.
-    (The equivalent form v ← β v + g, w ← w − η v gives the same steps while η is
-    constant; this one keeps the velocity in the units of a step.)
+    The velocity v starts at zero and points *against* the gradient, so the
+    parameters move along it. (The equivalent form u ← β u + g, w ← w − η u gives the
+    same steps while η is constant; this one keeps the velocity in the units of a step.)
 
     Parameters
     ----------
@@ -253,46 +232,158 @@ class Momentum(Optimizer):
     Examples
     --------
     >>> w = np.array([1.0])
-    >>> opt = Momentum(learning_rate=0.1, beta=0.9)
-    >>> opt.step([w], [np.array([1.0])])   # v = -0.1
-    >>> opt.step([w], [np.array([1.0])])   # v = 0.9 * -0.1 - 0.1 = -0.19
+    >>> optimizer = Momentum(learning_rate=0.1, beta=0.9)
+    >>> optimizer.step([w], [np.array([1.0])])   # v = -0.1
+    >>> optimizer.step([w], [np.array([1.0])])   # v = 0.9 * -0.1 - 0.1 = -0.19
     >>> print(np.round(w, 4))
     [0.71]
     """
 
     def __init__(self, learning_rate: float, beta: float = 0.9, flush_every: int = 50):
         super().__init__(learning_rate, flush_every)
-        if not 0 <= beta < 1:
-            raise ValueError(f"expected 0 <= beta < 1, got {beta}")
-        self.beta = float(beta)
-        self._decay = self.beta if self.beta > 0 else 0.5  # with β = 0 nothing decays; any factor will do
+        self.beta = _check_fraction("beta", beta)
 
-    def _buffers(self):
-        return ("velocity",)
+    def new_state(self, p):
+        return {"velocity": np.zeros_like(p)}  # v starts at zero
 
-    def _update(self, p, g, state, lr):
-        v, scratch = state["velocity"], state["scratch"]
-        v *= self.beta  # β v
-        np.multiply(g, lr, out=scratch)  # η g
-        v -= scratch  # v ← β v − η g
+    def update(self, p, g, state):
+        v = state["velocity"]
+        v[...] = self.beta * v - self.learning_rate * g  # v ← β v − η g
         p += v  # w ← w + v
 # --8<-- [end:momentum]
+
+    decaying = ("velocity",)
+
+    def decays(self):
+        return (self.beta,)
+
+
+# --8<-- [start:nesterov]
+class Nesterov(Momentum):
+    """Nesterov momentum: the gradient is taken at the point momentum is about to reach.
+
+    Nesterov's form is v ← β v − η ∇C(w + β v), w ← w + v. Keeping the look-ahead
+    point w + β v as the parameter instead turns it into an update that needs only the
+    gradient g at the parameters: v ← β v − η g, w ← w + β v − η g.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size η.
+    beta : float, optional
+        How much of the previous velocity survives a step, 0 ≤ β < 1. Default 0.9.
+
+    Examples
+    --------
+    >>> w = np.array([1.0])
+    >>> optimizer = Nesterov(learning_rate=0.1, beta=0.9)
+    >>> optimizer.step([w], [np.array([1.0])])   # v = -0.1, w = 1 + 0.9 * -0.1 - 0.1
+    >>> print(np.round(w, 4))
+    [0.81]
+    """
+
+    def update(self, p, g, state):
+        v = state["velocity"]
+        v[...] = self.beta * v - self.learning_rate * g  # v ← β v − η g
+        p += self.beta * v - self.learning_rate * g  # w ← w + β v − η g
+# --8<-- [end:nesterov]
+
+
+# --8<-- [start:adagrad]
+class AdaGrad(Optimizer):
+    """AdaGrad: each parameter's step is divided by the root of its summed squared gradients.
+
+    With s starting at zero, each step does s ← s + g², w ← w − η g / (√s + ε).
+    s only grows, so every parameter's steps shrink as its gradients add up.
+
+    Parameters
+    ----------
+    learning_rate : float, optional
+        The step size η. Default 0.01.
+    epsilon : float, optional
+        Keeps the division finite where s is zero. Default 1e-8.
+
+    Examples
+    --------
+    The first step has size η whatever the gradient, the second one less:
+
+    >>> w = np.array([0.0, 0.0])
+    >>> optimizer = AdaGrad(learning_rate=0.1)
+    >>> optimizer.step([w], [np.array([100.0, -0.01])])
+    >>> print(np.round(w, 6))
+    [-0.1  0.1]
+    """
+
+    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8, flush_every: int = 50):
+        super().__init__(learning_rate, flush_every)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def new_state(self, p):
+        return {"s": np.zeros_like(p)}  # the sum of squared gradients
+
+    def update(self, p, g, state):
+        s = state["s"]
+        s += g**2  # s ← s + g²
+        p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
+# --8<-- [end:adagrad]
+
+
+# --8<-- [start:rmsprop]
+class RMSProp(Optimizer):
+    """RMSProp: each parameter's step is divided by the root of its recent mean squared gradient.
+
+    With s starting at zero, each step does s ← β s + (1 − β) g², w ← w − η g / (√s + ε):
+    AdaGrad with a moving average in place of the ever-growing sum.
+
+    Parameters
+    ----------
+    learning_rate : float, optional
+        The step size η. Default 0.001.
+    beta : float, optional
+        How much of the average survives a step, 0 ≤ β < 1. Default 0.9.
+    epsilon : float, optional
+        Keeps the division finite where s is zero. Default 1e-8.
+
+    Examples
+    --------
+    >>> w = np.array([0.0])
+    >>> RMSProp(learning_rate=0.01, beta=0.9).step([w], [np.array([2.0])])
+    >>> print(np.round(w, 6))   # s = 0.1 * 4 = 0.4, step 0.01 * 2 / √0.4
+    [-0.031623]
+    """
+
+    def __init__(self, learning_rate: float = 1e-3, beta: float = 0.9, epsilon: float = 1e-8, flush_every: int = 50):
+        super().__init__(learning_rate, flush_every)
+        self.beta = _check_fraction("beta", beta)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def new_state(self, p):
+        return {"s": np.zeros_like(p)}  # the average of squared gradients
+
+    def update(self, p, g, state):
+        s = state["s"]
+        s[...] = self.beta * s + (1 - self.beta) * g**2  # s ← β s + (1 − β) g²
+        p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
+# --8<-- [end:rmsprop]
+
+    decaying = ("s",)
+
+    def decays(self):
+        return (self.beta,)
 
 
 # --8<-- [start:adam]
 class Adam(Optimizer):
-    """Adam: momentum on the gradient, scaled per parameter by its recent size.
+    """Adam: momentum's average of the gradients, divided as in RMSProp, with bias correction.
 
-    With m and v starting at zero, step t (counting from 1) does
+    With m and s starting at zero, step t (counting from 1) does
 
-        m ← β₁ m + (1 − β₁) g            (mean of recent gradients)
-        v ← β₂ v + (1 − β₂) g²           (mean of recent squared gradients)
-        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)     (bias correction)
-        w ← w − η m̂ / (√v̂ + ε)
+        m ← β₁ m + (1 − β₁) g            (average of recent gradients)
+        s ← β₂ s + (1 − β₂) g²           (average of recent squared gradients)
+        m̂ = m / (1 − β₁ᵗ),  ŝ = s / (1 − β₂ᵗ)     (bias correction)
+        w ← w − η m̂ / (√ŝ + ε)
 
-    The last line is computed in the algebraically identical form
-    ``w ← w − η_t m / (√v + ε̂)`` with ``η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ)`` and
-    ``ε̂ = ε √(1 − β₂ᵗ)``, which saves two passes over the arrays.
+    Kingma and Ba write v for the second moment s.
 
     Parameters
     ----------
@@ -300,8 +391,8 @@ class Adam(Optimizer):
         The step size η. Default 0.001.
     beta1, beta2 : float, optional
         Decay of the first and second moment averages. Defaults 0.9 and 0.999.
-    eps : float, optional
-        Keeps the division finite where v̂ is zero. Default 1e-8.
+    epsilon : float, optional
+        Keeps the division finite where ŝ is zero. Default 1e-8.
 
     Examples
     --------
@@ -318,36 +409,137 @@ class Adam(Optimizer):
         learning_rate: float = 1e-3,
         beta1: float = 0.9,
         beta2: float = 0.999,
-        eps: float = 1e-8,
+        epsilon: float = 1e-8,
         flush_every: int = 50,
     ):
         super().__init__(learning_rate, flush_every)
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"expected 0 <= {name} < 1, got {beta}")
-        if not eps > 0:
-            raise ValueError(f"expected a positive eps, got {eps}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self._decay = min((b for b in (self.beta1, self.beta2) if b > 0), default=0.5)  # m shrinks fastest
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
-    def _buffers(self):
-        return ("m", "v")
+    def new_state(self, p):
+        return {"m": np.zeros_like(p), "s": np.zeros_like(p)}  # first and second moments
 
-    def _update(self, p, g, state, lr):
-        m, v, scratch = state["m"], state["v"], state["scratch"]
-        b1, b2, t = self.beta1, self.beta2, self.t
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=scratch)
-        m += scratch  # m ← β₁ m + (1 − β₁) g
-        v *= b2
-        np.multiply(g, g, out=scratch)
-        scratch *= 1.0 - b2
-        v += scratch  # v ← β₂ v + (1 − β₂) g²
-        correction2 = math.sqrt(1.0 - b2**t)
-        step_size = lr * correction2 / (1.0 - b1**t)  # η √(1 − β₂ᵗ) / (1 − β₁ᵗ)
-        np.sqrt(v, out=scratch)
-        scratch += self.eps * correction2  # √v + ε̂
-        np.divide(m, scratch, out=scratch)
-        scratch *= step_size
-        p -= scratch  # w ← w − η m̂ / (√v̂ + ε)
+    def update(self, p, g, state):
+        p -= self.learning_rate * self.direction(g, state)  # w ← w − η m̂ / (√ŝ + ε)
+
+    def direction(self, g, state):
+        """Update the moments from ``g`` and return m̂ / (√ŝ + ε)."""
+        m, s, t = state["m"], state["s"], self.t
+        m[...] = self.beta1 * m + (1 - self.beta1) * g  # m ← β₁ m + (1 − β₁) g
+        s[...] = self.beta2 * s + (1 - self.beta2) * g**2  # s ← β₂ s + (1 − β₂) g²
+        m_hat = m / (1 - self.beta1**t)  # m̂ = m / (1 − β₁ᵗ)
+        s_hat = s / (1 - self.beta2**t)  # ŝ = s / (1 − β₂ᵗ)
+        return m_hat / (np.sqrt(s_hat) + self.epsilon)
 # --8<-- [end:adam]
+
+    decaying = ("m", "s")
+
+    def decays(self):
+        return (self.beta1, self.beta2)
+
+    @property
+    def eps(self) -> float:
+        """The older name of ``epsilon``."""
+        return self.epsilon
+
+
+# --8<-- [start:adamw]
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay, w ← w − η (m̂ / (√ŝ + ε) + λ w).
+
+    The decay λ w is scaled by the learning rate but not by Adam's denominator
+    √ŝ + ε, unlike an L2 term added to the gradient, which Adam would rescale
+    (Loshchilov and Hutter). The decay uses the parameters as they were before the step.
+
+    Parameters
+    ----------
+    learning_rate : float, optional
+        The step size η. Default 0.001.
+    beta1, beta2 : float, optional
+        Decay of the first and second moment averages. Defaults 0.9 and 0.999.
+    epsilon : float, optional
+        Keeps the division finite where ŝ is zero. Default 1e-8.
+    weight_decay : float, optional
+        The decay strength λ ≥ 0. Default 0.01.
+
+    Examples
+    --------
+    With a zero gradient only the decay acts, w ← (1 − η λ) w:
+
+    >>> w = np.array([2.0, -1.0])
+    >>> AdamW(learning_rate=0.1, weight_decay=0.5).step([w], [np.zeros(2)])
+    >>> print(np.round(w, 6))
+    [ 1.9  -0.95]
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+        flush_every: int = 50,
+    ):
+        super().__init__(learning_rate, beta1, beta2, epsilon, flush_every)
+        if not weight_decay >= 0:
+            raise ValueError(f"expected weight_decay >= 0, got {weight_decay}")
+        self.weight_decay = float(weight_decay)
+
+    def update(self, p, g, state):
+        p -= self.learning_rate * (self.direction(g, state) + self.weight_decay * p)  # w ← w − η (m̂/(√ŝ+ε) + λ w)
+# --8<-- [end:adamw]
+
+
+# --8<-- [start:clip]
+def global_norm(grads: Sequence[np.ndarray]) -> float:
+    """The Euclidean norm of all gradients together, as if they were one long vector.
+
+    Examples
+    --------
+    >>> global_norm([np.array([3.0]), np.array([[4.0, 0.0]])])
+    5.0
+    """
+    return math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+
+
+def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> list[np.ndarray]:
+    """Scale all gradients by one factor so that their global norm is at most ``max_norm``.
+
+    If ‖g‖ > max_norm, every gradient is multiplied by max_norm / ‖g‖, which keeps the
+    direction of the step and shortens it; otherwise the gradients are returned as they are.
+
+    Parameters
+    ----------
+    grads : list of numpy.ndarray
+        The gradients of one step (any shapes).
+    max_norm : float
+        The largest global norm allowed, > 0.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The clipped gradients (new arrays if they were scaled, of the same dtypes).
+
+    Raises
+    ------
+    ValueError
+        If ``max_norm`` is not positive or the gradients are not finite.
+
+    Examples
+    --------
+    >>> clipped = clip_by_global_norm([np.array([3.0]), np.array([4.0])], max_norm=1.0)
+    >>> print([np.round(g, 4) for g in clipped])
+    [array([0.6]), array([0.8])]
+    """
+    if not max_norm > 0:
+        raise ValueError(f"expected a positive max_norm, got {max_norm}")
+    norm = global_norm(grads)
+    if not math.isfinite(norm):
+        raise ValueError(f"expected finite gradients, got a global norm of {norm}")
+    if norm <= max_norm:
+        return list(grads)
+    scale = max_norm / norm
+    return [g * scale for g in grads]
+# --8<-- [end:clip]

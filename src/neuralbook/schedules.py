@@ -10,6 +10,11 @@ sets ``optimizer.learning_rate = schedule(e)`` at the start of every epoch.
 | [`StepDecay`][neuralbook.schedules.StepDecay] | η(e) = η₀ · factor^⌊e / every⌋ |
 | [`ExponentialDecay`][neuralbook.schedules.ExponentialDecay] | η(e) = η₀ · rate^e |
 | [`CosineAnnealing`][neuralbook.schedules.CosineAnnealing] | η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T |
+| [`Warmup`][neuralbook.schedules.Warmup] | η(e) = η_after(0) · (e + 1) / (W + 1) for e < W, then η_after(e − W) |
+
+The counter is called the epoch because the trainer calls a schedule once per epoch; a
+loop that calls it once per step gets a schedule over steps (warm-up is often counted in
+steps).
 
 Examples
 --------
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineAnnealing"]
+__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineAnnealing", "Warmup"]
 
 
 def _check_epoch(epoch) -> int:
@@ -173,3 +178,44 @@ class CosineAnnealing(Schedule):
         progress = min(epoch, self.total_epochs) / self.total_epochs
         return self.minimum + 0.5 * (self.initial - self.minimum) * (1.0 + math.cos(math.pi * progress))
 # --8<-- [end:cosine]
+
+
+# --8<-- [start:warmup]
+class Warmup(Schedule):
+    """Raise the learning rate linearly for the first few epochs, then follow another schedule.
+
+    η(e) = η_after(0) · (e + 1) / (W + 1)   for e < W,   and η_after(e − W) after,
+
+    so the rate climbs in W equal steps towards the wrapped schedule's first rate, which
+    it reaches in epoch W; the wrapped schedule then runs as if training started there.
+
+    Parameters
+    ----------
+    after : Schedule or float
+        The schedule to follow once the warm-up is over (a number means a constant rate).
+    epochs : int
+        W, the number of warm-up epochs (or steps, if the caller counts steps), ≥ 1.
+
+    Examples
+    --------
+    >>> s = Warmup(CosineAnnealing(0.1, total_epochs=4), epochs=3)
+    >>> [round(s(e), 4) for e in range(8)]
+    [0.025, 0.05, 0.075, 0.1, 0.0854, 0.05, 0.0146, 0.0]
+    """
+
+    def __init__(self, after, epochs: int):
+        if isinstance(after, (int, float)) and not isinstance(after, bool):
+            after = Constant(after)
+        if not isinstance(after, Schedule):
+            raise TypeError(f"expected a Schedule or a learning rate to follow the warm-up, got {type(after).__name__}")
+        if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 1:
+            raise ValueError(f"expected a whole number of warm-up epochs >= 1, got {epochs!r}")
+        self.after = after
+        self.epochs = int(epochs)
+        self.initial = after(0) / (self.epochs + 1)
+
+    def _at(self, epoch: int) -> float:
+        if epoch < self.epochs:
+            return self.after(0) * (epoch + 1) / (self.epochs + 1)
+        return self.after(epoch - self.epochs)
+# --8<-- [end:warmup]

@@ -10,20 +10,21 @@ from functools import lru_cache
 
 import numpy as np
 
-from neuralbook.optimizers import SGD, Adam, Momentum, count_subnormals
+from neuralbook.fastpath import count_subnormals
+from neuralbook.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from neuralbook.plots._style import COLORS, new_figure, style_axes
-from neuralbook.schedules import CosineAnnealing, ExponentialDecay, StepDecay
+from neuralbook.schedules import CosineAnnealing, ExponentialDecay, StepDecay, Warmup
 
 # ---------------------------------------------------------------- 1-D quadratic
 
-#: L(w) = w², gradient 2w; start and learning rates of the three runs.
+#: C(w) = w², gradient 2w; start and learning rates of the three runs.
 QUADRATIC_START = 3.0
 QUADRATIC_RATES = {"too low": 0.02, "about right": 0.3, "too high": 1.05}
 QUADRATIC_STEPS = 20
 
 
 def quadratic_run(learning_rate: float, steps: int = QUADRATIC_STEPS, start: float = QUADRATIC_START) -> np.ndarray:
-    """Gradient descent on L(w) = w² with the package's SGD; returns w_0, ..., w_steps.
+    """Gradient descent on C(w) = w² with the package's SGD; returns w_0, ..., w_steps.
 
     Examples
     --------
@@ -40,7 +41,7 @@ def quadratic_run(learning_rate: float, steps: int = QUADRATIC_STEPS, start: flo
 
 
 def plot_quadratic_rates():
-    """Three learning rates on L(w) = w²: crawling, converging, diverging."""
+    """Three learning rates on C(w) = w²: crawling, converging, diverging."""
     figure, axes = new_figure(ncols=3, width=9.0, height=3.2)
     colors = [COLORS["grey"], COLORS["good"], COLORS["bad"]]
     for ax, (label, rate), color in zip(axes, QUADRATIC_RATES.items(), colors):
@@ -52,7 +53,7 @@ def plot_quadratic_rates():
         ax.plot(shown, shown**2, "o-", color=color, markersize=3.5, linewidth=0.9)
         ax.plot(shown[0], shown[0] ** 2, "o", color="black", markersize=5)
         style_axes(ax, title=f"η = {rate}: {label}", xlabel="w")
-    axes[0].set_ylabel("L(w) = w²")
+    axes[0].set_ylabel("C(w) = w²")
     return figure
 
 
@@ -121,7 +122,7 @@ def plot_network_rates():
     for (rate, (history, _)), color in zip(network_runs().items(), colors):
         left.plot(history, color=color, label=f"SGD, η = {rate:g}")
     left.set_yscale("log")
-    style_axes(left, title="Learning rate", xlabel="epoch", ylabel="training loss (BCE)")
+    style_axes(left, title="Learning rate", xlabel="epoch", ylabel="training cost (BCE)")
     left.legend(fontsize=8)
     colors = [COLORS["grey"], COLORS["accent"], COLORS["function"]]
     for (name, (history, _)), color in zip(network_optimizer_runs().items(), colors):
@@ -132,9 +133,82 @@ def plot_network_rates():
     return figure
 
 
+# ---------------------------------------------------------------- mini-batch gradient noise
+
+VARIANCE_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+VARIANCE_DRAWS = 2000
+
+
+def _flat(gradients) -> np.ndarray:
+    return np.concatenate([np.ravel(g) for g in gradients])
+
+
+@lru_cache(maxsize=None)
+def minibatch_gradient_variance(draws: int = VARIANCE_DRAWS, seed: int = 0) -> dict:
+    """How far mini-batch gradients scatter around the full gradient, measured and predicted.
+
+    The 2-16-1 network of [`network_runs`][neuralbook.plots.optimizers.network_runs], at
+    its initial weights, on the N = 400 points of ``circles``. For each batch size B of
+    VARIANCE_BATCH_SIZES, ``draws`` batches are drawn without replacement and their
+    gradients g_B compared with the full gradient G.
+
+    Returns a dict with ``batch_sizes``, ``variance`` (the measured mean of ‖g_B − G‖²),
+    ``predicted`` (σ²/B · (N − B)/(N − 1), with σ² = mean over examples of ‖g_x − G‖²),
+    ``sigma2``, ``n`` (N), ``full_norm`` (‖G‖) and ``bias`` (‖mean of g_B − G‖ for each B).
+    """
+    from neuralbook.network import Network
+
+    x, y = circles()
+    net = Network(
+        [2, 16, 1], hidden_activation="tanh", output="sigmoid", loss="binary_cross_entropy",
+        init="xavier", seed=0, dtype=np.float64,
+    )
+    n = len(x)
+    full = _flat(net.loss_and_gradients(x, y)[1])
+    per_example = np.array([_flat(net.loss_and_gradients(x[i : i + 1], y[i : i + 1])[1]) for i in range(n)])
+    sigma2 = float(np.mean(np.sum((per_example - full) ** 2, axis=1)))
+    rng = np.random.default_rng(seed)
+    variance, bias = [], []
+    for batch_size in VARIANCE_BATCH_SIZES:
+        gradients = np.array([
+            _flat(net.loss_and_gradients(x[batch], y[batch])[1])
+            for batch in (rng.choice(n, size=batch_size, replace=False) for _ in range(draws))
+        ])
+        variance.append(float(np.mean(np.sum((gradients - full) ** 2, axis=1))))
+        bias.append(float(np.linalg.norm(gradients.mean(axis=0) - full)))
+    sizes = np.array(VARIANCE_BATCH_SIZES)
+    return {
+        "batch_sizes": sizes,
+        "variance": np.array(variance),
+        "predicted": sigma2 / sizes * (n - sizes) / (n - 1),
+        "sigma2": sigma2,
+        "n": n,
+        "full_norm": float(np.linalg.norm(full)),
+        "bias": np.array(bias),
+        "draws": draws,
+    }
+
+
+def plot_minibatch_variance():
+    """The scatter of mini-batch gradients against B, with the 1/B line and the finite-population curve."""
+    result = minibatch_gradient_variance()
+    sizes = result["batch_sizes"]
+    figure, ax = new_figure(width=6.4, height=3.6)
+    ax.plot(sizes, result["sigma2"] / sizes, "--", color=COLORS["grey"], label="σ²/B")
+    ax.plot(sizes, result["predicted"], color=COLORS["function"], label="σ²/B · (N − B)/(N − 1)")
+    ax.plot(sizes, result["variance"], "o", color=COLORS["accent"], label=f"measured ({result['draws']} batches per B)")
+    style_axes(ax, title="Mini-batch gradient noise", xlabel="batch size B", ylabel="mean of ‖g_B − ∇C‖²")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlim(sizes[0] / 1.4, sizes[-1] * 1.4)
+    ax.set_ylim(result["variance"].min() / 2, result["sigma2"] * 2)
+    ax.legend(fontsize=8)
+    return figure
+
+
 # ---------------------------------------------------------------- a 2-D valley
 
-#: L(x, y) = ½ (x² + K y²): a valley K times steeper across than along.
+#: C(x, y) = ½ (x² + K y²): a valley K times steeper across than along.
 VALLEY_K = 25.0
 VALLEY_START = (-4.5, 1.5)
 VALLEY_STEPS = 100
@@ -146,7 +220,7 @@ VALLEY_OPTIMIZERS = {
 
 
 def valley_loss(x, y):
-    """L(x, y) = ½ (x² + K y²) with K = VALLEY_K."""
+    """C(x, y) = ½ (x² + K y²) with K = VALLEY_K."""
     return 0.5 * (np.asarray(x) ** 2 + VALLEY_K * np.asarray(y) ** 2)
 
 
@@ -162,18 +236,31 @@ def valley_path(make_optimizer, steps: int = VALLEY_STEPS) -> np.ndarray:
     return np.array(path)
 
 
-def valley_paths() -> dict[str, np.ndarray]:
-    """``{name: path}`` for the three optimizers of VALLEY_OPTIMIZERS."""
-    return {name: valley_path(make) for name, make in VALLEY_OPTIMIZERS.items()}
+#: Momentum against Nesterov momentum, same η and β.
+MOMENTUM_OPTIMIZERS = {
+    "momentum (η = 0.03, β = 0.9)": lambda: Momentum(0.03, beta=0.9),
+    "Nesterov (η = 0.03, β = 0.9)": lambda: Nesterov(0.03, beta=0.9),
+}
+
+#: The adaptive methods, each with a learning rate that suits it on the valley.
+ADAPTIVE_OPTIMIZERS = {
+    "AdaGrad (η = 0.5)": lambda: AdaGrad(0.5),
+    "RMSProp (η = 0.1, β = 0.9)": lambda: RMSProp(0.1, beta=0.9),
+    "Adam (η = 0.3)": lambda: Adam(0.3),
+}
 
 
-def plot_valley_paths():
-    """SGD, momentum and Adam on the same elongated bowl."""
+def valley_paths(optimizers=None) -> dict[str, np.ndarray]:
+    """``{name: path}`` for each optimizer of ``optimizers`` (default VALLEY_OPTIMIZERS)."""
+    optimizers = VALLEY_OPTIMIZERS if optimizers is None else optimizers
+    return {name: valley_path(make) for name, make in optimizers.items()}
+
+
+def _plot_paths(optimizers, colors):
     figure, (ax, curves) = new_figure(ncols=2, width=10.0, height=3.8)
     xs, ys = np.meshgrid(np.linspace(-5, 1.5, 300), np.linspace(-2, 2, 200))
     ax.contour(xs, ys, valley_loss(xs, ys), levels=np.geomspace(0.05, 60, 12), colors="#bbbbbb", linewidths=0.7)
-    colors = [COLORS["grey"], COLORS["accent"], COLORS["function"]]
-    for (name, path), color in zip(valley_paths().items(), colors):
+    for (name, path), color in zip(valley_paths(optimizers).items(), colors):
         shown = path[:41]
         ax.plot(shown[:, 0], shown[:, 1], "o-", color=color, markersize=2.5, linewidth=0.9, label=name)
         curves.plot(valley_loss(path[:, 0], path[:, 1]), color=color, label=name)
@@ -183,25 +270,75 @@ def plot_valley_paths():
     style_axes(ax, title="First 40 steps", xlabel="x", ylabel="y")
     ax.legend(fontsize=7, loc="lower right")
     curves.set_yscale("log")
-    style_axes(curves, title="Loss", xlabel="step", ylabel="L(x, y)")
+    style_axes(curves, title="Cost", xlabel="step", ylabel="C(x, y)")
+    return figure
+
+
+def plot_valley_paths():
+    """SGD, momentum and Adam on the same elongated bowl."""
+    return _plot_paths(VALLEY_OPTIMIZERS, [COLORS["grey"], COLORS["accent"], COLORS["function"]])
+
+
+def plot_momentum_nesterov():
+    """Momentum and Nesterov momentum on the elongated bowl."""
+    return _plot_paths(MOMENTUM_OPTIMIZERS, [COLORS["accent"], COLORS["good"]])
+
+
+def plot_adaptive_paths():
+    """AdaGrad, RMSProp and Adam on the elongated bowl."""
+    return _plot_paths(ADAPTIVE_OPTIMIZERS, [COLORS["derivative"], COLORS["good"], COLORS["function"]])
+
+
+# ---------------------------------------------------------------- Adam's bias correction
+
+
+def uncorrected_step_ratio(t, beta1: float = 0.9, beta2: float = 0.999):
+    """How many times longer Adam's step is without bias correction: (1 − β₁ᵗ) / √(1 − β₂ᵗ).
+
+    Examples
+    --------
+    >>> print(round(float(uncorrected_step_ratio(1)), 4))
+    3.1623
+    """
+    t = np.asarray(t, dtype=np.float64)
+    return (1 - beta1**t) / np.sqrt(1 - beta2**t)
+
+
+BIAS_STEPS = 5000
+
+
+def plot_bias_correction():
+    """The ratio of the uncorrected to the corrected Adam step over the first steps."""
+    figure, ax = new_figure(width=6.4, height=3.4)
+    t = np.arange(1, BIAS_STEPS + 1)
+    ratio = uncorrected_step_ratio(t)
+    ax.plot(t, ratio, color=COLORS["function"])
+    peak = int(t[np.argmax(ratio)])
+    ax.plot(peak, ratio.max(), "o", color=COLORS["bad"], markersize=4)
+    ax.axhline(1.0, color=COLORS["grey"], linewidth=0.8, linestyle="--")
+    ax.set_xscale("log")
+    style_axes(ax, title="Adam without bias correction (β₁ = 0.9, β₂ = 0.999)", xlabel="step t",
+               ylabel="(1 − β₁ᵗ) / √(1 − β₂ᵗ)")
     return figure
 
 
 # ---------------------------------------------------------------- schedules
 
 SCHEDULE_EPOCHS = 30
+WARMUP_EPOCHS = 5
 SCHEDULES = {
     "step decay (×0.5 every 10)": StepDecay(0.1, factor=0.5, every=10),
     "exponential (×0.9 per epoch)": ExponentialDecay(0.1, rate=0.9),
     "cosine annealing (T = 30)": CosineAnnealing(0.1, total_epochs=SCHEDULE_EPOCHS),
+    "5 warm-up epochs, then cosine (T = 25)": Warmup(CosineAnnealing(0.1, total_epochs=SCHEDULE_EPOCHS - WARMUP_EPOCHS), epochs=WARMUP_EPOCHS),
 }
 
 
 def plot_schedules():
-    """The three schedules of the chapter, each starting at η₀ = 0.1."""
+    """The schedules of the chapter, each from η₀ = 0.1 (warm-up: towards it)."""
     figure, ax = new_figure(width=6.4, height=3.4)
     epochs = np.arange(SCHEDULE_EPOCHS + 1)
-    colors = [COLORS["function"], COLORS["derivative"], COLORS["good"]]
+    colors = [COLORS["function"], COLORS["derivative"], COLORS["good"], COLORS["accent"]]
     for (name, schedule), color in zip(SCHEDULES.items(), colors):
         drawstyle = "steps-post" if name.startswith("step") else "default"
         ax.plot(epochs, [schedule(e) for e in epochs], color=color, drawstyle=drawstyle, label=name)
@@ -237,7 +374,7 @@ def subnormal_counts(flush_every: int, steps: int = SUBNORMAL_STEPS) -> np.ndarr
         if t >= SUBNORMAL_ALIVE_STEPS:
             gradient[:, -SUBNORMAL_DEAD_COLUMNS:] = 0.0
         optimizer.step([W], [gradient])
-        counts.append(count_subnormals(optimizer._state[0]["velocity"]))
+        counts.append(count_subnormals(optimizer.state[0]["velocity"]))
     return np.array(counts)
 
 
@@ -255,6 +392,10 @@ FIGURES = {
     "gd-learning-rates.svg": plot_quadratic_rates,
     "network-learning-rates.svg": plot_network_rates,
     "optimizer-paths.svg": plot_valley_paths,
+    "minibatch-variance.svg": plot_minibatch_variance,
+    "momentum-nesterov.svg": plot_momentum_nesterov,
+    "adaptive-paths.svg": plot_adaptive_paths,
+    "bias-correction.svg": plot_bias_correction,
     "schedules.svg": plot_schedules,
     "subnormals.svg": plot_subnormals,
 }
