@@ -268,3 +268,22 @@ def test_an_empty_validation_set_is_refused():
     with pytest.raises(ValueError, match="at least one validation example"):
         train(Network([5, 2], seed=0), x, labels, epochs=1, batch_size=5, optimizer=SGD(0.1),
               validation=(x[:0], labels[:0]), progress=False)
+
+
+# --- Training loss on the same terms as the validation loss ------------------------------
+
+
+def test_train_loss_end_is_the_loss_of_the_final_network_on_the_whole_training_set():
+    x, labels = two_blobs(300)
+    net = Network([5, 6, 2], output="softmax", loss="cross_entropy", seed=0, dropout=0.3)
+    history = train(net, x, labels, epochs=2, batch_size=32, optimizer=SGD(0.5), seed=0,
+                    progress=False, measure_train_loss=True, validation=(x[:50], labels[:50]))
+    # An independent computation: the mean cross-entropy of the trained network, no dropout.
+    probabilities = net.forward(x.astype(np.float64))
+    expected = -np.mean(np.log(probabilities[np.arange(len(x)), labels]))
+    assert history[-1].train_loss_end == pytest.approx(expected, rel=1e-5)
+    # The running average over the epoch's batches (with dropout) is another number.
+    assert history[-1].train_loss != pytest.approx(expected, rel=1e-3)
+    # Without the option it is not measured.
+    again = train(net, x, labels, epochs=1, batch_size=32, optimizer=SGD(0.5), seed=0, progress=False)
+    assert again[-1].train_loss_end is None

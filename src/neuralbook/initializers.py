@@ -8,6 +8,7 @@ and returns ``(W, b)``:
 | name | weights | biases |
 |---|---|---|
 | ``standard_normal`` | N(0, 1) | N(0, 1) |
+| ``nielsen_ch3`` | N(0, 1/n_in) | N(0, 1) |
 | ``nielsen`` | N(0, 1/n_in) | 0 |
 | ``xavier`` | N(0, 2/(n_in + n_out)) | 0 |
 | ``glorot`` | same as ``xavier`` | 0 |
@@ -36,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "standard_normal",
+    "nielsen_ch3",
     "nielsen",
     "xavier",
     "glorot",
@@ -71,7 +73,8 @@ def _normal(n_in, n_out, rng, variance, dtype):
 def standard_normal(n_in, n_out, rng, dtype=np.float64):
     """The classic start: every weight and every bias from N(0, 1).
 
-    This is what Nielsen's first ``network.py`` does. It works for small networks but
+    This is exactly what Nielsen's chapter-1 ``network.py`` does (``np.random.randn``
+    for every weight and every bias). It works for small networks but
     makes the pre-activations of wide layers large (standard deviation √n_in), which
     saturates sigmoid neurons.
 
@@ -103,14 +106,37 @@ def standard_normal(n_in, n_out, rng, dtype=np.float64):
 # --8<-- [end:standard_normal]
 
 
+# --8<-- [start:nielsen_ch3]
+def nielsen_ch3(n_in, n_out, rng, dtype=np.float64):
+    """Nielsen's chapter-3 start: weights from N(0, 1/n_in), biases from N(0, 1).
+
+    Exactly the ``default_weight_initializer`` of his ``network2.py``: each weight is
+    ``np.random.randn() / sqrt(n_in)``, each bias ``np.random.randn()``, as in
+    chapter 1. Only the weights are scaled: a neuron's weighted input then has a
+    standard deviation of about one instead of about √n_in.
+
+    Examples
+    --------
+    >>> W, b = nielsen_ch3(784, 30, np.random.default_rng(0))
+    >>> print(round(float(W.std() * np.sqrt(784)), 2), b.shape)
+    1.0 (30,)
+    """
+    _check_sizes(n_in, n_out)
+    _check_rng(rng)
+    W = (rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)).astype(dtype)
+    b = rng.standard_normal(n_out).astype(dtype)
+    return W, b
+# --8<-- [end:nielsen_ch3]
+
+
 # --8<-- [start:nielsen]
 def nielsen(n_in, n_out, rng, dtype=np.float64):
     """Weights from N(0, 1/n_in): standard deviation 1/√n_in; biases 0.
 
-    The weight rule of Nielsen's improved ``network2.py``. (His code also draws the
-    biases from N(0, 1); here every scheme except [`standard_normal`][neuralbook.initializers.standard_normal] starts the
-    biases at zero, which makes no measurable difference and keeps the schemes
-    comparable.)
+    The weight rule of Nielsen's improved ``network2.py``, with the biases at zero
+    like every scheme here except [`standard_normal`][neuralbook.initializers.standard_normal]
+    and [`nielsen_ch3`][neuralbook.initializers.nielsen_ch3] (his code draws them from
+    N(0, 1); [`nielsen_ch3`][neuralbook.initializers.nielsen_ch3] is his start exactly).
 
     Examples
     --------
@@ -187,6 +213,7 @@ def he(n_in, n_out, rng, dtype=np.float64):
 #: Every initialisation by name.
 INITIALIZERS = {
     "standard_normal": standard_normal,
+    "nielsen_ch3": nielsen_ch3,
     "nielsen": nielsen,
     "xavier": xavier,
     "glorot": glorot,
@@ -212,7 +239,7 @@ def initialize(name, n_in, n_out, rng, dtype=np.float64):
     >>> initialize("kaiming", 4, 2, np.random.default_rng(0))
     Traceback (most recent call last):
     ...
-    ValueError: unknown initialisation 'kaiming'; expected one of: standard_normal, nielsen, xavier, glorot, xavier_uniform, he
+    ValueError: unknown initialisation 'kaiming'; expected one of: standard_normal, nielsen_ch3, nielsen, xavier, glorot, xavier_uniform, he
     """
     if name not in INITIALIZERS:
         raise ValueError(f"unknown initialisation {name!r}; expected one of: {', '.join(INITIALIZERS)}")

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from neuralbook.augmentation import random_shift
 from neuralbook.losses import NotFiniteError
 
 __all__ = [
@@ -105,7 +106,9 @@ class EpochRecord:
         The optimizer's learning rate during this epoch.
     train_loss : float
         Mean loss over the epoch's mini-batches (weighted by batch size), measured
-        while training (with dropout, if any; without the L2 penalty).
+        while training (with dropout and augmentation, if any; without the L2
+        penalty): each batch is measured before its step, so the network changes
+        during the epoch.
     train_accuracy : float or None
         Accuracy on the whole training set after the epoch (``None`` if not measured).
     validation_accuracy : float or None
@@ -115,7 +118,12 @@ class EpochRecord:
     seconds : float
         Wall-clock time of the epoch's training steps (shuffling included, evaluation not).
     evaluation_seconds : float
-        Time spent measuring the accuracies and the validation loss.
+        Time spent measuring the accuracies and the losses.
+    train_loss_end : float or None
+        Loss on the whole training set after the epoch, measured like
+        ``validation_loss`` (no dropout, no augmentation, no L2 penalty, the network
+        of the end of the epoch): the training loss to compare with the validation
+        loss on equal terms (``None`` if not measured).
     """
 
     epoch: int
@@ -126,6 +134,7 @@ class EpochRecord:
     validation_loss: float | None
     seconds: float
     evaluation_seconds: float = 0.0
+    train_loss_end: float | None = None
 
 
 @dataclass
@@ -318,7 +327,7 @@ def _weights(network) -> list[np.ndarray]:
 
 
 # --8<-- [start:epoch]
-def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_decay=0.0, shuffle=True, on_batch=None):
+def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_decay=0.0, shuffle=True, augment=0, on_batch=None):
     """One epoch: shuffle, cut into mini-batches, one optimizer step per batch.
 
     Parameters
@@ -341,6 +350,10 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
     shuffle : bool
         Visit the examples in a new random order (``True``; always, in practice) or
         in the order given (to show what goes wrong without shuffling).
+    augment : int
+        Move each image of a batch by a random shift of up to ``augment`` pixels in
+        each direction before the step (0: off; see
+        [`random_shift`][neuralbook.augmentation.random_shift]). Square images only.
     on_batch : callable, optional
         Called as ``on_batch(iterations_done, loss)`` after each step.
 
@@ -360,6 +373,8 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
     for i, start in enumerate(range(0, n, batch_size)):
         batch = order[start : start + batch_size]
         x, y = images[batch], targets[batch]
+        if augment:
+            x = random_shift(x, rng, augment)  # a new random shift for every image, every epoch
         try:
             loss, gradients = network.loss_and_gradients(x, y, rng=rng)
         except NotFiniteError:  # the loss refuses the network's NaN or infinite outputs
@@ -405,7 +420,9 @@ def train(
     patience=None,
     seed=0,
     shuffle=True,
+    augment=0,
     measure_train_accuracy=True,
+    measure_train_loss=False,
     progress=None,
     on_epoch=None,
 ):
@@ -439,9 +456,16 @@ def train(
         Seeds the generator that shuffles the batches and draws dropout masks.
     shuffle : bool
         Reshuffle the training set every epoch (see [`train_epoch`][neuralbook.training.train_epoch]).
+    augment : int
+        Random shifts of up to this many pixels for every training image of every
+        batch (0: off; see [`train_epoch`][neuralbook.training.train_epoch]).
     measure_train_accuracy : bool
         Measure the accuracy on the whole training set after every epoch (a forward
         pass over it: about a third of an epoch's cost).
+    measure_train_loss : bool
+        Also measure the loss on the whole training set after every epoch, on the same
+        terms as the validation loss (``EpochRecord.train_loss_end``; another forward
+        pass).
     progress : bool, optional
         Draw a progress bar on stderr; by default only when stderr is a terminal.
     on_epoch : callable, optional
@@ -494,7 +518,7 @@ def train(
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 train_loss = train_epoch(
                     network, optimizer, images, targets, batch_size, rng,
-                    weight_decay=weight_decay, shuffle=shuffle, on_batch=bar.update,
+                    weight_decay=weight_decay, shuffle=shuffle, augment=augment, on_batch=bar.update,
                 )
         except _LossNotFinite as error:
             bar.close()
@@ -513,6 +537,8 @@ def train(
             validation_loss=None,
             seconds=seconds,
         )
+        if measure_train_loss:
+            record.train_loss_end = _loss_of(network, images, targets)
         if validation is not None:
             record.validation_accuracy = accuracy_of(network, validation_images, validation_labels)
             record.validation_loss = _loss_of(network, validation_images, validation_targets)
