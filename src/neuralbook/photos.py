@@ -49,6 +49,18 @@ PHOTOS_PER_SEED = 100
 SEEDS = (0, 1, 2, 3, 4)
 #: The shifts of the shift experiment, in pixels.
 SHIFTS = (0, 1, 2, 3)
+#: The range of the digit's height in a photo (its 20-pixel box, enlarged), in pixels.
+DIGIT_HEIGHTS = (150, 330)
+#: The largest slant of a digit, in degrees either way.
+MAX_ANGLE = 12
+#: The range of the paper's brightness.
+PAPER_LEVELS = (0.55, 0.95)
+#: The largest fall of the light from one side of the sheet to the other.
+MAX_GRADIENT = 0.35
+#: The largest radius of the camera's Gaussian blur, in pixels.
+MAX_BLUR = 2.5
+#: The range of the sensor noise's standard deviation.
+MIN_NOISE, MAX_NOISE = 0.005, 0.04
 #: The ways of preparing a photo that [`measure`][neuralbook.photos.measure] compares.
 PREPARATIONS = ("no preprocessing", "drawing path", "photo pipeline")
 
@@ -88,7 +100,7 @@ def photo(digit: np.ndarray, rng: np.random.Generator, shape=PHOTO_SHAPE) -> tup
     height, width = shape
     digit = np.asarray(digit, dtype=np.float64).reshape(FIELD_SIZE, FIELD_SIZE)
     # The pen: enlarge the digit, cut it at a grey level, soften the cut over a few pixels.
-    size = int(rng.integers(150, 331)) * FIELD_SIZE // 20  # the 20-pixel box becomes 150 to 330 pixels
+    size = int(rng.integers(DIGIT_HEIGHTS[0], DIGIT_HEIGHTS[1] + 1)) * FIELD_SIZE // 20  # the 20-pixel box, enlarged
     big = np.asarray(Image.fromarray(np.round(digit * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)) / 255
     pen_level = float(rng.uniform(0.2, 0.7))
     ink = np.clip((big - pen_level) / 0.15 + 0.5, 0.0, 1.0)
@@ -96,7 +108,7 @@ def photo(digit: np.ndarray, rng: np.random.Generator, shape=PHOTO_SHAPE) -> tup
     if widened:
         ink = _sliding(ink, 2 * (size // 60) + 1, np.maximum)
     # Slant and place.
-    angle = float(rng.uniform(-12, 12))
+    angle = float(rng.uniform(-MAX_ANGLE, MAX_ANGLE))
     ink = np.asarray(Image.fromarray(np.round(ink * 255).astype(np.uint8)).rotate(angle, Image.Resampling.BICUBIC, expand=True)) / 255
     ink = ink[:height, :width]
     top = int(rng.integers(0, height - ink.shape[0] + 1))
@@ -107,17 +119,17 @@ def photo(digit: np.ndarray, rng: np.random.Generator, shape=PHOTO_SHAPE) -> tup
     rows, columns = np.indices(shape)
     u, v = (rows - height / 2) / height, (columns - width / 2) / width
     direction = rng.uniform(0, 2 * np.pi)
-    gradient = float(rng.uniform(0.0, 0.35))
+    gradient = float(rng.uniform(0.0, MAX_GRADIENT))
     vignette = float(rng.uniform(0.0, 0.15))
-    paper_level = float(rng.uniform(0.55, 0.95))
+    paper_level = float(rng.uniform(*PAPER_LEVELS))
     light = paper_level + gradient * (u * np.cos(direction) + v * np.sin(direction)) - vignette * 2 * (u**2 + v**2)
     tint = rng.uniform(0.92, 1.0, size=3)
     darkness = float(rng.uniform(0.6, 0.95))  # how much light the ink absorbs
     grey = light * (1 - darkness * sheet)
     rgb = np.clip(grey[..., None] * tint, 0, 1)
     # The camera: blur, noise, JPEG.
-    blur = float(rng.uniform(0.0, 2.5))
-    noise = float(rng.uniform(0.005, 0.04))
+    blur = float(rng.uniform(0.0, MAX_BLUR))
+    noise = float(rng.uniform(MIN_NOISE, MAX_NOISE))
     image = Image.fromarray(np.round(rgb * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(blur))
     noisy = np.asarray(image) / 255 + rng.normal(0.0, noise, (height, width, 1))
     image = Image.fromarray(np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8))
