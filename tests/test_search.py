@@ -159,3 +159,17 @@ def test_coarse_to_fine_narrows_around_the_coarse_winner():
     # Seed 0 of a finalist repeats its single run exactly (same config, same seed).
     first = result["finalists"][0]
     assert first["runs"][0]["validation_accuracy"] == first["single_run_accuracy"]
+
+
+def test_dead_fraction_counts_neurons_that_never_fire():
+    from neuralbook.network import Network
+
+    net = Network([4, 5, 3, 2], hidden_activation="relu", seed=0)
+    images = np.random.default_rng(1).random((200, 4)).astype(np.float32)
+    net.layers[0].b[[1, 3]] = -1e3  # two of five first-layer neurons can never fire
+    net.layers[1].b[...] = -1e3  # no second-layer neuron can fire
+    fractions = search.dead_fraction(net, images)
+    # Independently: a neuron is dead when its weighted input is negative for every image.
+    z1 = images @ net.layers[0].W.T + net.layers[0].b
+    assert fractions[0] == pytest.approx(np.mean(np.all(z1 <= 0, axis=0)))
+    assert fractions[0] >= 0.4 and fractions[1] == 1.0
