@@ -201,7 +201,8 @@ def check_page(browser, url: str, context=None) -> list[str]:
     ))
     try:
         page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        if not url.startswith("file:"):  # from disk there is no network to wait for
+            page.wait_for_load_state("networkidle")
         found = page.evaluate(_PAGE_PROBLEMS_JS)
         problems.extend(found["problems"])
         if found["formulas"] and not found["typeset"]:
