@@ -23,6 +23,7 @@ __all__ = [
     "variance_by_layer",
     "plot_layer_graph",
     "plot_variance_by_layer",
+    "plot_error_norms",
     "FIGURES",
 ]
 
@@ -216,7 +217,34 @@ def plot_variance_by_layer():
     return figure
 
 
+def plot_error_norms():
+    """‖δ^[l]‖ and ‖a^[l-1]‖ per layer (log scale) for the networks of the vanishing-gradient experiment."""
+    sizes = error_norm_experiment()
+    styles = {  # the colours and markers of the figure of the weight gradients
+        "sigmoid, Xavier": (COLORS["bad"], "o"),
+        "ReLU, He": (COLORS["good"], "s"),
+        "ReLU, N(0, 1)": (COLORS["accent"], "^"),
+    }
+    figure, (left, right) = new_figure(ncols=2, width=9.0, height=3.8)
+    for label, measured in sizes.items():
+        color, marker = styles[label]
+        layers = np.arange(1, len(measured["delta"]) + 1)
+        left.semilogy(layers, measured["delta"], marker=marker, color=color, label=label)
+        right.semilogy(layers, measured["input"], marker=marker, color=color, label=label)
+    left.set_title("The errors, computed from the output back")
+    left.set_ylabel("‖δ$^{[l]}$‖")
+    right.set_title("The inputs, computed from the data up")
+    right.set_ylabel("‖a$^{[l-1]}$‖")
+    for ax in (left, right):
+        ax.set_xlabel("layer l (last = output layer)")
+        ax.set_xticks(layers)
+        ax.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize="small")
+    return figure
+
+
 FIGURES = {
     "backprop-one-layer.svg": plot_layer_graph,
     "variance-by-layer.svg": plot_variance_by_layer,
+    "error-norms-by-layer.svg": plot_error_norms,
 }
