@@ -225,7 +225,7 @@ def plot_error_norms():
         "ReLU, He": (COLORS["good"], "s"),
         "ReLU, N(0, 1)": (COLORS["accent"], "^"),
     }
-    figure, (left, right) = new_figure(ncols=2, width=9.0, height=3.8)
+    figure, (left, right) = new_figure(ncols=2, width=8.0, height=3.8)
     for label, measured in sizes.items():
         color, marker = styles[label]
         layers = np.arange(1, len(measured["delta"]) + 1)
@@ -238,7 +238,7 @@ def plot_error_norms():
     for ax in (left, right):
         ax.set_xlabel("layer l (last = output layer)")
         ax.set_xticks(layers)
-        ax.grid(True, which="both", alpha=0.3)
+        ax.grid(True, alpha=0.3)
     left.legend(fontsize="small")
     return figure
 
