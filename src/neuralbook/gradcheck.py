@@ -58,7 +58,10 @@ def relative_error(g_bp, g_fd):
 
 # --8<-- [start:finite_differences]
 def _centred_differences(f, array, epsilon):
-    """∂f/∂array by centred differences; ``f()`` reads ``array``, which is nudged in place."""
+    """The gradient of f() with respect to array, by centred differences.
+
+    ``f()`` reads ``array``, which is nudged in place and restored exactly.
+    """
     gradient = np.zeros(array.shape, dtype=np.float64)
     for i in np.ndindex(array.shape):
         original = array[i]

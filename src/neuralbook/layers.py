@@ -131,7 +131,7 @@ class Dense:
 
     # --8<-- [start:backward]
     def backward(self, delta, a_prev, input_gradient=True):
-        """Gradients from the error ``delta`` = ∂C/∂z of this layer.
+        """The gradients that follow from this layer's error delta = ∂C/∂z.
 
         Parameters
         ----------

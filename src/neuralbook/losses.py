@@ -180,7 +180,7 @@ def mse_gradient(y_true, y_pred):
 
 # --8<-- [start:quadratic_cost]
 def quadratic_cost(y_true, y_pred) -> float:
-    """Nielsen's quadratic cost, half the squared error summed over outputs, averaged over samples.
+    """Nielsen's quadratic cost, ½‖y − a‖² averaged over the samples.
 
     C = 1/(2B) Σ_x ‖y(x) − a(x)‖²: the squared lengths of the B error vectors (one per
     row), summed, divided by 2B. The 2 cancels when differentiating.
@@ -202,7 +202,7 @@ def quadratic_cost(y_true, y_pred) -> float:
 
 
 def quadratic_cost_gradient(y_true, y_pred):
-    """The gradient of the quadratic cost with respect to the outputs, (a − y) / B.
+    """The quadratic cost's gradient with respect to the outputs, (a − y) / B.
 
     The derivative of [`quadratic_cost`][neuralbook.losses.quadratic_cost] for a batch
     of B samples.
@@ -223,7 +223,7 @@ def quadratic_cost_gradient(y_true, y_pred):
 
 # --8<-- [start:binary_cross_entropy]
 def binary_cross_entropy(y_true, y_pred) -> float:
-    """Binary cross-entropy of predicted probabilities, averaged over all elements.
+    """Binary cross-entropy of probabilities, averaged over all elements.
 
     C = −mean( y ln ŷ + (1 − y) ln(1 − ŷ) ), with the natural logarithm.
 
@@ -251,7 +251,7 @@ def binary_cross_entropy(y_true, y_pred) -> float:
 
 
 def binary_cross_entropy_gradient(y_true, y_pred):
-    """The gradient of the binary cross-entropy with respect to the predicted probabilities.
+    """The binary cross-entropy's gradient with respect to the probabilities.
 
     It is (−y / ŷ + (1 − y) / (1 − ŷ)) / (B K), for B samples of K outputs each: the
     derivative of [`binary_cross_entropy`][neuralbook.losses.binary_cross_entropy],
@@ -273,7 +273,7 @@ def binary_cross_entropy_gradient(y_true, y_pred):
 
 # --8<-- [start:sigmoid_binary_cross_entropy]
 def sigmoid_binary_cross_entropy(y_true, logits) -> float:
-    """Binary cross-entropy of σ(logits), computed stably from the logits ``z``.
+    """Binary cross-entropy of σ(z), computed stably from the logits z.
 
     With ŷ = σ(z), the loss of one element −[y log ŷ + (1 − y) log(1 − ŷ)] simplifies to
     log(1 + e^z) − y z, computed as max(z, 0) − y z + log(1 + e^(−|z|)), where no
@@ -300,7 +300,7 @@ def sigmoid_binary_cross_entropy(y_true, logits) -> float:
 
 
 def sigmoid_binary_cross_entropy_gradient(y_true, logits):
-    """The gradient of the sigmoid binary cross-entropy with respect to the logits, (σ(z) − y) / (B K).
+    """∂C/∂z of the sigmoid binary cross-entropy, (σ(z) − y) / (B K).
 
     The derivative of
     [`sigmoid_binary_cross_entropy`][neuralbook.losses.sigmoid_binary_cross_entropy],
@@ -323,7 +323,7 @@ def sigmoid_binary_cross_entropy_gradient(y_true, logits):
 
 # --8<-- [start:categorical_cross_entropy]
 def categorical_cross_entropy(y_true, y_pred) -> float:
-    """Categorical cross-entropy of predicted probabilities, averaged over the samples.
+    """Categorical cross-entropy of probabilities, averaged over the samples.
 
     C = −(1/B) Σ_samples Σ_j y_j ln ŷ_j, with the natural logarithm. ``ŷ`` is clipped to ``[eps, 1 − eps]`` (``eps`` the machine
     epsilon of its dtype), so a predicted probability of 0 gives a large finite loss.
@@ -349,7 +349,7 @@ def categorical_cross_entropy(y_true, y_pred) -> float:
 
 
 def categorical_cross_entropy_gradient(y_true, y_pred):
-    """The gradient of the categorical cross-entropy with respect to the predicted probabilities, −y / (B ŷ).
+    """∂C/∂ŷ of the categorical cross-entropy, −y / (B ŷ).
 
     The derivative of
     [`categorical_cross_entropy`][neuralbook.losses.categorical_cross_entropy] for a
@@ -371,7 +371,7 @@ def categorical_cross_entropy_gradient(y_true, y_pred):
 
 # --8<-- [start:softmax_cross_entropy]
 def softmax_cross_entropy(y_true, logits) -> float:
-    """Categorical cross-entropy of softmax(logits), computed stably from the logits.
+    """Categorical cross-entropy of softmax(z), computed stably from the logits z.
 
     log softmax(z)_j = z_j − log Σ_i e^(z_i), and the log-sum-exp is computed as
     m + log Σ_i e^(z_i − m) with m the row's maximum, so nothing overflows and no log
@@ -402,7 +402,7 @@ def softmax_cross_entropy(y_true, logits) -> float:
 
 
 def softmax_cross_entropy_gradient(y_true, logits):
-    """The gradient of the softmax cross-entropy with respect to the logits, (softmax(z) − y) / B.
+    """∂C/∂z of the softmax cross-entropy, (softmax(z) − y) / B.
 
     The derivative of
     [`softmax_cross_entropy`][neuralbook.losses.softmax_cross_entropy] for a batch of B

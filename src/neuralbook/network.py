@@ -70,7 +70,10 @@ def _output_loss(output, loss, y, z, a):
 
 # --8<-- [start:output_error]
 def _output_error(output, loss, y, z, a):
-    """BP1: the output error δ^[L] = ∂C/∂z^[L], shape (B, K), averaged over the batch."""
+    """BP1: the output error ∂C/∂z^[L] of a batch, shape (B, K).
+
+    The cost C is the average over the batch, so each row is one example's error divided by B.
+    """
     if loss == "cross_entropy" and output == "softmax":
         return (a - y) / z.shape[0]  # a = softmax(z): softmax and cross-entropy combined
     if loss == "binary_cross_entropy":

@@ -23,6 +23,7 @@ __all__ = [
     "variance_by_layer",
     "plot_layer_graph",
     "plot_variance_by_layer",
+    "plot_error_norms",
     "FIGURES",
 ]
 
@@ -148,7 +149,7 @@ def variance_by_layer(activation, weight_variance, layers=10, width=500, batch_s
 def _box(ax, x, y, text, color, width=1.7, height=0.8):
     ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.05",
                                 facecolor="white", edgecolor=color, linewidth=1.8, zorder=2))
-    ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=3)
+    ax.text(x, y, text, ha="center", va="center", fontsize=11.5, zorder=3)
 
 
 def _arrow(ax, start, end, color, text=None, offset=(0.0, 0.25), style="-|>"):
@@ -156,7 +157,7 @@ def _arrow(ax, start, end, color, text=None, offset=(0.0, 0.25), style="-|>"):
                                  linewidth=1.6, zorder=1, shrinkA=0, shrinkB=0))
     if text:
         middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-        ax.text(*middle, text, ha="center", va="center", fontsize=9, color=color)
+        ax.text(*middle, text, ha="center", va="center", fontsize=10.5, color=color)
 
 
 def plot_layer_graph():
@@ -173,11 +174,11 @@ def plot_layer_graph():
     _arrow(ax, (0.6, 3.0), (2.0, 2.4), forward)
     _arrow(ax, (4.5, 2.1), (5.2, 2.1), forward)
     _arrow(ax, (7.2, 2.1), (7.95, 2.1), forward)
-    ax.text(4.0, 3.4, "forward pass", ha="center", fontsize=10, color=forward)
+    ax.text(4.0, 3.4, "forward pass", ha="center", fontsize=11.5, color=forward)
     # Backward: dC/da^[l] -> delta = dC/da ⊙ f'(z) -> dW, db, dC/da^[l-1].
     _arrow(ax, (8.9, 1.4), (7.65, 0.45), backward)
-    ax.text(9.0, 0.75, "$\\partial C/\\partial a^{[l]}$", ha="left", fontsize=10, color=backward)
-    ax.text(8.6, -1.4, "backward pass", ha="center", fontsize=10, color=backward)
+    ax.text(9.0, 0.75, "$\\partial C/\\partial a^{[l]}$", ha="left", fontsize=11.5, color=backward)
+    ax.text(8.6, -1.4, "backward pass", ha="center", fontsize=11.5, color=backward)
     _box(ax, 6.2, 0.2, "$\\delta^{[l]} = \\dfrac{\\partial C}{\\partial a^{[l]}} \\odot f'(z^{[l]})$",
          backward, width=2.8, height=0.95)
     _arrow(ax, (6.2, 1.6), (6.2, 0.7), COLORS["grey"], "$f'(z^{[l]})$", offset=(0.55, 0.05))
@@ -188,7 +189,7 @@ def plot_layer_graph():
     _arrow(ax, (4.8, 0.2), (1.35, 0.2), backward, "to layer $l-1$", offset=(0.0, 0.25))
     _arrow(ax, (5.6, -0.28), (4.4, -0.9), backward)
     ax.text(3.0, -2.3, "stored in the forward pass and reused: $a^{[l-1]}$ (for $\\partial C/\\partial W$) "
-            "and $z^{[l]}$ (for $f'$)", ha="center", fontsize=9, color=COLORS["grey"])
+            "and $z^{[l]}$ (for $f'$)", ha="center", fontsize=10, color=COLORS["grey"])
     ax.set_xlim(-1.5, 10.4)
     ax.set_ylim(-2.6, 4.0)
     ax.set_aspect("equal")
@@ -216,7 +217,34 @@ def plot_variance_by_layer():
     return figure
 
 
+def plot_error_norms():
+    """‖δ^[l]‖ and ‖a^[l-1]‖ per layer (log scale) for the networks of the vanishing-gradient experiment."""
+    sizes = error_norm_experiment()
+    styles = {  # the colours and markers of the figure of the weight gradients
+        "sigmoid, Xavier": (COLORS["bad"], "o"),
+        "ReLU, He": (COLORS["good"], "s"),
+        "ReLU, N(0, 1)": (COLORS["accent"], "^"),
+    }
+    figure, (left, right) = new_figure(ncols=2, width=8.0, height=3.8)
+    for label, measured in sizes.items():
+        color, marker = styles[label]
+        layers = np.arange(1, len(measured["delta"]) + 1)
+        left.semilogy(layers, measured["delta"], marker=marker, color=color, label=label)
+        right.semilogy(layers, measured["input"], marker=marker, color=color, label=label)
+    left.set_title("The errors, computed from the output back")
+    left.set_ylabel("‖δ$^{[l]}$‖")
+    right.set_title("The inputs, computed from the data up")
+    right.set_ylabel("‖a$^{[l-1]}$‖")
+    for ax in (left, right):
+        ax.set_xlabel("layer l (last = output layer)")
+        ax.set_xticks(layers)
+        ax.grid(True, alpha=0.3)
+    left.legend(fontsize="small")
+    return figure
+
+
 FIGURES = {
     "backprop-one-layer.svg": plot_layer_graph,
     "variance-by-layer.svg": plot_variance_by_layer,
+    "error-norms-by-layer.svg": plot_error_norms,
 }

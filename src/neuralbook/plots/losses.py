@@ -71,7 +71,10 @@ def plot_negative_log():
     ax.plot(p, -np.log(p), color=COLORS["function"], label="−ln p")
     for q in (0.9, 0.5, 0.1):
         ax.plot([q], [-np.log(q)], "o", color=COLORS["accent"])
-        ax.annotate(f"p = {q}: {-np.log(q):.2f}", (q, -np.log(q)), textcoords="offset points", xytext=(8, 6))
+        # The label of the point near p = 1 goes above it, so that it stays inside the axes.
+        offset, align = ((0, 12), "center") if q > 0.8 else ((8, 6), "left")
+        ax.annotate(f"p = {q}: {-np.log(q):.2f}", (q, -np.log(q)), textcoords="offset points", xytext=offset,
+                    ha=align)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(-0.2, 5.5)
     style_axes(ax, title="The cost of a probability: −ln p", xlabel="probability p given to the true class",

@@ -84,7 +84,10 @@ def plot_network_diagram():
 
 # --8<-- [start:gradient_norms]
 def gradient_norms_by_layer(net, x, y):
-    """The size of each layer's weight gradient, ‖∂C/∂W^[l]‖ (Frobenius norm), first layer first."""
+    """The size of each layer's weight gradient, ‖∂C/∂W^[l]‖, first layer first.
+
+    The size is the Frobenius norm, the square root of the sum of the squared entries.
+    """
     _, gradients = net.loss_and_gradients(x, y)
     return [float(np.linalg.norm(dW)) for dW in gradients[0::2]]
 # --8<-- [end:gradient_norms]
