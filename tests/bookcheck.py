@@ -419,6 +419,11 @@ def book_sybil(path: str = "docs") -> Sybil:
 
 
 def _setup_namespace(namespace: dict) -> None:
+    """Names the hidden checks may use without importing them.
+
+    The visible examples get nothing from here: ``tests/test_examples_as_printed.py``
+    runs them on their own in a fresh Python, as a reader would paste them.
+    """
     import numpy as np
 
     namespace["np"] = np
