@@ -503,6 +503,7 @@ LEAKAGE = {
 #: The files [`write_results`][neuralbook.experiments.write_results] writes into ``neuralbook/results/``.
 RESULT_FILES = {
     "presets": "presets.json",
+    "nielsen-ch1": "nielsen-ch1.json",
     "ablations": "ablations.json",
     "decay": "decay.json",
     "overfitting": "overfitting.json",
@@ -519,7 +520,7 @@ RESULT_FILES = {
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
+    "selection", "presets", "nielsen-ch1", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
     "threads", "modern", "summary", "web",
 )
 
@@ -761,6 +762,9 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     if "presets" in parts:
         configs = {name: (PRESET_DESCRIPTIONS[name], config) for name, config in PRESETS.items()}
         save("presets", {"runs": _runs(configs, data, progress, trained)})
+    if "nielsen-ch1" in parts:  # Nielsen's network.py exactly, for 30 epochs: a reproduction, measured once
+        _log("nielsen-ch1: Nielsen's chapter-1 network with his N(0, 1) start")
+        save("nielsen-ch1", run_to_dict(run(NIELSEN_CH1, data, progress=progress), "nielsen-ch1"))
     if "ablations" in parts:
         kept = {}
         runs = run_seeds(ABLATIONS, data, progress=progress, keep=kept)
