@@ -128,11 +128,16 @@ def _add_train_parser(commands) -> None:
     learning.add_argument("--batch-size", type=_positive_int, metavar="N", help="examples per mini-batch")
     learning.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training set (the most, with --patience)")
     learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
-    learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling and dropout: same seed, same result on the same NumPy build with the same number of BLAS threads (OMP_NUM_THREADS)")
+    learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling, dropout and augmentation: same seed, same result, "
+                          "but only with the same NumPy/BLAS build and the same number of BLAS threads "
+                          "(OMP_NUM_THREADS); elsewhere expect accuracies a few hundredths of a point apart")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
     data.add_argument("--train-size", type=_positive_int, metavar="N", help="train on only the first N images (to see overfitting)")
+    data.add_argument("--augment", type=_count, nargs="?", const=2, metavar="PIXELS",
+                      help="data augmentation: move every training image by a random shift of up to PIXELS pixels "
+                           "each way, anew every epoch (default when given alone: 2; 0 = off)")
     output = parser.add_argument_group("output")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
     output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
@@ -144,7 +149,7 @@ _OPTION_FIELDS = {
     "dropout": "dropout", "dtype": "dtype", "optimizer": "optimizer", "learning_rate": "learning_rate",
     "momentum": "momentum", "schedule": "schedule", "decay_factor": "decay_factor", "decay_every": "decay_every",
     "weight_decay": "weight_decay", "batch_size": "batch_size", "epochs": "epochs", "patience": "patience",
-    "seed": "seed", "validation_size": "validation_size", "train_size": "train_size",
+    "seed": "seed", "validation_size": "validation_size", "train_size": "train_size", "augment": "augment",
 }
 
 
@@ -345,12 +350,14 @@ def _add_results_parser(commands) -> None:
     from neuralbook.experiments import RESULT_PARTS as parts
 
     parser = commands.add_parser(
-        "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/",
-        description="Re-run every training result the book reports (the presets, the ablations, the overfitting run, "
-        "the common mistakes, the modern model and its evaluation), recompute the MNIST summary and the web export, "
-        "and write them into the package's results folder, which the chapters cite. Takes about five minutes "
-        "on a quiet 2-core machine; never run it beside other heavy work, which slows NumPy's matrix products "
-        "many times over.",
+        "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/ (needs the MNIST data)",
+        description="Re-run every training result the book reports and rewrite the package's results folder "
+        "(src/neuralbook/results/), which the chapters cite: the model selection, the presets (the only runs "
+        "measured on the test set), the ablations, weight decay, the 1,000-image regularisation runs, the common "
+        "mistakes, the modern model and its evaluation, the MNIST summary and the web export. Every comparison is "
+        "trained with five seeds. Needs the MNIST files (--data-dir, $NEURALBOOK_DATA or the cache). Takes about ten "
+        "minutes on a quiet two-core machine and many times longer beside other heavy work; it logs every run with "
+        "the time elapsed.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")
