@@ -354,10 +354,11 @@ def _add_results_parser(commands) -> None:
         description="Re-run every training result the book reports and rewrite the package's results folder "
         "(src/neuralbook/results/), which the chapters cite: the model selection, the presets (the only runs "
         "measured on the test set), the ablations, weight decay, the 1,000-image regularisation runs, the common "
-        "mistakes, the modern model and its evaluation, the MNIST summary and the web export. Every comparison is "
-        "trained with five seeds. Needs the MNIST files (--data-dir, $NEURALBOOK_DATA or the cache). Takes about ten "
-        "minutes on a quiet two-core machine and many times longer beside other heavy work; it logs every run with "
-        "the time elapsed.",
+        "mistakes, the modern model and its evaluation, the MNIST summary, the web export, the hyper-parameter "
+        "search and the photo measurements. Every comparison is trained with five seeds. Needs the MNIST files "
+        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes roughly half an hour on a quiet two-core machine "
+        "(about ten minutes for the training results, ten for the search, a few for the photos) and many times "
+        "longer beside other heavy work; it logs every run with the time elapsed.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")

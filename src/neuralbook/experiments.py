@@ -524,7 +524,7 @@ RESULT_FILES = {
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
     "selection", "presets", "nielsen-ch1", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
-    "threads", "modern", "summary", "web",
+    "threads", "modern", "summary", "web", "search", "photos",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -832,6 +832,16 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
             target = Path(__file__).resolve().parents[2] / web.SITE_MODEL
         if target is not None:
             written.append(web.export_web(out_dir / RESULT_FILES["modern-model"], target))
+    if "search" in parts:  # Choosing hyper-parameters and the capstone (validation data only)
+        from neuralbook import search
+
+        _log("search: learning-rate sweep, coarse-to-fine search, learning curve, the measured exercises")
+        written += search.write_results(data, out_dir, progress=progress)
+    if "photos" in parts:  # Draw your own digit: needs the modern model above
+        from neuralbook import photos
+
+        _log("photos: synthetic photos, shifts and scikit-learn's digits read by the modern model")
+        written.append(photos.write_results(out_dir / "photos.json", data_dir, out_dir / RESULT_FILES["modern-model"], progress=progress))
     _log("done")
     return written
 # --8<-- [end:write_results]
