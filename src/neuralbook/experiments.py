@@ -158,6 +158,23 @@ class TrainingConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainingConfig:
+        """The config a results file recorded; fields added to the class since take their defaults.
+
+        Examples
+        --------
+        >>> stored = PRESETS["quick"].to_dict()
+        >>> del stored["augment"]  # a file written before augmentation existed
+        >>> TrainingConfig.from_dict(stored) == PRESETS["quick"]
+        True
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown config fields {unknown}; expected some of: {', '.join(sorted(names))}")
+        return cls(**data)
 # --8<-- [end:config]
 
 
