@@ -246,8 +246,8 @@ def format_confusion_matrix(matrix) -> str:
     --------
     >>> print(format_confusion_matrix(np.array([[50, 2], [13, 1000]])))
     true \\ predicted     0     1
-                    0    50     2
-                    1    13  1000
+                   0    50     2
+                   1    13  1000
     """
     matrix = _square(matrix)
     width = max(len(str(int(matrix.max()))), len(str(matrix.shape[0] - 1))) + 2
