@@ -38,11 +38,13 @@ def _data_sections(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def visible_examples(text: str, path: str, *, with_data: bool = True) -> list[str]:
+def visible_examples(text: str, path: str, *, with_data: bool = True, expect_errors: bool = True) -> list[str]:
     """The source of each visible example of a page, in order of appearance.
 
     With ``with_data=False``, examples inside a ``skip`` section (those that need the
-    MNIST files) are left out.
+    MNIST files) are left out. With ``expect_errors`` (the default), an example that
+    shows an error is wrapped so that the script expects it; otherwise its source is
+    given as printed.
     """
     document = Document(text, path)
     skipped = [] if with_data else _data_sections(text)
@@ -51,7 +53,7 @@ def visible_examples(text: str, path: str, *, with_data: bool = True) -> list[st
         if any(start <= region.start < end for start, end in skipped):
             continue
         parsed = region.parsed
-        if getattr(parsed, "exc_msg", None) is not None:
+        if expect_errors and getattr(parsed, "exc_msg", None) is not None:
             # A ``>>>`` example that shows an error: pasted into Python, it prints the
             # traceback and the session goes on. The script expects the error instead.
             sources.append(_expecting_an_error(parsed.source))

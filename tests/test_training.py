@@ -51,6 +51,9 @@ class Recorder:
     def predict(self, x):
         return np.zeros(len(x), dtype=np.int64)
 
+    def forward(self, x):
+        return np.full((len(x), self.sizes[-1]), 1.0 / self.sizes[-1])
+
     def loss(self, x, y):
         return 0.0
 

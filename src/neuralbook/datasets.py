@@ -104,6 +104,7 @@ MNIST_SIZES = {
     "t10k-images-idx3-ubyte": 1_648_877,
     "t10k-labels-idx1-ubyte": 4_542,
 }
+"""The size in bytes of each MNIST ``.gz`` file as distributed; a download that disagrees is cut off."""
 
 #: Mirrors of the original files, tried in this order. The hashes above, not the
 #: transport, vouch for what arrives, so a plain-HTTP mirror is as safe as the others.

@@ -70,6 +70,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 
 #: The seeds of every comparison: each setting the book compares is trained once with each.
 SEEDS = (0, 1, 2, 3, 4)
+"""The seeds of every comparison: each setting the book compares is trained once with each."""
 SCHEDULES = ("constant", "step", "exponential", "cosine")
 
 

@@ -106,6 +106,7 @@ def _kernels():
 
 #: The fused update of each optimizer class (exact classes only), filled on first use.
 KERNELS: dict = {}
+"""The fused update of each optimizer class (exact classes only), filled on first use."""
 
 
 def fused_update(optimizer):

@@ -63,9 +63,11 @@ __all__ = [
 
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
 SEEDS = (0, 1, 2, 3, 4)
+"""The seeds of every setting of the search: each is trained once with each seed."""
 
 #: The file [`write_results`][neuralbook.search.write_results] writes into ``neuralbook/results/``.
 RESULT_FILE = "search.json"
+"""The file of the package's results that [`write_results`][neuralbook.search.write_results] writes."""
 
 # --8<-- [start:sweep_base]
 #: The network of the sweeps and of the search: quick to train, plain SGD (whose
@@ -74,12 +76,14 @@ SWEEP_BASE = TrainingConfig(
     sizes=[784, 128, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy",
     init="he", optimizer="sgd", learning_rate=0.1, batch_size=64, epochs=2,
 )
+"""The network of the sweeps and of the search: plain SGD, two epochs on the 50,000 training images."""
 # --8<-- [end:sweep_base]
 
 #: The network of the learning curve: the ``quick`` preset's network and optimizer (Adam, batch 64).
 CURVE_BASE = TrainingConfig(
     sizes=[784, 128, 64, 10], optimizer="adam", learning_rate=2e-3, batch_size=64, epochs=2,
 )
+"""The network of the learning curve: the ``quick`` preset's network and optimizer."""
 
 
 # --8<-- [start:log_grid]
@@ -404,6 +408,7 @@ CAPSTONE = TrainingConfig(
     sizes=[784, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy", init="he",
     optimizer="momentum", learning_rate=0.05, momentum=0.9, batch_size=64, epochs=3,
 )
+"""The capstone project: [784, 64, 10], ReLU, softmax, momentum."""
 
 #: The exercises' version of Nielsen's network (as the ``nielsen`` preset, for fewer epochs).
 EXERCISE_EPOCHS = 2
