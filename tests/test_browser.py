@@ -892,6 +892,10 @@ def test_pdf_check_catches_a_missing_chapter():
     assert missing_chapters("Contents\nActivation\nfunctions\n...", titles) == ["Backpropagation"]
 
 
+#: Material's copy buttons (the older and the current markup).
+COPY_BUTTONS = '.md-clipboard, .md-code__button[data-md-type="copy"]'
+
+
 def test_copy_button_of_an_example_copies_only_its_code(browser, site_url):
     import doctest
 
@@ -899,11 +903,11 @@ def test_copy_button_of_an_example_copies_only_its_code(browser, site_url):
     try:
         page.goto(site_url + "activations/")
         blocks = page.eval_on_selector_all(
-            ".md-clipboard", "buttons => buttons.map(b => document.querySelector(b.dataset.clipboardTarget).innerText)"
+            COPY_BUTTONS, "buttons => buttons.map(b => document.querySelector(b.dataset.clipboardTarget).textContent)"
         )
         index = next(i for i, text in enumerate(blocks) if text.lstrip().startswith(">>>"))
-        page.locator(".md-clipboard").nth(index).click()
-        copied = page.locator(".md-clipboard").nth(index).get_attribute("data-clipboard-text")
+        page.locator(COPY_BUTTONS).nth(index).click()
+        copied = page.locator(COPY_BUTTONS).nth(index).get_attribute("data-clipboard-text")
     finally:
         page.close()
     # Python's own reading of the example: the sources of its >>> lines, no outputs.

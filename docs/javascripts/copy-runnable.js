@@ -18,11 +18,11 @@
   }
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest(".md-clipboard");
+    var button = event.target.closest && event.target.closest(".md-clipboard, .md-code__button[data-md-type=\"copy\"]");
     if (!button) return;
     var target = document.querySelector(button.getAttribute("data-clipboard-target"));
     if (!target) return;
-    var code = runnableCode(target.innerText);
+    var code = runnableCode(target.textContent);
     if (code !== null) button.setAttribute("data-clipboard-text", code);
   }, true);
 
