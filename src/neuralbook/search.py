@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuralbook.experiments import TrainingConfig, build
+from neuralbook.experiments import TrainingConfig, build, dead_fraction
 from neuralbook.training import TrainingDiverged, accuracy_of, train
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "narrow_range",
     "coarse_to_fine",
     "shift_images",
-    "dead_fraction",
     "blas_threads",
     "write_results",
     "RESULT_FILE",
@@ -182,28 +181,6 @@ def validation_run(config: TrainingConfig, split, *, measure_train_accuracy: boo
         result["dead_fraction"] = dead_fraction(network, validation_images)
     return result
 # --8<-- [end:validation_run]
-
-
-def dead_fraction(network, images) -> list[float]:
-    """For each hidden layer, the fraction of its neurons that output 0 for every image.
-
-    A ReLU neuron whose weighted input is negative for every input is *dead*: its
-    gradient is zero too, so training can never bring it back.
-
-    Examples
-    --------
-    >>> from neuralbook.network import Network
-    >>> net = Network([2, 3, 2], seed=0)
-    >>> net.layers[0].b[...] = [-100.0, 0.0, 0.0]  # the first neuron can never fire
-    >>> round(dead_fraction(net, np.random.default_rng(0).random((50, 2)))[0], 4) >= 0.3333
-    True
-    """
-    fractions = []
-    a = np.asarray(images, dtype=network.dtype)
-    for layer in network.layers[:-1]:
-        _, a = layer.forward(a)
-        fractions.append(float(np.mean(np.all(a == 0, axis=0))))
-    return fractions
 
 
 def _one_hot(labels, network) -> np.ndarray:
