@@ -34,6 +34,12 @@ machine hurts all of them alike:
   number of threads, when ``torch`` is importable (a benchmark-only comparison, never
   a dependency of the package).
 
+Whether the rewrite slowed the trainer is a question about a few percent, below the
+noise of single epochs on a shared machine, so it gets two measurements of its own:
+**paired epochs** (trainer and before one right after the other, in alternating order,
+and the median of the pairs' ratios), and **the optimizer steps alone**, today's against
+before's, the only code the rewrite changed.
+
 Each epoch is repeated and the fastest counts, because other programs on the machine
 can only make an epoch slower. Then it measures two floors, with nothing else in the
 loop: the epoch's matrix products alone, and the optimizer's element-wise passes alone.
@@ -372,6 +378,52 @@ def optimizer_only_epochs(name, parameter_count, n_examples, batch_size, dtype, 
     return times
 
 
+def paired_ratios(first, second, pairs):
+    """The seconds of ``first``'s epoch over ``second``'s, one ratio per pair of epochs.
+
+    The two epochs of a pair run one right after the other, in the order A B, then
+    B A, and so on, so that a slow moment of the machine falls on both alike and the
+    ratio of a pair barely feels it, even when the seconds of single epochs wander by
+    10% or more.
+    """
+    ratios = []
+    for i in range(pairs):
+        if i % 2 == 0:
+            a = _timed(first.epoch)
+            b = _timed(second.epoch)
+        else:
+            b = _timed(second.epoch)
+            a = _timed(first.epoch)
+        ratios.append(a / b)
+    return ratios
+
+
+def step_only_seconds(setting, sizes, n_examples, batch_size, dtype, rounds=15):
+    """Seconds for an epoch's optimizer steps alone, today's optimizer against the one before.
+
+    The rewrite changed only the optimizers, so this times exactly what changed: the
+    ``step`` calls of one epoch on arrays of the network's shapes, with random
+    gradients, the two variants taking turns. Returns ``(today, before)``, the fastest
+    of ``rounds`` each.
+    """
+    network, today = build_network(sizes, SETTINGS[setting][0], 0.0, dtype)
+    before = optimizer_before(today)
+    rng = np.random.default_rng(0)
+    grads = [(1e-2 * rng.standard_normal(p.shape)).astype(dtype) for p in network.parameters()]
+    params = {"today": [p.copy() for p in network.parameters()], "before": [p.copy() for p in network.parameters()]}
+    optimizers = {"today": today, "before": before}
+    batches = -(-n_examples // batch_size)
+    best = {"today": math.inf, "before": math.inf}
+    for i in range(rounds):
+        for name in (("today", "before") if i % 2 == 0 else ("before", "today")):
+            optimizer, p = optimizers[name], params[name]
+            start = time.perf_counter()
+            for _ in range(batches):
+                optimizer.step(p, grads)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best["today"], best["before"]
+
+
 def breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
     """Seconds per epoch of the trainer spent gathering batches, in forward + backward, and in Adam's step."""
     from neuralbook.training import _targets
@@ -419,12 +471,13 @@ def same_parameters(a, b):
     return len(a) == len(b) and all(np.array_equal(p, q) for p, q in zip(a, b))
 
 
-def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, use_torch, settings):
+def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, use_torch, settings, pairs):
     """Time the trainer, the lean loop and PyTorch for each setting, taking turns.
 
-    Returns a dict per setting with the fastest and median seconds of each, and whether
-    the trainer ended with the same parameters as the lean loop and as the trainer
-    with the optimizers before the rewrite.
+    Returns a dict per setting with the fastest and median seconds of each, the
+    ``pairs`` paired ratios trainer/before (`paired_ratios`), and whether the trainer
+    ended with the same parameters as the lean loop and as the trainer with the
+    optimizers before the rewrite.
     """
     loops, times = {}, {}
     for setting in settings:
@@ -441,14 +494,25 @@ def compare(sizes, images, labels, batch_size, dtype, repeats, rounds, threads, 
         for setting, implementations in loops.items():
             for name, loop in implementations.items():
                 times[setting][name] += time_epochs(loop, repeats)
+    # Checked now, while every loop has trained the same number of epochs.
+    identical = {
+        setting: {
+            "identical_to_lean": same_parameters(implementations["trainer"].parameters(), implementations["lean"].parameters()),
+            "identical_to_before": same_parameters(implementations["trainer"].parameters(), implementations["before"].parameters()),
+        }
+        for setting, implementations in loops.items()
+    }
+    ratios = {setting: paired_ratios(loops[setting]["trainer"], loops[setting]["before"], pairs) for setting in loops}
     results = {}
     for setting, implementations in loops.items():
         results[setting] = {
             "optimizer": SETTINGS[setting][0],
             "dropout": SETTINGS[setting][1],
-            "identical_to_lean": same_parameters(implementations["trainer"].parameters(), implementations["lean"].parameters()),
-            "identical_to_before": same_parameters(implementations["trainer"].parameters(), implementations["before"].parameters()),
+            **identical[setting],
             "epochs_timed": len(times[setting]["trainer"]),
+            "paired_trainer_over_before": ratios[setting],
+            "paired_trainer_over_before_median": float(np.median(ratios[setting])),
+            "paired_trainer_over_before_quartiles": [float(q) for q in np.percentile(ratios[setting], [25, 75])],
         }
         for name, values in times[setting].items():
             results[setting][f"{name}_seconds"] = min(values)
@@ -464,6 +528,7 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed in a row per implementation and round")
     parser.add_argument("--rounds", type=int, default=3, help="take turns this many times (the fastest epoch counts)")
+    parser.add_argument("--pairs", type=int, default=20, help="paired epochs of trainer and before, for their ratio")
     parser.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated, from: {', '.join(SETTINGS)}")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-float64", action="store_true", help="skip the float64 comparison")
@@ -493,7 +558,7 @@ def main(argv=None):
     print(f"network {sizes}, batch {args.batch_size}, {args.dtype}, {len(images)} {source} images, {threads} threads")
     print(f"matrix products: {flops / 1e9:.2f} GFLOP per epoch")
 
-    settings_results = compare(sizes, images, labels, args.batch_size, dtype, args.repeats, args.rounds, threads, use_torch, settings)
+    settings_results = compare(sizes, images, labels, args.batch_size, dtype, args.repeats, args.rounds, threads, use_torch, settings, args.pairs)
     header = (f"{'seconds per epoch':24}{'trainer':>10}{'before':>10}{'trainer/before':>16}{'readable':>10}{'lean':>10}"
               + (f"{'PyTorch':>10}{'PyTorch/trainer':>17}" if use_torch else ""))
     print(header)
@@ -508,6 +573,18 @@ def main(argv=None):
         r["lean_over_trainer"] = r["lean_seconds"] / r["trainer_seconds"]
         print(line + ("" if r["identical_to_lean"] else "   (lean loop ended with different parameters!)")
               + ("" if r["identical_to_before"] else "   (the optimizers before the rewrite ended with different parameters!)"))
+
+    # Did rewriting the optimizers slow the trainer? Two measurements that the machine's
+    # noise barely touches: paired epochs, and the optimizer steps alone.
+    for setting, r in settings_results.items():
+        today, before = step_only_seconds(setting, sizes, len(images), args.batch_size, dtype)
+        r |= {"step_only_today_seconds": today, "step_only_before_seconds": before,
+              "step_only_difference_over_trainer": (today - before) / r["trainer_seconds"]}
+        low, high = r["paired_trainer_over_before_quartiles"]
+        print(f"{setting}: trainer/before over {len(r['paired_trainer_over_before'])} paired epochs: median "
+              f"{r['paired_trainer_over_before_median']:.3f} (quartiles {low:.3f} to {high:.3f}); optimizer steps alone: "
+              f"today {today:.4f} s, before {before:.4f} s per epoch, a difference of "
+              f"{100 * r['step_only_difference_over_trainer']:+.1f}% of the trainer's epoch")
 
     parameter_count = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     floor = min(matmul_only_epochs(sizes, len(images), args.batch_size, dtype, 3))

@@ -94,16 +94,41 @@ def test_flop_count_by_hand(bench):
 
 
 def test_short_run_reports_every_figure_the_book_reads(bench, capsys):
-    result = bench.main(["--examples", "600", "--repeats", "1", "--rounds", "1", "--no-torch", "--sizes", "784,32,16,10"])
+    result = bench.main(["--examples", "600", "--repeats", "1", "--rounds", "1", "--pairs", "3", "--no-torch", "--sizes", "784,32,16,10"])
     for setting in ("adam", "modern", "momentum"):
         figures = result["settings"][setting]
         assert figures["identical_to_lean"] is True
         assert figures["identical_to_before"] is True
         assert 0 < figures["trainer_over_before"] and 0 < figures["readable_over_trainer"]
         assert 0 < figures["lean_seconds"] and 0 < figures["trainer_seconds"]
+        assert len(figures["paired_trainer_over_before"]) == 3
+        low, high = figures["paired_trainer_over_before_quartiles"]
+        assert low <= figures["paired_trainer_over_before_median"] <= high
+        assert figures["step_only_today_seconds"] > 0 and figures["step_only_before_seconds"] > 0
     assert set(result["optimizer_only_seconds_per_epoch"]) == {"adam", "momentum"}
     assert result["parameter_count"] == 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
     for key in ("numpy_seconds_per_epoch", "numpy_float64_seconds_per_epoch", "matmul_only_seconds_per_epoch", "breakdown_seconds", "whole_copy_seconds", "large_product_gflops"):
         assert key in result
     printed = capsys.readouterr().out
     assert "floor of an Adam epoch" in printed
+
+
+class _Sleeper:
+    """A stand-in for a training loop whose epoch takes a known time, recording the call order."""
+
+    def __init__(self, name, seconds, calls):
+        self.name, self.seconds, self.calls = name, seconds, calls
+
+    def epoch(self):
+        import time
+
+        self.calls.append(self.name)
+        time.sleep(self.seconds)
+
+
+def test_paired_ratios_alternate_the_order_and_measure_the_ratio(bench):
+    calls = []
+    slow, fast = _Sleeper("A", 0.02, calls), _Sleeper("B", 0.01, calls)
+    ratios = bench.paired_ratios(slow, fast, 4)
+    assert calls == ["A", "B", "B", "A", "A", "B", "B", "A"]  # A B, then B A: a slow moment hits both
+    assert len(ratios) == 4 and all(1.5 < r < 2.5 for r in ratios)

@@ -10,7 +10,7 @@ from neuralbook.experiments import ABLATIONS, PRESETS, TrainingConfig, build, lo
 
 
 def test_nielsen_preset_has_nielsens_settings():
-    """Nielsen's chapter-1 network.py, setting by setting, except the start the chapter names."""
+    """Nielsen's chapter-1 network.py, setting by setting, its N(0, 1) start included."""
     config = PRESETS["nielsen"]
     assert config.sizes == [784, 30, 10]
     assert (config.hidden_activation, config.output, config.loss) == ("sigmoid", "sigmoid", "quadratic")
@@ -22,15 +22,14 @@ def test_nielsen_preset_has_nielsens_settings():
     assert network.parameter_count == 784 * 30 + 30 + 30 * 10 + 10
     assert type(optimizer).__name__ == "SGD" and schedule is None
     assert PRESETS["nielsen-wide"].replace(sizes=[784, 30, 10]) == config
-    assert experiments.NIELSEN_CH1 == config.replace(init="standard_normal")
 
 
 def test_nielsens_own_start_is_np_random_randn_for_every_weight_and_bias():
-    network, _, _ = build(experiments.NIELSEN_CH1)
+    network, _, _ = build(PRESETS["nielsen"])
     W, b = network.layers[0].W, network.layers[0].b
     assert abs(float(W.mean())) < 0.02 and abs(float(W.var()) - 1) < 0.02
     assert b.std() > 0.5 and network.layers[1].b.std() > 0.3
-    assert ABLATIONS["quadratic"][1] == experiments.NIELSEN_CH1.replace(epochs=experiments.ABLATION_EPOCHS)
+    assert ABLATIONS["quadratic"][1] == PRESETS["nielsen"].replace(epochs=experiments.ABLATION_EPOCHS)
 
 
 def test_nielsens_chapter_3_start_scales_only_the_weights():

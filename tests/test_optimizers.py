@@ -255,7 +255,7 @@ def test_float32_stays_float32_and_in_place(make):
     assert [id(p) for p in params] == ids
     assert all(p.dtype == np.float32 for p in params)
     assert all(not np.array_equal(a, b) for a, b in zip(params, before))
-    for state in opt._state:
+    for state in opt.state:
         for name in opt.decaying:
             assert state[name].dtype == np.float32
 
@@ -335,8 +335,8 @@ def _feed_zero_gradients(optimizer, steps, dtype=np.float32):
     worst = 0
     for _ in range(steps):
         optimizer.step(params, zeros)
-        worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer.decaying))
-    final = sum(count_subnormals(s[n]) for s in optimizer._state for n in optimizer.decaying)
+        worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer.state for n in optimizer.decaying))
+    final = sum(count_subnormals(s[n]) for s in optimizer.state for n in optimizer.decaying)
     return worst, final, params
 
 
@@ -405,9 +405,9 @@ def test_flush_leaves_small_but_safe_values_alone():
     adam = Adam(0.01)
     w = np.zeros(3, dtype=np.float32)
     adam.step([w], [np.ones(3, dtype=np.float32)])
-    adam._state[0]["m"][:] = [1e-30, 1e-37, 0.5]
+    adam.state[0]["m"][:] = [1e-30, 1e-37, 0.5]
     adam.flush()
-    np.testing.assert_array_equal(adam._state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))
+    np.testing.assert_array_equal(adam.state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))
 
 
 # --- AdamW: decoupled weight decay ------------------------------------------------------

@@ -72,10 +72,12 @@ def _shift_by_slicing(image, dx, dy):
 
 
 @pytest.mark.parametrize("dx, dy", [(1, 0), (-1, 0), (0, 2), (0, -2), (3, -1), (0, 0)])
-def test_shift_images_matches_slicing_and_blanks_the_border(dx, dy):
+def test_shifted_copies_match_slicing_and_blank_the_border(dx, dy):
     images = np.random.default_rng(0).random((3, 784))
-    moved = search.shift_images(images, dx, dy)
-    assert moved.shape == (3, 784)
+    out = search.shifted_copies(images, [(dx, dy)])
+    assert out.shape == (6, 784)
+    np.testing.assert_array_equal(out[:3], images)  # the originals come first
+    moved = out[3:]
     for image, result in zip(images, moved):
         np.testing.assert_array_equal(result, _shift_by_slicing(image, dx, dy))
     # Nothing wraps round: a right shift leaves the first column blank.

@@ -11,7 +11,7 @@ Every comparison the book draws is run with each of the seeds `SEEDS`;
 | preset | what it trains |
 |---|---|
 | ``quick`` | a first run: [784, 128, 64, 10], Adam, two epochs, well under a minute |
-| ``nielsen`` | Nielsen's chapter-1 settings: [784, 30, 10], sigmoid, quadratic cost, SGD η = 3.0, batch 10, 30 epochs, trained on 50,000 images; started from N(0, 1/n_in) weights and zero biases (his ``network.py`` draws all from N(0, 1): `NIELSEN_CH1`) |
+| ``nielsen`` | Nielsen's chapter-1 ``network.py``: [784, 30, 10], sigmoid, quadratic cost, every weight and bias from N(0, 1), SGD η = 3.0, batch 10, 30 epochs, trained on 50,000 images |
 | ``nielsen-wide`` | the same with 100 hidden neurons |
 | ``modern`` | [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128, cosine schedule, dropout 0.1, 30 epochs (chosen on the validation set, then trained on all 60,000 images) |
 
@@ -184,16 +184,14 @@ PRESETS = {
     "quick": TrainingConfig(
         sizes=[784, 128, 64, 10], optimizer="adam", learning_rate=2e-3, batch_size=64, epochs=2,
     ),
-    # Nielsen's chapter-1 settings, but started like his chapter-3 network2.py (weights
-    # from N(0, 1/n_in), here with zero biases); his network.py starts from N(0, 1), which
-    # is the ``quadratic`` ablation (NIELSEN_CH1).
+    # Nielsen's chapter-1 network.py: every weight and bias from N(0, 1) (np.random.randn).
     "nielsen": TrainingConfig(
         sizes=[784, 30, 10], hidden_activation="sigmoid", output="sigmoid", loss="quadratic",
-        init="nielsen", optimizer="sgd", learning_rate=3.0, batch_size=10, epochs=30,
+        init="standard_normal", optimizer="sgd", learning_rate=3.0, batch_size=10, epochs=30,
     ),
     "nielsen-wide": TrainingConfig(
         sizes=[784, 100, 10], hidden_activation="sigmoid", output="sigmoid", loss="quadratic",
-        init="nielsen", optimizer="sgd", learning_rate=3.0, batch_size=10, epochs=30,
+        init="standard_normal", optimizer="sgd", learning_rate=3.0, batch_size=10, epochs=30,
     ),
     # Chosen on the validation set (see MODERN_CANDIDATES), then trained on all 60,000 images.
     "modern": TrainingConfig(
@@ -208,7 +206,7 @@ PRESETS = {
 #: One line about each preset, for ``neuralbook train --help``.
 PRESET_DESCRIPTIONS = {
     "quick": "a first run: [784, 128, 64, 10], ReLU, Adam, 2 epochs (well under a minute)",
-    "nielsen": "Nielsen's network: [784, 30, 10], sigmoid, quadratic cost, SGD eta=3.0, batch 10, 30 epochs, N(0, 1/n_in) start",
+    "nielsen": "Nielsen's network.py: [784, 30, 10], sigmoid, quadratic cost, N(0, 1) start, SGD eta=3.0, batch 10, 30 epochs",
     "nielsen-wide": "the same with 100 hidden neurons: [784, 100, 10]",
     "modern": "[784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, cosine schedule, dropout 0.1, 30 epochs on all 60,000 images",
 }
@@ -380,10 +378,7 @@ def run_to_dict(result: RunResult, name: str = "") -> dict:
 #: of every row on a shared two-core machine).
 ABLATION_EPOCHS = 3
 
-#: Nielsen's chapter-1 ``network.py`` exactly: every weight and bias from N(0, 1).
-NIELSEN_CH1 = PRESETS["nielsen"].replace(init="standard_normal")
-
-_SIGMOID_BASE = NIELSEN_CH1.replace(epochs=ABLATION_EPOCHS)
+_SIGMOID_BASE = PRESETS["nielsen"].replace(epochs=ABLATION_EPOCHS)
 _RELU_BASE = PRESETS["modern"].replace(schedule="constant", dropout=0.0, epochs=ABLATION_EPOCHS, validation_size=10_000)
 _CH3 = _SIGMOID_BASE.replace(loss="cross_entropy", learning_rate=0.5, init="nielsen_ch3")
 
@@ -450,12 +445,14 @@ MODERN_CANDIDATES = {
 
 # --- Nielsen's chapter 3: regularisation where it matters ---------------------------------
 
-#: Epochs of the 1,000-image runs (Nielsen trained his for 400; 50 show the same story).
-OVERFITTING_EPOCHS = 50
+#: Epochs of the 1,000-image runs: Nielsen's 400.
+OVERFITTING_EPOCHS = 400
 
-#: The deliberately overfitting run (Nielsen's experiment in his chapter 3): the
-#: ``ch3-init`` network, cross-entropy, eta=0.5, on only the first 1,000 images.
-OVERFITTING = _CH3.replace(train_size=1000, epochs=OVERFITTING_EPOCHS)
+#: The deliberately overfitting run (Nielsen's experiment in his chapter 3, with his
+#: settings there): the ``cross-entropy`` ablation's network (N(0, 1) start, as his
+#: ``large_weight_initializer`` draws it, cross-entropy, eta=0.5, batch 10) on only the
+#: first 1,000 images.
+OVERFITTING = ABLATIONS["cross-entropy"][1].replace(train_size=1000, epochs=OVERFITTING_EPOCHS)
 
 #: Nielsen's L2 strength for the 1,000-image run, in his units: his cost adds
 #: (lambda / 2n) sum w**2 with n the training-set size, so in the book's units
@@ -523,7 +520,7 @@ LEAKAGE = {
 #: The files [`write_results`][neuralbook.experiments.write_results] writes into ``neuralbook/results/``.
 RESULT_FILES = {
     "presets": "presets.json",
-    "nielsen-ch1": "nielsen-ch1.json",
+    "nielsen-model": "nielsen.npz",
     "ablations": "ablations.json",
     "decay": "decay.json",
     "overfitting": "overfitting.json",
@@ -541,7 +538,7 @@ RESULT_FILES = {
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "nielsen-ch1", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
+    "selection", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
     "threads", "modern", "summary", "web", "search", "photos",
 )
 """The parts of `write_results`, in the order they run."""
@@ -784,9 +781,13 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     if "presets" in parts:
         configs = {name: (PRESET_DESCRIPTIONS[name], config) for name, config in PRESETS.items()}
         save("presets", {"runs": _runs(configs, data, progress, trained)})
-    if "nielsen-ch1" in parts:  # Nielsen's network.py exactly, for 30 epochs: a reproduction, measured once
-        _log("nielsen-ch1: Nielsen's chapter-1 network with his N(0, 1) start")
-        save("nielsen-ch1", run_to_dict(run(NIELSEN_CH1, data, progress=progress), "nielsen-ch1"))
+        from neuralbook.serialization import save_model
+
+        nielsen = trained["nielsen"]  # kept for the figure of what its hidden neurons look for
+        model_path = out_dir / RESULT_FILES["nielsen-model"]
+        save_model(model_path, nielsen.network, history=nielsen.history.to_dict(),
+                   metadata={"preset": "nielsen", "config": nielsen.config.to_dict(), "test_accuracy": nielsen.test_accuracy})
+        written.append(model_path)
     if "ablations" in parts:
         kept = {}
         runs = run_seeds(ABLATIONS, data, progress=progress, keep=kept)

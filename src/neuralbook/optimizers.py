@@ -167,11 +167,6 @@ class Optimizer:
         self._shapes = [p.shape for p in params]
         return grads
 
-    @property
-    def _state(self):
-        # The older name of ``state``.
-        return self.state
-
     def flush(self) -> int:
         """Zero every decaying buffer entry that could turn subnormal before the next flush; returns how many."""
         return fastpath.flush(self)
@@ -437,11 +432,6 @@ class Adam(Optimizer):
 
     def decays(self):
         return (self.beta1, self.beta2)
-
-    @property
-    def eps(self) -> float:
-        """The older name of ``epsilon``."""
-        return self.epsilon
 
 
 # --8<-- [start:adamw]

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralbook.augmentation import shift
 from neuralbook.experiments import TrainingConfig, build, dead_fraction
 from neuralbook.training import TrainingDiverged, accuracy_of, train
 
@@ -54,7 +55,7 @@ __all__ = [
     "sample_settings",
     "narrow_range",
     "coarse_to_fine",
-    "shift_images",
+    "shifted_copies",
     "blas_threads",
     "write_results",
     "RESULT_FILE",
@@ -350,32 +351,25 @@ def coarse_to_fine(
 # --8<-- [end:coarse_to_fine]
 
 
-# --8<-- [start:shift_images]
-def shift_images(images, dx: int, dy: int) -> np.ndarray:
-    """Move 28 × 28 digits (one per row of 784 pixels) ``dx`` pixels right and ``dy`` down.
+# --8<-- [start:shifted_copies]
+def shifted_copies(images, shifts) -> np.ndarray:
+    """The images, followed by one moved copy of all of them for each ``(dx, dy)`` of ``shifts``.
 
-    The pixels shifted in at the border are blank (0), not wrapped round from the
-    other side as ``np.roll`` alone would do.
+    A copy is moved ``dx`` pixels right and ``dy`` down by
+    [`neuralbook.augmentation.shift`][neuralbook.augmentation.shift], so the pixels
+    moved in at the border are blank, not wrapped round from the other side.
 
     Examples
     --------
-    >>> image = np.zeros((1, 784)); image[0, 28 * 5 + 5] = 1.0
-    >>> moved = shift_images(image, 2, -1).reshape(28, 28)
-    >>> [int(i) for i in np.argwhere(moved)[0]]
-    [4, 7]
+    >>> image = np.zeros((1, 784)); image[0, 28 * 5 + 5] = 1.0   # one dot, row 5, column 5
+    >>> out = shifted_copies(image, [(2, -1)])
+    >>> out.shape, [int(i) for i in np.argwhere(out[1].reshape(28, 28))[0]]
+    ((2, 784), [4, 7])
     """
-    grid = np.asarray(images).reshape(-1, 28, 28)
-    moved = np.roll(grid, (dy, dx), axis=(1, 2))
-    if dy > 0:
-        moved[:, :dy, :] = 0
-    elif dy < 0:
-        moved[:, dy:, :] = 0
-    if dx > 0:
-        moved[:, :, :dx] = 0
-    elif dx < 0:
-        moved[:, :, dx:] = 0
-    return moved.reshape(len(grid), 784)
-# --8<-- [end:shift_images]
+    n = len(images)
+    copies = [shift(images, rows=np.full(n, dy), columns=np.full(n, dx)) for dx, dy in shifts]
+    return np.concatenate([images, *copies])
+# --8<-- [end:shifted_copies]
 
 
 # --- The measured exercises and the capstone ----------------------------------------------
@@ -413,7 +407,7 @@ def _augmentation(split, seeds, progress) -> dict:
     """1,000 images with and without four shifted copies, the same number of steps."""
     train_images, train_labels, validation_images, validation_labels = split
     images, labels = train_images[:1000], train_labels[:1000]
-    augmented = np.concatenate([images] + [shift_images(images, dx, dy) for dx, dy in SHIFTS])
+    augmented = shifted_copies(images, SHIFTS)
     augmented_labels = np.tile(labels, 1 + len(SHIFTS))
     plain = _overfitting_base()
     shifted = plain.replace(train_size=None, epochs=L2_EPOCHS // (1 + len(SHIFTS)))

@@ -128,21 +128,33 @@ def plot_initialisation():
     return figure
 
 
-def plot_hidden_neurons(count: int = 20):
-    """What a hidden neuron looks for: the modern network's first-layer weights as 28 × 28 images."""
+def plot_hidden_neurons(count: int = 10):
+    """What a hidden neuron looks for: first-layer weights drawn as 28 × 28 images.
+
+    The top row shows the first ``count`` hidden neurons of Nielsen's network (the
+    ``nielsen`` preset, N(0, 1) start), the bottom row those of the modern network.
+    Each image has its own colour scale, symmetric about zero.
+    """
     from importlib import resources
 
     from neuralbook.serialization import load_model
 
-    with resources.as_file(resources.files("neuralbook.results") / "modern.npz") as path:
-        W = load_model(path).network.layers[0].W
-    figure, axes = new_figure(ncols=count // 2, nrows=2, width=10.0, height=2.6)
-    for n, ax in enumerate(np.ravel(axes)):
-        limit = float(np.abs(W[n]).max())
-        ax.imshow(W[n].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    figure.suptitle(f"first-layer weights of the modern network's hidden neurons 1 to {count} (red: positive, blue: negative)", fontsize=10)
+    rows = []
+    for file, name in (("nielsen.npz", "Nielsen's network"), ("modern.npz", "the modern network")):
+        with resources.as_file(resources.files("neuralbook.results") / file) as path:
+            rows.append((name, load_model(path).network.layers[0].W))
+    figure, axes = new_figure(ncols=count, nrows=len(rows), width=10.0, height=2.6)
+    for (name, W), row in zip(rows, axes):
+        for n, ax in enumerate(row):
+            limit = float(np.abs(W[n]).max())
+            ax.imshow(W[n].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(name.replace("the ", "").replace("'s network", "").replace(" network", ""), fontsize=9)
+    figure.suptitle(
+        f"first-layer weights of hidden neurons 1 to {count}: Nielsen's network (top), the modern network (bottom); "
+        "red positive, blue negative", fontsize=9,
+    )
     return figure
 
 
