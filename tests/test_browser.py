@@ -163,14 +163,15 @@ async () => {
 """
 
 
-def check_page(browser, url: str, context=None) -> list[str]:
+def check_page(browser, url: str, context=None, overflow=False) -> list[str]:
     """Open ``url`` in a fresh page; return what is broken, as messages (empty if nothing).
 
     Reports console errors, script errors, failed requests and HTTP errors (except the
     optional GitHub request), requests that leave the local site, images that do not
     load, formulas that MathJax did not typeset (raw TeX in the text, an untypeset
     formula, a TeX error). ``context`` is a browser context to open the page in (the
-    offline copy's, with the network cut off).
+    offline copy's, with the network cut off; or a narrow screen's). With ``overflow``,
+    also what sticks out of the window (`narrow_problems`), in the same visit.
     """
     page = (context or browser).new_page()
     problems: list[str] = []
@@ -207,6 +208,8 @@ def check_page(browser, url: str, context=None) -> list[str]:
         problems.extend(found["problems"])
         if found["formulas"] and not found["typeset"]:
             problems.append("the page has formulas but MathJax typeset none")
+        if overflow:
+            problems.extend(page.evaluate(_OVERFLOW_JS))
     finally:
         page.close()
     return [f"{url}: {problem}" for problem in problems]
@@ -215,10 +218,12 @@ def check_page(browser, url: str, context=None) -> list[str]:
 # --- Every page -------------------------------------------------------------------------
 
 
-def test_every_page_loads_cleanly_with_math_and_figures(browser, built_site, site_url):
+def test_every_page_loads_cleanly_with_math_and_figures_and_fits_a_narrow_screen(browser, narrow_context, built_site, site_url):
+    """Every page, as a reader on a phone sees it: nothing broken, and at 390 pixels wide,
+    wide formulas, tables and code scroll inside their own box (one visit checks both)."""
     pages = _pages(built_site)
     assert "" in pages and "draw-a-digit/" in pages
-    problems = [problem for page in pages for problem in check_page(browser, site_url + page)]
+    problems = [problem for page in pages for problem in check_page(browser, site_url + page, narrow_context, overflow=True)]
     assert not problems, "\n".join(problems)
 
 
@@ -665,12 +670,6 @@ def narrow_context(browser):
     context.close()
 
 
-def test_nothing_sticks_out_of_a_narrow_screen(narrow_context, built_site, site_url):
-    """At 390 pixels wide, wide formulas, tables and code scroll inside their own box."""
-    problems = [p for page in _pages(built_site) for p in narrow_problems(narrow_context, site_url + page)]
-    assert not problems, "\n".join(problems)
-
-
 def test_the_narrow_screen_check_catches_a_formula_that_sticks_out(narrow_context, built_site, tmp_path):
     """Without the book's rules for wide formulas, the check reports Backpropagation's BP2
     and the long formulas in the sentences of Activation functions."""
@@ -922,7 +921,7 @@ def test_copy_button_of_an_example_copies_only_its_code(browser, site_url):
 
 BUMP_WIDGET_SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "javascripts" / "bump-widget.js"
 BUMP_WIDGET_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
-<div class="bump-widget" data-bumps="5" data-steepness="500"><script src="bump-widget.js"></script></div>
+<div class="bump-widget" data-bumps="5" data-steepness="500"><script src="widget-parts.js"></script><script src="bump-widget.js"></script></div>
 </body></html>"""
 
 
@@ -930,6 +929,7 @@ BUMP_WIDGET_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><b
 def widget_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bump-widget")
     shutil.copy(BUMP_WIDGET_SCRIPT, folder / "bump-widget.js")
+    shutil.copy(BUMP_WIDGET_SCRIPT.with_name("widget-parts.js"), folder / "widget-parts.js")
     (folder / "index.html").write_text(BUMP_WIDGET_PAGE, encoding="utf-8")
     with serve(folder) as url:
         yield url

@@ -7,6 +7,7 @@
  * beyond the ends.
  *
  * Markup: <div class="bump-widget" data-bumps="5" data-steepness="500">
+ *           <script src=".../javascripts/widget-parts.js"></script>
  *           <script src=".../javascripts/bump-widget.js"></script></div>
  * Each mounted element gets element.bumpWidget = {set(bumps, steepness), state()}.
  */
@@ -19,15 +20,7 @@
   function sx(x) { return x * WIDTH; }
   function sy(y) { return HEIGHT - (y - Y_LOW) / (Y_HIGH - Y_LOW) * HEIGHT; }
 
-  function node(tag, attributes, parent, ns) {
-    var el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (key) {
-      if (key === "text") el.textContent = attributes[key];
-      else el.setAttribute(key, attributes[key]);
-    });
-    if (parent) parent.appendChild(el);
-    return el;
-  }
+  var node = window.NeuralBookWidgets.node;
 
   // neuralbook.xor.wiggly_curve
   function curve(x) { return 0.2 + 0.4 * x * x + 0.3 * x * Math.sin(15 * x); }
@@ -65,19 +58,16 @@
     root.classList.add("nb-neuron");
 
     var controls = node("div", { class: "nb-neuron__controls" }, root);
-    var sliders = {};
-    [["bumps", "bumps", "1", "40", "1", "number of bumps"],
-     ["steepness", "k", "10", "4000", "10", "steepness of the hidden sigmoids"]].forEach(function (s) {
-      var label = node("label", { class: "nb-neuron__slider" }, controls);
-      node("span", { class: "nb-neuron__name", text: s[1] }, label);
-      var input = node("input", {
-        type: "range", min: s[2], max: s[3], step: s[4], value: root.getAttribute("data-" + s[0]) || s[2],
-        "aria-label": s[5],
-      }, label);
-      var out = node("output", { class: "nb-neuron__value" }, label);
-      input.addEventListener("input", draw);
-      sliders[s[0]] = { input: input, out: out };
-    });
+    var sliders = {
+      bumps: window.NeuralBookWidgets.slider(controls, {
+        name: "bumps", min: "1", max: "40", step: "1", value: root.getAttribute("data-bumps") || "1",
+        label: "number of bumps",
+      }, draw),
+      steepness: window.NeuralBookWidgets.slider(controls, {
+        name: "k", min: "10", max: "4000", step: "10", value: root.getAttribute("data-steepness") || "10",
+        label: "steepness of the hidden sigmoids",
+      }, draw),
+    };
     var formula = node("p", { class: "nb-neuron__formula" }, controls);
     var score = node("p", { class: "nb-neuron__score", "aria-live": "polite" }, controls);
 
@@ -133,7 +123,5 @@
     return api;
   }
 
-  function mountAll() { document.querySelectorAll(".bump-widget").forEach(mount); }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
-  else mountAll();
+  window.NeuralBookWidgets.mountAll(".bump-widget", mount);
 })();

@@ -6,6 +6,7 @@
  * and finds that for XOR no line will do.
  *
  * Markup: <div class="neuron-widget" data-gate="AND" data-w1="1" data-w2="1" data-b="-0.5">
+ *           <script src=".../javascripts/widget-parts.js"></script>
  *           <script src=".../javascripts/neuron-widget.js"></script></div>
  * Each mounted element gets element.neuronWidget = {set(w1, w2, b, gate), state()}.
  */
@@ -20,15 +21,7 @@
   function sx(x) { return (x - LOW) / (HIGH - LOW) * SIZE; }
   function sy(y) { return SIZE - (y - LOW) / (HIGH - LOW) * SIZE; }
 
-  function node(tag, attributes, parent, ns) {
-    var el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (key) {
-      if (key === "text") el.textContent = attributes[key];
-      else el.setAttribute(key, attributes[key]);
-    });
-    if (parent) parent.appendChild(el);
-    return el;
-  }
+  var node = window.NeuralBookWidgets.node;
 
   function step(z) { return z >= 0 ? 1 : 0; }
 
@@ -70,15 +63,9 @@
     });
     var sliders = {};
     [["w1", "w\u2081", "weight of x\u2081"], ["w2", "w\u2082", "weight of x\u2082"], ["b", "b", "bias"]].forEach(function (s) {
-      var label = node("label", { class: "nb-neuron__slider" }, controls);
-      node("span", { class: "nb-neuron__name", text: s[1] }, label);
-      var input = node("input", {
-        type: "range", min: "-2", max: "2", step: "0.1", value: root.getAttribute("data-" + s[0]) || "0",
-        "aria-label": s[2],
-      }, label);
-      var out = node("output", { class: "nb-neuron__value" }, label);
-      input.addEventListener("input", draw);
-      sliders[s[0]] = { input: input, out: out };
+      sliders[s[0]] = window.NeuralBookWidgets.slider(controls, {
+        name: s[1], min: "-2", max: "2", step: "0.1", value: root.getAttribute("data-" + s[0]) || "0", label: s[2],
+      }, draw);
     });
     var formula = node("p", { class: "nb-neuron__formula" }, controls);
     var score = node("p", { class: "nb-neuron__score", "aria-live": "polite" }, controls);
@@ -162,7 +149,5 @@
     return api;
   }
 
-  function mountAll() { document.querySelectorAll(".neuron-widget").forEach(mount); }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
-  else mountAll();
+  window.NeuralBookWidgets.mountAll(".neuron-widget", mount);
 })();
