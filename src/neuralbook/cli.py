@@ -356,15 +356,21 @@ def _add_results_parser(commands) -> None:
         "measured on the test set), the ablations, weight decay, the 1,000-image regularisation runs, the common "
         "mistakes, the modern model and its evaluation, the MNIST summary, the web export, the hyper-parameter "
         "search and the photo measurements. Every comparison is trained with five seeds. Needs the MNIST files "
-        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes roughly half an hour on a quiet two-core machine "
-        "(about ten minutes for the training results, ten for the search, a few for the photos) and many times "
-        "longer beside other heavy work; it logs every run with the time elapsed.",
+        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes under half an hour on a quiet two-core machine "
+        "with --jobs 2 (the default there), about 40 minutes with --jobs 1, and many times longer beside other "
+        "heavy work; it logs every run with the time elapsed.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")
     parser.add_argument("--only", nargs="+", choices=parts, metavar="PART", help=f"only some parts: {', '.join(parts)}")
     parser.add_argument("--web-out", metavar="FILE", help="where the widget's weights go (default: docs/assets/digit-model.json in a checkout)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
+        help="2: run the parts in two processes side by side, the regularisation and search parts in one, "
+        "each with one BLAS thread, as the book's results were written (default: 2 on a machine with two "
+        "cores or more); 1: all in this process, with its threads",
+    )
     parser.set_defaults(run=_results)
 
 
@@ -375,7 +381,7 @@ def _results(args) -> int:
     _check_outputs(args.web_out)  # before minutes of work, not after
     if args.out_dir is not None:
         check_folder_writable(args.out_dir)
-    for path in write_results(args.data_dir, args.out_dir, only=args.only, progress=args.progress, web_path=args.web_out):
+    for path in write_results(args.data_dir, args.out_dir, only=args.only, progress=args.progress, web_path=args.web_out, jobs=args.jobs):
         print(f"wrote {path}")
     return 0
 

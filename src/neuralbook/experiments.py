@@ -543,6 +543,10 @@ RESULT_PARTS = (
 )
 """The parts of `write_results`, in the order they run."""
 
+#: The parts that need nothing from the others: with ``jobs=2``, `write_results` runs
+#: them in one process and the rest in another, side by side.
+INDEPENDENT_PARTS = ("regularisation", "search")
+
 
 def load_result(name: str) -> dict:
     """Read a result shipped with the package, e.g. ``load_result("presets")``.
@@ -573,8 +577,9 @@ def write_json(path, data) -> Path:
 
 
 def machine() -> dict:
-    """Where a result was measured."""
+    """Where a result was measured, and with how many BLAS threads (``OMP_NUM_THREADS``; ``None``: not set)."""
     return {
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "processor": platform.processor() or platform.machine(),
@@ -729,13 +734,20 @@ def evaluate_model(network, data, examples: int = 24) -> dict:
 
 
 # --8<-- [start:write_results]
-def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web_path=None) -> list[Path]:
+def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web_path=None, jobs=1) -> list[Path]:
     """Re-run every measured result of the book and write it into ``out_dir``.
 
     Every comparison is trained with each seed of `SEEDS`; only the presets, the final
     models, are measured on the test set. It logs each run to stderr with the time
-    elapsed. It takes about ten minutes on a quiet two-core machine, and many times
-    longer on a busy one: run it alone.
+    elapsed. On a quiet two-core machine it takes about 40 minutes with ``jobs=1``
+    and under 30 with ``jobs=2``, and many times longer on a busy one: run it alone.
+
+    The book's results were written with ``jobs=2``: two processes, each with one BLAS
+    thread. (Two processes that each use two threads on two cores wait for each other
+    at every matrix product, and run several times slower.) The number of BLAS
+    threads changes the last bits of every run, so ``jobs=1`` in a Python started
+    with ``OMP_NUM_THREADS=1`` gives the same numbers, and ``jobs=1`` with two threads
+    gives numbers that differ within the noise of the seeds.
 
     Parameters
     ----------
@@ -750,19 +762,39 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     web_path : str or os.PathLike, optional
         Where the in-page digit widget's weights go (default: the one the
         chapter *Draw your own digit* reads).
+    jobs : int
+        1: every part in this process. 2: the `INDEPENDENT_PARTS` in one fresh Python
+        process and the others in a second, side by side, each with one BLAS thread.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
-    from neuralbook.datasets import load_mnist
 
     out_dir = Path(out_dir) if out_dir is not None else results_dir()
     parts = set(only or RESULT_PARTS)
     unknown = parts - set(RESULT_PARTS)
     if unknown:
         raise ValueError(f"unknown result parts {sorted(unknown)}; expected some of: {', '.join(RESULT_PARTS)}")
+    if jobs > 1:
+        groups = [
+            [part for part in RESULT_PARTS if part in parts and part not in INDEPENDENT_PARTS],
+            [part for part in RESULT_PARTS if part in parts and part in INDEPENDENT_PARTS],
+        ]
+        groups = [group for group in groups if group]
+        if len(groups) > 1:
+            return _write_in_processes(groups, data_dir, out_dir, progress, web_path)
+    written = _write_parts(parts, data_dir, out_dir, progress, web_path)
+    _log("done")
+    return written
+# --8<-- [end:write_results]
+
+
+def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
+    """The work of `write_results` in this process: each part of ``parts``, in order."""
+    from neuralbook.datasets import load_mnist
+
     data = load_mnist(data_dir, progress=progress)
     written = []
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(SEEDS)}
@@ -855,12 +887,49 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
         from neuralbook import search
 
         _log("search: learning-rate sweep, coarse-to-fine search, learning curve, the measured exercises")
-        written += search.write_results(data, out_dir, progress=progress)
+        written += search.write_results(data, out_dir, progress=progress, data_dir=data_dir)
     if "photos" in parts:  # Draw your own digit: needs the modern model above
         from neuralbook import photos
 
         _log("photos: synthetic photos, shifts and scikit-learn's digits read by the modern model")
         written.append(photos.write_results(out_dir / "photos.json", data_dir, out_dir / RESULT_FILES["modern-model"], progress=progress))
+    return written
+
+
+def _write_in_processes(groups, data_dir, out_dir, progress, web_path) -> list[Path]:
+    """Run ``neuralbook results --only GROUP --jobs 1`` for each group in its own Python, side by side.
+
+    Each process gets one BLAS thread (see `write_results`). Their logs go to this
+    process's stderr; the files they wrote are read from their standard output.
+    Raises if one fails, after stopping the others.
+    """
+    import subprocess
+
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+    env = os.environ | {name: "1" for name in names}
+    processes = []
+    for group in groups:
+        command = [sys.executable, "-m", "neuralbook", "results", "--jobs", "1", "--only", *group, "--out-dir", str(out_dir)]
+        if data_dir is not None:
+            command += ["--data-dir", str(data_dir)]
+        if web_path is not None and "web" in group:
+            command += ["--web-out", str(web_path)]
+        if progress:
+            command.append("--progress")
+        _log(f"a process with one BLAS thread for: {', '.join(group)}")
+        processes.append((subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env), group))
+    written, failed = [], []
+    try:
+        for process, group in processes:
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                failed.append(f"{', '.join(group)} (exit status {process.returncode})")
+            written += [Path(line.removeprefix("wrote ")) for line in output.splitlines() if line.startswith("wrote ")]
+    finally:
+        for process, _ in processes:
+            if process.poll() is None:
+                process.terminate()  # no orphan left running when this process fails or is interrupted
+    if failed:
+        raise RuntimeError(f"the process for {'; '.join(failed)} failed; its log is above")
     _log("done")
     return written
-# --8<-- [end:write_results]

@@ -490,9 +490,11 @@ def blas_threads(train_size: int = 10_000, seeds=SEEDS, threads=(1, 2), data_dir
             out.mkdir()
             start = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, str(script), str(out), str(train_size), *map(str, seeds)], env=env, check=True,
+                [sys.executable, str(script), str(out), str(train_size), *map(str, seeds)], env=env,
                 capture_output=True, text=True,
             )
+            if done.returncode != 0:
+                raise RuntimeError(f"the run with {count} BLAS thread(s) failed:\n{done.stderr.strip()}")
             runs = json.loads(done.stdout.strip().splitlines()[-1])
             for run in runs:
                 with np.load(out / f"seed-{run['seed']}.npz", allow_pickle=False) as saved:
@@ -516,7 +518,7 @@ def blas_threads(train_size: int = 10_000, seeds=SEEDS, threads=(1, 2), data_dir
 
 
 # --8<-- [start:write_results]
-def write_results(data, out_dir=None, *, progress=False) -> list[Path]:
+def write_results(data, out_dir=None, *, progress=False, data_dir=None) -> list[Path]:
     """Run every experiment of *Choosing hyper-parameters* and of the capstone; write ``search.json``.
 
     Parameters
@@ -527,6 +529,9 @@ def write_results(data, out_dir=None, *, progress=False) -> list[Path]:
         Default: the package's ``results`` folder.
     progress : bool
         Print a line per setting on stderr.
+    data_dir : str or os.PathLike, optional
+        Where the MNIST files are, for the fresh Pythons of `blas_threads` (else they
+        look where [`load_mnist`][neuralbook.datasets.load_mnist] looks).
 
     Returns
     -------
@@ -575,7 +580,7 @@ def write_results(data, out_dir=None, *, progress=False) -> list[Path]:
     exercises["augmentation"] = timed("augmentation", _augmentation, split, SEEDS, progress)
     results["exercises"] = exercises
     results["capstone"] = timed("capstone", _capstone, data, SEEDS, progress)
-    results["blas_threads"] = timed("blas_threads", blas_threads)
+    results["blas_threads"] = timed("blas_threads", blas_threads, data_dir=data_dir)
     seconds["total"] = time.perf_counter() - started
     results["seconds"] = seconds
     return [write_json(out_dir / RESULT_FILE, results)]
