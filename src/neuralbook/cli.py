@@ -191,7 +191,7 @@ def describe_training(config) -> str:
     >>> describe_training(PRESETS["modern"])
     '[784, 128, 64, 10] relu/softmax, cross_entropy, he init; adam eta=0.001, cosine schedule, dropout 0.1, batch 128, 30 epochs'
     >>> describe_training(PRESETS["nielsen"].replace(weight_decay=1e-4, dtype="float64"))
-    '[784, 30, 10] sigmoid/sigmoid, quadratic, nielsen init; sgd eta=3.0, L2 lambda=0.0001, batch 10, 30 epochs, float64'
+    '[784, 30, 10] sigmoid/sigmoid, quadratic, standard_normal init; sgd eta=3.0, L2 lambda=0.0001, batch 10, 30 epochs, float64'
     """
     network = f"{config.sizes} {config.hidden_activation}/{config.output}, {config.loss}, {config.init} init"
     training = [f"{config.optimizer} eta={config.learning_rate}"]
