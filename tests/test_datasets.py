@@ -547,16 +547,20 @@ def test_offline_the_message_says_what_to_do(tmp_path, fake, monkeypatch):
 # --- A folder named by the user --------------------------------------------------------
 
 
-@pytest.mark.parametrize("compressed", [True, False])
-def test_user_folder_is_read_and_never_written(tmp_path, fake, serve, compressed):
-    arrays, raw, packed = fake
-    server = serve("ok")
+def _user_folder(tmp_path, raw, packed, compressed):
+    """A folder of the user's holding the four files (gzipped or not): (folder, its listing, a cache path)."""
     folder = tmp_path / "mine"
     folder.mkdir()
     for name in NAMES:
         write(folder / (f"{name}.gz" if compressed else name), packed[name] if compressed else raw[name])
-    before = listing(folder)
-    cache = tmp_path / "cache"
+    return folder, listing(folder), tmp_path / "cache"
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_user_folder_is_read_and_never_written(tmp_path, fake, serve, compressed):
+    arrays, raw, packed = fake
+    server = serve("ok")
+    folder, before, cache = _user_folder(tmp_path, raw, packed, compressed)
     assert_loaded(load_mnist(folder, cache_dir=cache, progress=False), arrays)
     assert server.requests == [] and listing(cache) == [] and listing(folder) == before
 
@@ -565,12 +569,7 @@ def test_user_folder_is_read_and_never_written(tmp_path, fake, serve, compressed
 def test_a_folder_given_once_is_remembered_in_the_cache(tmp_path, fake, serve, compressed):
     arrays, raw, packed = fake
     server = serve("ok")
-    folder = tmp_path / "mine"
-    folder.mkdir()
-    for name in NAMES:
-        write(folder / (f"{name}.gz" if compressed else name), packed[name] if compressed else raw[name])
-    before = listing(folder)
-    cache = tmp_path / "cache"
+    folder, before, cache = _user_folder(tmp_path, raw, packed, compressed)
     assert_loaded(load_mnist(folder, cache_dir=cache, progress=False, remember=True), arrays)
     assert listing(folder) == before  # the folder is only read
     assert listing(cache) == sorted(f"{name}.gz" if compressed else name for name in NAMES)

@@ -744,7 +744,7 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
 
     The book's results were written with ``jobs=2``: two processes, each with one BLAS
     thread. (Two processes that each use two threads on two cores wait for each other
-    at every matrix product, and run several times slower.) The number of BLAS
+    at every matrix product.) The number of BLAS
     threads changes the last bits of every run, so ``jobs=1`` in a Python started
     with ``OMP_NUM_THREADS=1`` gives the same numbers, and ``jobs=1`` with two threads
     gives numbers that differ within the noise of the seeds.

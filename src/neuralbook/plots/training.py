@@ -140,17 +140,17 @@ def plot_hidden_neurons(count: int = 10):
     from neuralbook.serialization import load_model
 
     rows = []
-    for file, name in (("nielsen.npz", "Nielsen's network"), ("modern.npz", "the modern network")):
-        with resources.as_file(resources.files("neuralbook.results") / file) as path:
-            rows.append((name, load_model(path).network.layers[0].W))
+    for preset in ("nielsen", "modern"):
+        with resources.as_file(resources.files("neuralbook.results") / f"{preset}.npz") as path:
+            rows.append((preset, load_model(path).network.layers[0].W))
     figure, axes = new_figure(ncols=count, nrows=len(rows), width=10.0, height=2.6)
-    for (name, W), row in zip(rows, axes):
+    for (preset, W), row in zip(rows, axes):
         for n, ax in enumerate(row):
             limit = float(np.abs(W[n]).max())
             ax.imshow(W[n].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_xticks([])
             ax.set_yticks([])
-        row[0].set_ylabel(name.replace("the ", "").replace("'s network", "").replace(" network", ""), fontsize=9)
+        row[0].set_ylabel(preset, fontsize=9)
     figure.suptitle(
         f"first-layer weights of hidden neurons 1 to {count}: Nielsen's network (top), the modern network (bottom); "
         "red positive, blue negative", fontsize=9,
