@@ -1,6 +1,6 @@
 """Run every chapter of the book as a test: its code, its examples and its numbers.
 
-See ``tests/bookcheck.py`` for how a number in the prose is tied to the package.
+See ``tools/bookcheck.py`` for how a number in the prose is tied to the package.
 """
 
 from pathlib import Path

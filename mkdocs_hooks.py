@@ -136,7 +136,7 @@ def on_files(files: Files, config) -> Files:
 # * Under each page's title: links to the notebook, the PDF of the whole book and the
 #   offline copy, a "Report a problem with this page" link (a prefilled GitHub issue),
 #   and the count of what the tests verify on the page (tools/pagechecks.py, which
-#   counts with tests/bookcheck.py's own parsing).
+#   counts with tools/bookcheck.py's own parsing).
 # * For the offline build (mkdocs-offline.yml): the digit widget's model as a script,
 #   since a page opened from file:// cannot fetch a JSON file; and MathJax's SVG output,
 #   which needs no web fonts (file:// pages cannot load them).
@@ -154,10 +154,10 @@ NOTEBOOK_DIR = "notebooks"
 
 
 def _tools():
-    """The build's helpers in tools/ (and the checker in tests/ that they count with)."""
-    for folder in (_ROOT / "tools", _ROOT / "tests"):
-        if str(folder) not in _sys.path:
-            _sys.path.insert(0, str(folder))
+    """The build's helpers in tools/, the checker that they count with among them."""
+    folder = _ROOT / "tools"
+    if str(folder) not in _sys.path:
+        _sys.path.insert(0, str(folder))
     import notebooks
     import pagechecks
 

@@ -8,6 +8,7 @@ produce every figure the book reads from ``speed.json``.
 """
 
 import importlib.util
+import types
 from pathlib import Path
 
 import numpy as np
@@ -113,22 +114,31 @@ def test_short_run_reports_every_figure_the_book_reads(bench, capsys):
     assert "floor of an Adam epoch" in printed
 
 
-class _Sleeper:
-    """A stand-in for a training loop whose epoch takes a known time, recording the call order."""
+class _FakeClock:
+    """A clock that moves only when a stand-in epoch says so: no test here reads real time."""
 
-    def __init__(self, name, seconds, calls):
-        self.name, self.seconds, self.calls = name, seconds, calls
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class _Epoch:
+    """A stand-in for a training loop whose epoch takes a known time on the fake clock."""
+
+    def __init__(self, name, seconds, calls, clock):
+        self.name, self.seconds, self.calls, self.clock = name, seconds, calls, clock
 
     def epoch(self):
-        import time
-
         self.calls.append(self.name)
-        time.sleep(self.seconds)
+        self.clock.now += self.seconds
 
 
-def test_paired_ratios_alternate_the_order_and_measure_the_ratio(bench):
-    calls = []
-    slow, fast = _Sleeper("A", 0.02, calls), _Sleeper("B", 0.01, calls)
+def test_paired_ratios_alternate_the_order_and_measure_the_ratio(bench, monkeypatch):
+    clock, calls = _FakeClock(), []
+    monkeypatch.setattr(bench, "time", types.SimpleNamespace(perf_counter=clock))
+    slow, fast = _Epoch("A", 0.02, calls, clock), _Epoch("B", 0.01, calls, clock)
     ratios = bench.paired_ratios(slow, fast, 4)
     assert calls == ["A", "B", "B", "A", "A", "B", "B", "A"]  # A B, then B A: a slow moment hits both
-    assert len(ratios) == 4 and all(1.5 < r < 2.5 for r in ratios)
+    assert ratios == pytest.approx([2.0, 2.0, 2.0, 2.0])  # A's time over B's, in either order

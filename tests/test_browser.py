@@ -6,10 +6,11 @@ with no console error and no failed request, its mathematics must be typeset, it
 figures must load; search and dark mode must work; and the in-page widgets must
 compute what the Python package computes.
 
-Chromium is never downloaded: the tests use the system's ``/usr/bin/chromium`` (on
-Debian or Ubuntu: ``apt-get install chromium chromium-driver``). Without it they are
-skipped with that message, unless ``NEURALBOOK_REQUIRE_BROWSER=1`` (as in CI), where
-they fail.
+Chromium is never downloaded by the tests: they use the system's ``/usr/bin/chromium``
+(on Debian or Ubuntu: ``apt-get install chromium chromium-driver``) or, where there is
+none (macOS, Windows), the one ``python -m playwright install chromium`` put in
+Playwright's own folder. Without either they are skipped with that message, unless
+``NEURALBOOK_REQUIRE_BROWSER=1`` (as in CI), where they fail.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def serve(directory: Path):
 def _no_browser(reason: str):
     message = (
         f"headless Chromium is not available: {reason}. Install it with "
-        "`apt-get install chromium chromium-driver` (the tests use /usr/bin/chromium and never download one)."
+        "`apt-get install chromium chromium-driver` on Debian or Ubuntu, or "
+        "`python -m playwright install chromium` elsewhere (the tests never download one themselves)."
     )
     if os.environ.get("NEURALBOOK_REQUIRE_BROWSER") == "1":
         pytest.fail(f"NEURALBOOK_REQUIRE_BROWSER=1 but {message}")
@@ -96,13 +98,15 @@ def browser():
         from playwright.sync_api import Error, sync_playwright
     except ImportError as error:
         _no_browser(f"the playwright package is not installed ({error})")
-    if not CHROMIUM.is_file():
-        _no_browser(f"{CHROMIUM} does not exist")
     with sync_playwright() as playwright:
+        # The system's Chromium, else the one Playwright installed (macOS, Windows).
+        executable = CHROMIUM if CHROMIUM.is_file() else Path(playwright.chromium.executable_path)
+        if not executable.is_file():
+            _no_browser(f"neither {CHROMIUM} nor Playwright's {executable} exists")
         try:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         except Error as error:
-            _no_browser(f"{CHROMIUM} does not start ({error})")
+            _no_browser(f"{executable} does not start ({error})")
         yield chromium
         chromium.close()
 

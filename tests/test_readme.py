@@ -21,6 +21,14 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in ci.splitlines(), "the CI script must run the README's test command exactly"
 
 
+def test_ci_serves_the_book_with_the_readme_read_command():
+    read_commands = [c for c in _commands(README) if c.endswith("&& mkdocs serve")]
+    assert len(read_commands) == 1 and 'pip install -e ".[docs]"' in read_commands[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # CI takes the command from the README itself and runs it in a venv of its own.
+    assert 'readme_command "&& mkdocs serve"' in ci and "rm -rf .venv" in ci
+
+
 def test_readme_quotes_the_measured_results():
     runs = load_result("presets")["runs"]
     quick = re.search(r"about ([\d.]+)% in (\w+) epochs", README)

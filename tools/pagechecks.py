@@ -1,7 +1,7 @@
 """How much of a page the tests verify, counted with the checker's own parsing.
 
 The build writes the counts on each chapter ("37 numbers and 6 examples on this page
-are checked ..."). They are counted with ``tests/bookcheck.py``'s definitions, never a
+are checked ..."). They are counted with ``tools/bookcheck.py``'s definitions, never a
 copy of them: what the audit treats as prose, the numbers it must see claimed, and the
 examples Sybil runs. The audit fails a page on any number of its prose that no check
 claims, so every number counted here is one that a check has tied to the package.
