@@ -115,9 +115,38 @@ class ShortDocstringsExtension(Extension):
         md.preprocessors.register(_ShortDocstrings(md), "neuralbook_short_docstrings", 31)
 
 
+#: The command MkDocs runs ("serve", "build", "gh-deploy"), set by ``on_startup``.
+_COMMAND = {"name": "build"}
+
+
+def on_startup(*, command, dirty):
+    _COMMAND["name"] = command
+
+
 def on_config(config):
     config.markdown_extensions.append(ShortDocstringsExtension())
+    # What the PDF's cover shows (tools/cover_page.tpl): the version and the day it was built.
+    from neuralbook import __version__
+
+    config.extra["book_version"] = __version__
+    config.extra["build_date"] = build_date()
     return config
+
+
+def build_date(environ=None) -> str:
+    """The day of the build, ISO style; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds.
+
+    >>> build_date({"SOURCE_DATE_EPOCH": "0"})
+    '1970-01-01'
+    """
+    import datetime
+    import os
+
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date().isoformat()
+    return datetime.date.today().isoformat()
 
 
 def on_files(files: Files, config) -> Files:
@@ -149,6 +178,8 @@ from urllib.parse import quote as _quote
 
 _ROOT = Path(__file__).resolve().parent
 PDF_NAME = "neuralbook.pdf"
+#: Where the publishing workflow puts the book, its PDF and its offline copy.
+PUBLISHED_URL = "https://neuralbook.github.io/neuralbook/"
 OFFLINE_ZIP_NAME = "neuralbook-offline.zip"
 NOTEBOOK_DIR = "notebooks"
 
@@ -203,8 +234,15 @@ def _page_actions(page, config) -> str:
         if notebooks.has_examples(text):
             items.append(f'<a href="{link(notebook_path(page.file.src_uri))}" download '
                          'title="This chapter as a Jupyter notebook, its examples as code cells">Notebook</a>')
-    items.append(f'<a href="{link(PDF_NAME)}" title="The whole book as one PDF">PDF of the book</a>')
-    items.append(f'<a href="{link(OFFLINE_ZIP_NAME)}" title="The whole site in a zip, to read from disk">Offline copy</a>')
+    if _COMMAND["name"] == "serve":
+        # `mkdocs serve` builds neither (tools/build_formats.py does, when the book is
+        # published): link the published files instead of a missing one.
+        published = lambda name: _html.escape(PUBLISHED_URL + name)  # noqa: E731
+        items.append(f'<a href="{published(PDF_NAME)}" title="The published PDF of the book (mkdocs serve does not build it)">PDF of the book</a>')
+        items.append(f'<a href="{published(OFFLINE_ZIP_NAME)}" title="The published offline copy (mkdocs serve does not build it)">Offline copy</a>')
+    else:
+        items.append(f'<a href="{link(PDF_NAME)}" title="The whole book as one PDF">PDF of the book</a>')
+        items.append(f'<a href="{link(OFFLINE_ZIP_NAME)}" title="The whole site in a zip, to read from disk">Offline copy</a>')
     repository = config.extra.get("repository", "https://github.com/neuralbook/neuralbook")
     page_url = (config.site_url or "") + (page.url or "")
     title = page.title or config.site_name
@@ -264,6 +302,68 @@ def on_page_content(html, page, config, files):
     return actions + html
 
 
+# --- Search results in plain words ------------------------------------------------------
+# The search index holds each section's text as MkDocs extracted it, formulas included as
+# raw TeX ("\\(\\hat{y} = \\sigma(z)\\)"), which the result snippets would show as such.
+
+_TEX_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "Delta": "Δ", "epsilon": "ε",
+    "varepsilon": "ε", "eta": "η", "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ",
+    "pi": "π", "rho": "ρ", "sigma": "σ", "Sigma": "Σ", "tau": "τ", "phi": "φ", "varphi": "φ",
+    "omega": "ω", "partial": "∂", "nabla": "∇", "cdot": "·", "times": "×", "approx": "≈",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠", "infty": "∞",
+    "sum": "Σ", "prod": "Π", "to": "→", "rightarrow": "→", "leftarrow": "←", "in": "∈",
+    "odot": "⊙", "sqrt": "√", "pm": "±", "ldots": "…", "dots": "…", "cdots": "…",
+    "mid": "|", "lVert": "‖", "rVert": "‖", "Vert": "‖", "langle": "⟨", "rangle": "⟩",
+    "ln": "ln", "log": "log", "exp": "exp", "max": "max", "min": "min", "arg": "arg",
+    "tanh": "tanh", "top": "ᵀ", "intercal": "ᵀ", "propto": "∝", "sim": "~", "equiv": "≡",
+}
+_TEX_DROPPED = re.compile(r"\\(?:[bB]ig+[lr]?|left|right|[,;:!]|quad|qquad|displaystyle|limits)(?![A-Za-z])")
+_TEX_ACCENT = re.compile(r"\\(hat|bar|tilde|vec)\{([^{}]*)\}")
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "vec": "\u20d7"}
+_TEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_TEX_WRAPPER = re.compile(r"\\(?:text|mathrm|mathbf|mathit|mathcal|operatorname|boldsymbol)\{([^{}]*)\}")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def plain_tex(text: str) -> str:
+    """Formulas written in TeX, as plain text for search snippets.
+
+    >>> plain_tex(r"so \\(\\hat{y} = \\sigma(z)\\) and \\[ \\sigma'(z) = \\frac{1}{1 + e^{-z}} \\]")
+    "so ŷ = σ(z) and  σ'(z) = 1/(1 + e^-z) "
+    """
+    text = re.sub(r"\\[()\[\]]|\$\$", "", text)
+    text = _TEX_DROPPED.sub("", text)
+    for _ in range(4):  # innermost braces first: fractions and wrappers may nest
+        text = _TEX_ACCENT.sub(lambda m: m[2] + _ACCENTS[m[1]] if len(m[2]) == 1 else m[2], text)
+        text = _TEX_WRAPPER.sub(r"\1", text)
+        text = re.sub(r"([_^])\{([^{}]*)\}", r"\1\2", text)
+        text = _TEX_FRAC.sub(lambda m: (m[1] if len(m[1]) == 1 else f"({m[1]})") + "/" + (m[2] if len(m[2]) == 1 else f"({m[2]})"), text)
+    text = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m[1], m[1]), text)
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text.replace("{", "").replace("}", "").replace("\\", ""))
+
+
+def _plain_search_index(site: Path) -> int:
+    """Rewrite the search index (and the offline copy's script of it) without raw TeX."""
+    changed = 0
+    for name in ("search/search_index.json", "search/search_index.js"):
+        path = site / name
+        if not path.is_file():
+            continue
+        raw = path.read_text(encoding="utf-8")
+        start, end = raw.index("{"), raw.rindex("}") + 1  # the .js wraps the JSON in a statement
+        index = _json.loads(raw[start:end])
+        for doc in index.get("docs", []):
+            for field in ("title", "text"):
+                if field in doc:
+                    doc[field] = plain_tex(doc[field])
+        path.write_text(raw[:start] + _json.dumps(index, ensure_ascii=False, separators=(",", ":")) + raw[end:], encoding="utf-8")
+        changed += 1
+    return changed
+
+
 def _offline_build(config) -> bool:
     plugin = config.plugins.get("material/offline")
     return bool(plugin and plugin.config.enabled)
@@ -296,6 +396,7 @@ def on_post_build(config):
         target.write_text(notebook, encoding="utf-8")
         count += 1
     log.info("wrote %d notebooks", count)
+    _plain_search_index(site)
 
     # Another MathJax component named by the configuration (tex-svg.js in the offline build).
     mathjax_root = Path(str(resources.files("mathjax"))) / "static" / "mathjax" / "es5"

@@ -651,6 +651,15 @@ async () => {
         " reaches " + Math.round(box.right) + " px of " + width);
     }
   }
+  // A display formula must keep a readable size: squeezed into a box of no width (an SVG
+  // formula in a `width: min-content` box), it shrinks to a dot and nothing sticks out.
+  for (const formula of document.querySelectorAll(".md-content div.arithmatex > mjx-container")) {
+    if (formula.closest("details:not([open])")) continue;  // a closed solution shows nothing
+    const box = (formula.firstElementChild || formula).getBoundingClientRect();  // the svg or mjx-math
+    if (box.width < 8 || box.height < 8)
+      problems.push("a display formula is shrunk to " + Math.round(box.width) + " x " + Math.round(box.height) +
+        " px in section " + JSON.stringify(section(formula)));
+  }
   return problems;
 }
 """
@@ -755,7 +764,17 @@ def unzipped(formats):
 @pytest.fixture
 def offline_context(browser):
     """A browser context in which every request that is not for a local file fails."""
-    context = browser.new_context()
+    yield from _offline_context(browser)
+
+
+@pytest.fixture
+def offline_narrow_context(browser):
+    """The same, on a phone's 390-pixel screen."""
+    yield from _offline_context(browser, viewport=NARROW)
+
+
+def _offline_context(browser, **options):
+    context = browser.new_context(**options)
     context.set_default_timeout(120_000)  # a page from disk typesets all its formulas as SVG
     leaving = []
 
@@ -772,12 +791,29 @@ def offline_context(browser):
     assert not leaving, f"the offline copy asked the network for: {leaving}"
 
 
-def test_offline_pages_work_from_disk(offline_context, browser, unzipped):
+def test_offline_pages_work_from_disk_and_fit_a_narrow_screen(offline_narrow_context, browser, unzipped):
+    """Every page from disk, on a phone: nothing broken, and every formula (MathJax's SVG
+    here, not the site's CHTML) scrolls in its box at a readable size."""
     pages = sorted(p for p in unzipped.rglob("*.html") if "api" not in p.parts and p.name not in ("404.html", "print_page.html"))
     pages += [unzipped / "api" / "datasets.html"]
     assert len(pages) > 15, pages
-    problems = [problem for page in pages for problem in check_page(browser, page.as_uri(), context=offline_context)]
+    problems = [problem for page in pages
+                for problem in check_page(browser, page.as_uri(), context=offline_narrow_context, overflow=True)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_narrow_screen_check_catches_a_formula_shrunk_to_a_dot(offline_narrow_context, unzipped):
+    """Without the book's rule for SVG formulas on a narrow screen, mkdocs-material's
+    `width: min-content` shrinks every display formula of the offline copy to 1 x 1 px."""
+    page = offline_narrow_context.new_page()
+    try:
+        page.goto((unzipped / "activations.html").as_uri(), wait_until="load")
+        page.add_style_tag(content='.md-typeset div.arithmatex > mjx-container[jax="SVG"] { width: min-content !important; }'
+                                   '.md-typeset div.arithmatex > mjx-container[jax="SVG"] > svg { max-width: 100% !important; }')
+        problems = page.evaluate(_OVERFLOW_JS)
+    finally:
+        page.close()
+    assert any("a display formula is shrunk to 1 x 1 px" in problem for problem in problems), problems
 
 
 def test_offline_search_works_from_disk(offline_context, unzipped):
@@ -875,6 +911,33 @@ def test_pdf_has_every_chapter_typeset_math_and_figures(formats):
     assert formats.printed["brokenImages"] == 0 and formats.printed["typeset"] == formats.printed["formulas"] > 100
     # Chromium prints each SVG figure as a form of vector drawing in the PDF.
     assert _pdf_forms(formats.pdf) >= figures
+
+
+def _docs_count(pattern: str) -> int:
+    """How often ``pattern`` occurs in the chapters and appendices (the API pages aside)."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    return sum(len(re.findall(pattern, p.read_text(encoding="utf-8"))) for p in docs.rglob("*.md") if "api" not in p.parts)
+
+
+def test_pdf_is_a_book_with_cover_bookmarks_title_and_answers_apart(formats):
+    """A cover, bookmarks, the book's title; every widget a figure with its address; every
+    solution and answer in a key at the end of its chapter, never under its question."""
+    from pypdf import PdfReader
+
+    from neuralbook import __version__
+
+    reader = PdfReader(str(formats.pdf))
+    assert reader.metadata.title == "Neural Networks from Scratch"
+    assert len(reader.outline) >= 10, "the PDF has (almost) no bookmarks"
+    pages, _ = _pdf_text(formats.pdf)
+    cover = " ".join(pages[0].split())
+    assert "Neural Networks from Scratch" in cover and f"Version {__version__}" in cover and "neuralbook.github.io" in cover
+    assert formats.printed["answers"] == _docs_count(r'\?\?\?\+? success') > 50
+    assert formats.printed["leftDetails"] == 0
+    assert formats.printed["widgets"] == _docs_count(r'<div (?:id="digit-widget"|class="(?:neuron|bump)-widget")') >= 3
+    text = " ".join(" ".join(pages).split())
+    assert "answer 1 in the key at the end of this chapter" in text and "Answer 1." in text
+    assert "On the web, an interactive widget stands here: https://" in text
 
 
 def _pdf_forms(path: Path) -> int:

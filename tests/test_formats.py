@@ -28,7 +28,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from neuralbook import __version__
+
 from bookcheck import mnist_missing
+from notebooks import SETUP_TAG, setup_cell
 from test_examples_as_printed import visible_examples
 
 DOCS = ROOT / "docs"
@@ -75,7 +78,9 @@ def test_notebooks_hold_the_chapters_examples_and_nothing_hidden(built_site):
         text = (DOCS / page).read_text(encoding="utf-8")
         notebook = nbformat.read(_notebook_file(built_site, page), as_version=4)
         nbformat.validate(notebook)
-        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        setup = [cell for cell in notebook.cells if SETUP_TAG in cell.metadata.get("tags", [])]
+        assert len(setup) == 1 and f'"neuralbook=={__version__}"' in setup[0].source, f"{page}: no setup cell"
+        code = [cell.source for cell in notebook.cells if cell.cell_type == "code" and cell not in setup]
         prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
         lines = lambda source: [line for line in source.splitlines() if line.strip()]  # noqa: E731
         expected = [line for source in visible_examples(text, page, expect_errors=False) for line in lines(textwrap.dedent(source))]
@@ -88,6 +93,20 @@ def test_notebooks_hold_the_chapters_examples_and_nothing_hidden(built_site):
             assert "$" in prose, f"{page}: the mathematics was lost"
         for name in re.findall(r"\]\(figures/([^)]+)\)", text):
             assert f"attachment:{name}" in prose, f"{page}: figure {name} is not attached"
+
+
+def test_the_setup_cell_installs_the_books_version_only_where_it_is_missing():
+    """IPython turns the cell's ``%pip`` into pip, inside the test of whether the package is there."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(setup_cell("1.2.3")["source"])
+    namespace, installed = {}, []
+    fake = type("Shell", (), {"run_line_magic": lambda self, name, line: installed.append((name, line))})()
+    namespace["get_ipython"] = lambda: fake
+    exec(python, namespace)  # neuralbook is importable here: nothing is installed
+    assert installed == []
+    exec(python.replace('"neuralbook"', '"neuralbook_that_does_not_exist"'), namespace)
+    assert installed == [("pip", 'install --quiet "neuralbook==1.2.3"')]
 
 
 def _execute(notebook_json: str, folder: Path):

@@ -158,3 +158,35 @@ def test_every_listing_shows_complete_docstring_sentences(page, file, section):
         if (problems := listing_docstring_problems(first))
     ]
     assert not bad, "\n".join(bad)
+
+
+def test_search_snippets_show_formulas_as_text_not_tex(built_site):
+    """The search index holds each section's words; its formulas become symbols, not TeX."""
+    import json
+
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts = [doc["text"] for doc in index["docs"]]
+    raw = [t for t in texts if re.search(r"\\[()\[\]]|\\frac|\\sigma|\$\$", t)]
+    assert not raw, raw[0][:200]
+    assert any("σ(z)" in t for t in texts), "the sigmoid's formula is gone from the search index"
+
+
+def test_under_mkdocs_serve_the_pdf_and_offline_links_lead_to_the_published_files():
+    """`mkdocs serve` builds neither file: its pages link the published ones, never a 404."""
+    import types
+
+    import mkdocs_hooks
+
+    page = types.SimpleNamespace(url="activations/", title="Activation functions",
+                                 file=types.SimpleNamespace(src_uri="activations.md", abs_src_path=None))
+    config = types.SimpleNamespace(extra={}, site_url="http://127.0.0.1:8000/neuralbook/", site_name="Neural Networks from Scratch")
+    try:
+        mkdocs_hooks.on_startup(command="serve", dirty=False)
+        served = mkdocs_hooks._page_actions(page, config)
+        mkdocs_hooks.on_startup(command="build", dirty=False)
+        built = mkdocs_hooks._page_actions(page, config)
+    finally:
+        mkdocs_hooks.on_startup(command="build", dirty=False)
+    published = mkdocs_hooks.PUBLISHED_URL
+    assert f'href="{published}neuralbook.pdf"' in served and f'href="{published}neuralbook-offline.zip"' in served
+    assert 'href="../neuralbook.pdf"' in built and 'href="../neuralbook-offline.zip"' in built

@@ -91,7 +91,90 @@ async () => {
 """
 
 
-def print_pdf(offline_site: Path, pdf_path: Path, *, browser=None) -> dict:
+#: The title the PDF carries (its document information and the reader's window).
+PDF_TITLE = "Neural Networks from Scratch"
+#: Where the book is published, for the addresses printed under the widgets' figures.
+PUBLISHED_URL = "https://neuralbook.github.io/neuralbook/"
+
+#: Each in-page widget and the figure, drawn by the package, that stands for it on paper.
+WIDGET_FIGURES = (
+    (".neuron-widget", "figures/perceptron-gates.svg", "The AND, OR and NAND perceptrons and their lines"),
+    (".bump-widget", "figures/uat-sum-of-bumps.svg", "A curve approximated by a sum of sigmoid bumps"),
+    ("#digit-widget", "figures/digit-ten-photos.svg", "Photos of handwritten digits as the network reads them"),
+)
+
+# Make the print page a book's pages: each widget becomes its figure and the address where
+# it can be used; each collapsible solution or answer (`??? success`) leaves a pointer
+# under its question and moves, numbered, into an answer key at the end of its chapter,
+# so that a student reading on paper meets the question before the answer.
+_PAPER_JS = """
+({title, siteUrl, pageUrls, figures}) => {
+  document.title = title;
+  const pageUrl = (section) => (section && pageUrls[section.id]) || siteUrl;
+  let widgets = 0;
+  for (const [selector, src, alt] of figures) {
+    for (const element of document.querySelectorAll('#print-site-page ' + selector)) {
+      const figure = document.createElement('figure');
+      figure.className = 'nb-widget-on-paper';
+      const image = document.createElement('img');
+      image.src = src;
+      image.alt = alt;
+      const caption = document.createElement('figcaption');
+      caption.textContent = 'On the web, an interactive widget stands here: ' + pageUrl(element.closest('section.print-page'));
+      figure.append(image, caption);
+      element.replaceWith(figure);
+      widgets += 1;
+    }
+  }
+  let answers = 0;
+  for (const section of document.querySelectorAll('#print-site-page section.print-page')) {
+    const blocks = Array.from(section.querySelectorAll('details.success'));
+    if (!blocks.length) continue;
+    const key = document.createElement('div');
+    key.className = 'nb-answer-key';
+    const heading = document.createElement('h2');
+    heading.textContent = 'Answers';
+    key.append(heading);
+    blocks.forEach((details, i) => {
+      const number = i + 1;
+      const summary = details.querySelector(':scope > summary');
+      const label = summary ? summary.textContent.trim() : 'Answer';
+      const pointer = document.createElement('p');
+      pointer.className = 'nb-answer-pointer';
+      pointer.textContent = label + ': answer ' + number + ' in the key at the end of this chapter.';
+      const answer = document.createElement('div');
+      answer.className = 'nb-answer';
+      const head = document.createElement('p');
+      head.className = 'nb-answer-number';
+      head.textContent = 'Answer ' + number + '.';
+      answer.append(head);
+      for (const child of Array.from(details.childNodes)) if (child !== summary) answer.append(child);
+      details.replaceWith(pointer);
+      key.append(answer);
+      answers += 1;
+    });
+    section.append(key);
+  }
+  return {widgets, answers, leftDetails: document.querySelectorAll('#print-site-page details.success').length};
+}
+"""
+
+
+def page_urls(site_url: str, docs: Path = ROOT / "docs") -> dict[str, str]:
+    """The online address of each page, by the id its section has on the print page.
+
+    mkdocs-print-site-plugin names a page's section after its source path
+    (``appendix/cheat-sheet.md`` -> ``appendix-cheat-sheet``); online, the page is a folder.
+    """
+    urls = {}
+    for source in sorted(docs.rglob("*.md")):
+        stem = source.relative_to(docs).with_suffix("").as_posix()
+        folder = "" if stem == "index" else (stem[: -len("/index")] if stem.endswith("/index") else stem) + "/"
+        urls[stem.replace("/", "-")] = site_url + folder
+    return urls
+
+
+def print_pdf(offline_site: Path, pdf_path: Path, *, browser=None, site_url: str | None = None) -> dict:
     """Print the offline site's print page to ``pdf_path``; return what the page held.
 
     ``browser`` is a Playwright browser to use (the tests pass theirs); by default the
@@ -117,6 +200,10 @@ def print_pdf(offline_site: Path, pdf_path: Path, *, browser=None) -> dict:
             raise RuntimeError(f"MathJax typeset {found['typeset']} of {found['formulas']} formulas of the print page")
         if found["errors"] or found["brokenImages"]:
             raise RuntimeError(f"the print page has {found['errors']} TeX errors and {found['brokenImages']} broken images")
+        site_url = site_url or os.environ.get("SITE_URL") or PUBLISHED_URL
+        paper = {"title": PDF_TITLE, "siteUrl": site_url, "pageUrls": page_urls(site_url), "figures": WIDGET_FIGURES}
+        found.update(page.evaluate(_PAPER_JS, paper))
+        page.evaluate(_READY_JS)  # the widgets' figures have loaded
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(pdf_path),
@@ -124,6 +211,9 @@ def print_pdf(offline_site: Path, pdf_path: Path, *, browser=None) -> dict:
             print_background=True,
             # Margins and page numbers come from the print page's own CSS (@page).
             prefer_css_page_size=True,
+            # Bookmarks from the headings, and a tagged (accessible) PDF.
+            outline=True,
+            tagged=True,
         )
     return found
 
@@ -136,6 +226,10 @@ def zip_site(folder: Path, zip_path: Path) -> Path:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
                     archive.write(path, f"{ZIP_FOLDER}/{path.relative_to(folder).as_posix()}")
+    # An ordinary file's mode (a temporary file is made readable by its owner alone).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary.name, 0o666 & ~umask)
     os.replace(temporary.name, zip_path)
     return zip_path
 

@@ -246,6 +246,22 @@ def has_examples(markdown_text: str) -> bool:
     return any(_code_cells(m.group(0)) for m in _FENCED_CODE.finditer(_flatten_blocks(text)))
 
 
+#: The tag of the first code cell, which installs the package (not one of the chapter's examples).
+SETUP_TAG = "neuralbook-setup"
+
+
+def setup_cell(version: str) -> dict:
+    """The code cell that installs ``neuralbook==version`` where it cannot be imported."""
+    source = (
+        "# Setup: the book's package, installed if this notebook runs outside a clone of the book.\n"
+        "import importlib.util\n"
+        "\n"
+        "if importlib.util.find_spec(\"neuralbook\") is None:\n"
+        f"    %pip install --quiet \"neuralbook=={version}\"\n"
+    )
+    return {"cell_type": "code", "metadata": {"tags": [SETUP_TAG]}, "execution_count": None, "outputs": [], "source": source}
+
+
 def chapter_notebook(markdown_text: str, page: str, *, source_root: Path, site_url: str,
                      figures: dict[str, bytes] | None = None, version: str = "", shorten_docstrings=None) -> str:
     """The notebook of one page, as the JSON text of an ``.ipynb`` file (nbformat 4.5)."""
@@ -254,8 +270,9 @@ def chapter_notebook(markdown_text: str, page: str, *, source_root: Path, site_u
     intro = (
         f"*This notebook is the chapter [{title}]({url}) of* Neural Networks from Scratch, "
         f"*generated from the chapter itself{' (neuralbook ' + version + ')' if version else ''}.* "
-        "Its code cells are the chapter's examples, in order. Run them where the book's package is "
-        "installed (`pip install -e .` in a clone of the book's repository, as its README says)."
+        "Its code cells are the chapter's examples, in order. The first cell installs the book's "
+        "package, the version the chapter was built with, wherever it is not installed yet (Jupyter, "
+        "VS Code or a hosted notebook service); in a clone of the book's repository it does nothing."
     )
     if "mnist_missing" in markdown_text:
         intro += (
@@ -263,6 +280,8 @@ def chapter_notebook(markdown_text: str, page: str, *, source_root: Path, site_u
             "cache that the first `neuralbook train` fills (it downloads the four files once)."
         )
     cells = [{"cell_type": "markdown", "metadata": {}, "source": intro}]
+    if version:
+        cells.append(setup_cell(version))
     cells += notebook_cells(markdown_text, page, source_root=source_root, site_url=site_url, figures=figures,
                             shorten_docstrings=shorten_docstrings)
     for number, cell in enumerate(cells):
