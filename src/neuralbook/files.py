@@ -14,14 +14,19 @@ the rename: see [`download_file`][neuralbook.datasets.download_file].)
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_writable", "check_folder_writable", "cleanup_on_termination"]
+__all__ = [
+    "atomic_write", "check_writable", "check_folder_writable", "cleanup_on_termination", "remove_stale_temporaries",
+    "TEMPORARY_PREFIX", "STALE_AGE_SECONDS",
+]
 
 
 # --8<-- [start:atomic_write]
@@ -57,8 +62,10 @@ def atomic_write(path, mode="wb", encoding=None):
     """
     path = _final_target(check_writable(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The temporary file lies in the same folder: a rename across file systems is a copy.
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path.parent)
+    # The temporary file lies in the same folder (a rename across file systems is a
+    # copy), under a short name of its own, which fits wherever the target's name fits.
+    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, mode, encoding=encoding) as file:
             yield file
@@ -66,16 +73,87 @@ def atomic_write(path, mode="wb", encoding=None):
             os.fsync(file.fileno())  # on the disk before it takes the target's name
         os.chmod(temporary, _file_mode(path))
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        _name_the_file(error, path)
         raise
 # --8<-- [end:atomic_write]
 
 
+#: Every temporary file of `atomic_write` is named ``.neuralbook-<pid>-<random>.tmp``.
+TEMPORARY_PREFIX = ".neuralbook-"
+
+#: A temporary file this old, whose process is gone, was left by a killed process.
+STALE_AGE_SECONDS = 3600
+
+
+def _temporary_prefix() -> str:
+    return f"{TEMPORARY_PREFIX}{os.getpid()}-"
+
+
+def _name_the_file(error: BaseException, path: Path) -> None:
+    """Let a full disk or a failing device say which file it was writing."""
+    if isinstance(error, OSError) and error.filename is None and error.errno in _DISK_ERRORS:
+        error.filename = str(path)
+
+
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def remove_stale_temporaries(folder, *, now: float | None = None) -> list[Path]:
+    """Delete the temporary files that killed writers left in ``folder``; return them.
+
+    A ``SIGKILL`` (or a power cut) ends a process before it can remove the temporary
+    file of a save, which may hold a whole model. Such a file is recognised by its name,
+    which carries the writer's process id: it is removed once that process no longer
+    runs here *and* the file is older than `STALE_AGE_SECONDS` (a writer on another
+    machine sharing the folder may have the same number).
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for candidate in Path(folder).glob(f"{TEMPORARY_PREFIX}*-*.tmp"):
+        pid = candidate.name[len(TEMPORARY_PREFIX):].split("-", 1)[0]
+        try:
+            stale = pid.isdigit() and not _process_runs(int(pid)) and now - candidate.lstat().st_mtime > STALE_AGE_SECONDS
+            if stale and candidate.is_file() and not candidate.is_symlink():
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:  # gone already, or not ours to remove: leave it
+            continue
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
 def _final_target(path: Path) -> Path:
-    """The file that writing ``path`` replaces: ``path`` itself, or where its links lead."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    """The file that writing ``path`` replaces: ``path`` itself, or where its links lead.
+
+    A link is followed only where a shell's ``>`` would follow it: in a folder that
+    everyone may write to and whose sticky bit is set (``/tmp``), Linux's
+    ``fs.protected_symlinks`` follows a link only for the link's owner or the folder's,
+    so that nobody can plant a link there that makes another user overwrite their files.
+    """
+    if not path.is_symlink():
+        return path
+    folder = path.parent.stat()
+    link_owner = path.lstat().st_uid
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if shared and link_owner not in (os.geteuid(), folder.st_uid):
+        raise PermissionError(
+            f"cannot write to {path}: it is a symbolic link that another user (uid {link_owner}) made in the "
+            f"shared folder {path.parent}; it is not followed there (as a shell's > would not follow it): "
+            "name a file of your own"
+        )
+    return Path(os.path.realpath(path))
 
 
 _KINDS = (
@@ -112,7 +190,10 @@ def check_writable(path) -> Path:
         If ``path`` is not a regular file: a device, a FIFO or a socket, which a model
         written there would replace or be lost in.
     PermissionError
-        If the folder that would hold the file does not let files be created in it.
+        If the folder that would hold the file does not let files be created in it; if
+        ``path`` is another user's symbolic link in a shared sticky folder (such as
+        ``/tmp``), which a shell's ``>`` would not follow either; or if it is another
+        user's file in a sticky folder, which the final rename could not replace.
 
     Examples
     --------
@@ -130,6 +211,7 @@ def check_writable(path) -> Path:
         for is_kind, kind in _KINDS:
             if is_kind(mode):
                 raise FileExistsError(f"cannot write to {path}: it is {kind}, not a regular file; name a file instead")
+        _check_replaceable(path, target)
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -137,6 +219,22 @@ def check_writable(path) -> Path:
             _probe_folder(path, parent, exists=parent == target.parent)
             break
     return path
+
+
+def _check_replaceable(path: Path, target: Path) -> None:
+    """Refuse a file that the final rename could not replace: another user's, in a sticky folder.
+
+    In a folder with the sticky bit (``/tmp``), only a file's owner, the folder's owner
+    or root may rename over it, however writable the file itself is.
+    """
+    folder = target.parent.stat()
+    owner = target.stat().st_uid
+    euid = os.geteuid()
+    if folder.st_mode & stat.S_ISVTX and euid != 0 and euid not in (owner, folder.st_uid):
+        raise PermissionError(
+            f"cannot write to {path}: the file belongs to another user (uid {owner}) and its folder "
+            f"{target.parent} is shared (sticky), so it cannot be replaced; name another file"
+        )
 
 
 def check_folder_writable(folder) -> Path:
