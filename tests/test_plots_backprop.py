@@ -79,7 +79,8 @@ def test_variance_by_layer_follows_var_z_equals_n_var_w_mean_square_a():
 
 
 def test_the_figures_draw():
-    assert set(FIGURES) == {"backprop-one-layer.svg", "variance-by-layer.svg", "error-norms-by-layer.svg"}
+    assert set(FIGURES) == {"backprop-one-layer.svg", "variance-by-layer.svg", "error-norms-by-layer.svg",
+                            "autograd-graph.svg"}
     for draw in FIGURES.values():
         figure = draw()
         assert figure.axes

@@ -24,6 +24,7 @@ __all__ = [
     "plot_layer_graph",
     "plot_variance_by_layer",
     "plot_error_norms",
+    "plot_autograd_graph",
     "FIGURES",
 ]
 
@@ -197,6 +198,40 @@ def plot_layer_graph():
     return figure
 
 
+def plot_autograd_graph():
+    """The graph of f = (x y + z) σ(w): each node's forward value, and ∂f/∂node in red, computed with `Value`."""
+    from neuralbook.autograd import Value
+
+    x, y, z, w = Value(2.0), Value(-3.0), Value(3.5), Value(0.5)
+    p = x * y
+    q = p + z
+    s = w.sigmoid()
+    f = q * s
+    f.backward()
+    forward, backward = COLORS["function"], COLORS["derivative"]
+    figure, ax = new_figure(width=7.6, height=3.9)
+    nodes = {  # name: (value, position, label)
+        "x": (x, (0.0, 3.0), "$x$"), "y": (y, (0.0, 1.7), "$y$"), "z": (z, (0.0, 0.4), "$z$"),
+        "w": (w, (0.0, -0.9), "$w$"), "p": (p, (2.7, 2.35), "$p = x \\cdot y$"),
+        "s": (s, (2.7, -0.9), "$s = \\sigma(w)$"), "q": (q, (5.2, 1.4), "$q = p + z$"),
+        "f": (f, (7.7, 0.25), "$f = q \\cdot s$"),
+    }
+    for value, (cx, cy), label in nodes.values():
+        _box(ax, cx, cy, f"{label}\n{round(value.data, 4):g}".replace("-", "\u2212"), forward, width=1.75, height=0.85)
+        ax.text(cx, cy - 0.62, f"{round(value.grad, 4):g}".replace("-", "\u2212"), ha="center", va="center",
+                fontsize=11, color=backward)
+    for start, end in [("x", "p"), ("y", "p"), ("p", "q"), ("z", "q"), ("q", "f"), ("w", "s"), ("s", "f")]:
+        (x0, y0), (x1, y1) = nodes[start][1], nodes[end][1]
+        _arrow(ax, (x0 + 0.9, y0), (x1 - 0.9, y1 + 0.15 * (y0 > y1) - 0.15 * (y0 < y1)), COLORS["grey"])
+    ax.text(3.9, 3.55, "in each box: a node and its forward value; under it, in red: $\\partial f/\\partial$node", ha="center",
+            fontsize=10.5, color=COLORS["grey"])
+    ax.set_xlim(-1.1, 8.8)
+    ax.set_ylim(-1.8, 3.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return figure
+
+
 def plot_variance_by_layer():
     """Var z^[l] per layer for ReLU and tanh networks under three weight variances."""
     relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
@@ -247,4 +282,5 @@ FIGURES = {
     "backprop-one-layer.svg": plot_layer_graph,
     "variance-by-layer.svg": plot_variance_by_layer,
     "error-norms-by-layer.svg": plot_error_norms,
+    "autograd-graph.svg": plot_autograd_graph,
 }
