@@ -410,3 +410,35 @@ def test_train_epoch_matches_the_package_s_trainer_on_the_same_order():
     train_epoch(net, SGD(0.5), x[order], y[order], 3, np.random.default_rng(0), shuffle=False)
     assert all(np.allclose(a, b) for a, b in zip(ours, net.parameters()))
     assert all(np.array_equal(a, b) for a, b in zip(params, exercises.worked_network()))  # params untouched
+
+
+# --------------------------------------------------------------------------- the chapters' problems
+
+PARTS_I_TO_III = ["perceptron.md", "activations.md", "forward-propagation.md", "loss-functions.md",
+                  "backpropagation.md", "optimizers.md", "xor.md"]
+_PROBLEM = re.compile(r"^\*\*Problem (\d+)\. (Derive|Implement|Investigate)\.\*\*", re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", PARTS_I_TO_III)
+def test_each_chapter_ends_its_exercises_with_labelled_problems_and_solutions(page):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    exercises_at, problems_at = text.index("\n## Exercises\n"), text.index("\n### Problems\n")
+    assert exercises_at < problems_at and "\n## " not in text[problems_at:], "the problems close the Exercises section"
+    problems = list(_PROBLEM.finditer(text))
+    assert 5 <= len(problems) <= 8
+    assert [int(m.group(1)) for m in problems] == list(range(1, len(problems) + 1))
+    assert {m.group(2) for m in problems} == {"Derive", "Implement", "Investigate"}
+    ends = [m.start() for m in problems[1:]] + [len(text)]
+    for match, end in zip(problems, ends):
+        body = text[match.start():end]
+        assert '\n??? success "Solution"\n' in body, f"Problem {match.group(1)} has no collapsed solution"
+        if match.group(2) == "Implement":
+            names = re.findall(r'>>> check\("(\w+)", \w+\)', body)
+            assert names and all(name in EXERCISES for name in names), f"Problem {match.group(1)} shows no check"
+
+
+def test_every_exercise_is_set_in_some_chapter():
+    shown = set()
+    for page in PARTS_I_TO_III:
+        shown |= set(re.findall(r'>>> check\("(\w+)", \w+\)', (DOCS / page).read_text(encoding="utf-8")))
+    assert shown == set(EXERCISES)
