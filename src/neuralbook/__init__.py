@@ -16,6 +16,7 @@ one idea and is explained by one chapter:
 | ``optimizers`` | SGD, momentum and Adam |
 | ``schedules`` | learning-rate schedules |
 | ``xor`` | the hand-built and the trained XOR networks |
+| ``exercises`` | the implement-it-yourself problems and ``check``, which grades them |
 | ``datasets`` | reading, downloading and caching MNIST |
 | ``training`` | the training loop |
 | ``experiments`` | the presets and the measured results of the book |
