@@ -23,6 +23,7 @@ PAGES = sorted(APPENDIX.glob("*.md"))
 CHAPTERS = [
     "perceptron.md",
     "activations.md",
+    "one-neuron.md",
     "forward-propagation.md",
     "loss-functions.md",
     "backpropagation.md",

@@ -175,10 +175,10 @@ class Perceptron:
         """Learn with the perceptron rule; return the number of mistakes in each epoch.
 
         In each epoch the samples are visited once, in a random order. For each
-        sample, error = target − prediction (−1, 0 or 1), and
+        sample, error = prediction − target (−1, 0 or 1), and
 
-            w ← w + learning_rate · error · x
-            b ← b + learning_rate · error
+            w ← w − learning_rate · error · x
+            b ← b − learning_rate · error
 
         so nothing changes when the prediction is right. Training stops after the
         first epoch with no mistake, or after ``max_epochs``. (The rule updates after
@@ -196,10 +196,10 @@ class Perceptron:
         for _ in range(max_epochs):
             mistakes = 0
             for i in self.rng.permutation(len(X)):
-                error = y[i] - step(X[i] @ self.w + self.b)
+                error = step(X[i] @ self.w + self.b) - y[i]
                 if error != 0:
-                    self.w += self.learning_rate * error * X[i]
-                    self.b += self.learning_rate * error
+                    self.w -= self.learning_rate * error * X[i]
+                    self.b -= self.learning_rate * error
                     mistakes += 1
             mistakes_per_epoch.append(mistakes)
             if mistakes == 0:
