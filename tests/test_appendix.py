@@ -20,7 +20,7 @@ DOCS = ROOT / "docs"
 APPENDIX = DOCS / "appendix"
 PAGES = sorted(APPENDIX.glob("*.md"))
 
-# The chapters of the book, in the order of the navigation (Parts I to IV).
+# The chapters of the book, in the order of the navigation (Parts I to IV), the capstone project included.
 CHAPTERS = [
     "perceptron.md",
     "activations.md",
@@ -34,6 +34,7 @@ CHAPTERS = [
     "training-better.md",
     "tuning.md",
     "draw-a-digit.md",
+    "capstone.md",
 ]
 
 _LINK = re.compile(r"\]\((?P<target>[^)\s#]*)(?:#(?P<anchor>[^)\s]+))?\)")
