@@ -213,3 +213,18 @@ def test_l2_is_weight_decay_only_with_sgd_everywhere():
         assert re.search(r"[Ww]ith Adam,? it is not|L2 is not weight decay, with Adam", text), \
             f"{page} does not say that L2 is not weight decay with Adam"
     assert "L2 regularisation, weight decay\n" not in (APPENDIX / "glossary.md").read_text(encoding="utf-8")
+
+
+def test_every_bibliography_entry_is_cited_and_every_citation_has_an_entry():
+    bibliography = (APPENDIX / "bibliography.md").read_text(encoding="utf-8")
+    entries = set(re.findall(r"^\{ #([\w-]+) \}$", bibliography, flags=re.MULTILINE))
+    assert len(entries) > 40, "the entries' anchors were not found"
+    cited = set()
+    for page in sorted(DOCS.rglob("*.md")):
+        text = _prose(page.read_text(encoding="utf-8"))
+        if page.name == "bibliography.md":
+            cited |= set(re.findall(r"\]\(#([\w-]+)\)", text))
+        else:
+            cited |= set(re.findall(r"bibliography\.md#([\w-]+)\)", text))
+    assert not entries - cited, f"bibliography entries nobody cites: {sorted(entries - cited)}"
+    assert not cited - entries, f"citations without a bibliography entry: {sorted(cited - entries)}"
