@@ -929,3 +929,21 @@ def test_committed_ink_geometry_against_a_loop(mnist):
     np.testing.assert_allclose(summary["train_center_of_mass_mean"], centers.mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(summary["train_center_of_mass_min"], centers.min(axis=0), atol=1e-6)
     np.testing.assert_allclose(summary["train_center_of_mass_max"], centers.max(axis=0), atol=1e-6)
+
+
+def test_pixel_statistics_and_standardise_against_a_hand_computation():
+    import math
+
+    from neuralbook.datasets import pixel_statistics, standardise
+
+    train = np.array([[0.0, 0.5], [1.0, 0.5]])
+    mean, std = pixel_statistics(train)
+    assert mean == 0.5 and math.isclose(std, math.sqrt((0.25 + 0 + 0.25 + 0) / 4))
+    test = np.array([[1.0, 0.0]], dtype=np.float32)
+    out = standardise(test, mean, std)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[(1.0 - 0.5) / std, (0.0 - 0.5) / std]], rtol=1e-6)
+    with pytest.raises(ValueError, match="standard deviation"):
+        pixel_statistics(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="positive standard deviation"):
+        standardise(test, 0.0, 0.0)

@@ -67,6 +67,8 @@ __all__ = [
     "offline_help",
     "one_hot",
     "train_validation_split",
+    "pixel_statistics",
+    "standardise",
     "summarize_mnist",
     "write_summary",
     "load_summary",
@@ -826,6 +828,52 @@ def train_validation_split(images, labels, validation_size: int = 10_000):
     cut = len(images) - validation_size
     return images[:cut], labels[:cut], images[cut:], labels[cut:]
 # --8<-- [end:split]
+
+
+# --8<-- [start:standardise]
+def pixel_statistics(train_images) -> tuple[float, float]:
+    """The mean and standard deviation of all pixels of the training images together.
+
+    Call it on the training images only, after the split: statistics of the validation
+    or test images, or of all images together, would let the held-out data shape the
+    preprocessing. Then transform every set with the same two numbers
+    ([`standardise`][neuralbook.datasets.standardise]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mean, std = pixel_statistics(np.array([[0.0, 1.0], [0.0, 1.0]]))
+    >>> print(mean, std)
+    0.5 0.5
+    """
+    pixels = np.asarray(train_images, dtype=np.float64)
+    if pixels.size == 0:
+        raise ValueError("expected at least one training pixel, got an empty array")
+    std = float(pixels.std())
+    if std == 0:
+        raise ValueError("the training pixels are all equal: their standard deviation is 0")
+    return float(pixels.mean()), std
+
+
+def standardise(images, mean: float, std: float) -> np.ndarray:
+    """(images − mean) / std, element by element, keeping the dtype of floating images.
+
+    ``mean`` and ``std`` come from the training images
+    ([`pixel_statistics`][neuralbook.datasets.pixel_statistics]), whichever set is
+    transformed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(standardise(np.array([[0.0, 1.0]], dtype=np.float32), 0.1307, 0.3081), 4)
+    array([[-0.4242,  2.8215]], dtype=float32)
+    """
+    images = np.asarray(images)
+    if not std > 0:
+        raise ValueError(f"expected a positive standard deviation, got {std}")
+    dtype = images.dtype if np.issubdtype(images.dtype, np.floating) else np.float64
+    return ((images - mean) / std).astype(dtype)
+# --8<-- [end:standardise]
 
 
 # --- A summary of the real data, for readers who build the book without it -------------

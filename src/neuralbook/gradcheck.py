@@ -13,7 +13,8 @@ to ε). The two gradients are compared by their *relative error*
 
 which does not depend on the scale of the gradient: about 1e-10 means they agree to
 ten digits. As a rule of thumb in float64, around 1e-7 or below the gradient is right;
-around 1e-2 or above, something is wrong.
+around 1e-2 or above, something is wrong
+([`gradient_is_right`][neuralbook.rules.gradient_is_right] applies the rule).
 
 Checks are done in float64: float32 carries only about seven significant digits,
 too few for differences of nearly equal numbers. [`gradient_check`][neuralbook.gradcheck.gradient_check] therefore

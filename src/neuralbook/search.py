@@ -38,6 +38,7 @@ import numpy as np
 
 from neuralbook.augmentation import shift
 from neuralbook.experiments import TrainingConfig, build, dead_fraction
+from neuralbook.rules import LEARNING_RATE_GRID_POINTS_PER_DECADE
 from neuralbook.training import TrainingDiverged, accuracy_of, train
 
 __all__ = [
@@ -87,7 +88,7 @@ CURVE_BASE = TrainingConfig(
 
 
 # --8<-- [start:log_grid]
-def log_grid(low: float, high: float, points_per_decade: int = 2) -> list[float]:
+def log_grid(low: float, high: float, points_per_decade: int = LEARNING_RATE_GRID_POINTS_PER_DECADE) -> list[float]:
     """Learning rates from ``low`` to ``high``, evenly spaced on a logarithmic scale.
 
     With two points per decade the grid is the familiar 1, 3, 10, 30, ...: each value
@@ -98,7 +99,8 @@ def log_grid(low: float, high: float, points_per_decade: int = 2) -> list[float]
     low, high : float
         The first and last value (both positive, ``low < high``).
     points_per_decade : int
-        Values per factor of ten.
+        Values per factor of ten; by default the book's rule,
+        [`LEARNING_RATE_GRID_POINTS_PER_DECADE`][neuralbook.rules.LEARNING_RATE_GRID_POINTS_PER_DECADE].
 
     Returns
     -------
