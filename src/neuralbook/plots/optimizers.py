@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from neuralbook import fastpath
 from neuralbook.fastpath import count_subnormals
 from neuralbook.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from neuralbook.plots._style import COLORS, new_figure, style_axes
@@ -366,14 +367,14 @@ def subnormal_counts(flush_every: int, steps: int = SUBNORMAL_STEPS) -> np.ndarr
     """
     rng = np.random.default_rng(0)
     W = (rng.standard_normal(SUBNORMAL_SHAPE) * 0.05).astype(np.float32)
-    optimizer = Momentum(0.01, beta=0.9, flush_every=flush_every)
+    optimizer = Momentum(0.01, beta=0.9)
     gradient = np.empty_like(W)
     counts = []
     for t in range(steps):
         gradient[...] = rng.standard_normal(SUBNORMAL_SHAPE, dtype=np.float32)
         if t >= SUBNORMAL_ALIVE_STEPS:
             gradient[:, -SUBNORMAL_DEAD_COLUMNS:] = 0.0
-        optimizer.step([W], [gradient])
+        fastpath.step(optimizer, [W], [gradient], flush_every)  # as the trainer steps
         counts.append(count_subnormals(optimizer.state[0]["velocity"]))
     return np.array(counts)
 
