@@ -209,10 +209,6 @@ class Momentum(Optimizer):
     [0.71]
     """
 
-    def __init__(self, learning_rate: float, beta: float = 0.9):
-        super().__init__(learning_rate)
-        self.beta = _check_fraction("beta", beta)
-
     def new_state(self, p):
         return {"velocity": np.zeros_like(p)}  # v starts at zero
 
@@ -221,6 +217,10 @@ class Momentum(Optimizer):
         v[...] = self.beta * v - self.learning_rate * g  # v ← β v − η g
         p += v  # w ← w + v
 # --8<-- [end:momentum]
+
+    def __init__(self, learning_rate: float, beta: float = 0.9):
+        super().__init__(learning_rate)
+        self.beta = _check_fraction("beta", beta)
 
     decaying = ("velocity",)
 
@@ -284,10 +284,6 @@ class AdaGrad(Optimizer):
     [-0.1  0.1]
     """
 
-    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8):
-        super().__init__(learning_rate)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"s": np.zeros_like(p)}  # the sum of squared gradients
 
@@ -296,6 +292,10 @@ class AdaGrad(Optimizer):
         s += g**2  # s ← s + g²
         p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
 # --8<-- [end:adagrad]
+
+    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
 
 # --8<-- [start:rmsprop]
@@ -322,11 +322,6 @@ class RMSProp(Optimizer):
     [-0.031623]
     """
 
-    def __init__(self, learning_rate: float = 1e-3, beta: float = 0.9, epsilon: float = 1e-8):
-        super().__init__(learning_rate)
-        self.beta = _check_fraction("beta", beta)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"s": np.zeros_like(p)}  # the average of squared gradients
 
@@ -335,6 +330,11 @@ class RMSProp(Optimizer):
         s[...] = self.beta * s + (1 - self.beta) * g**2  # s ← β s + (1 − β) g²
         p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
 # --8<-- [end:rmsprop]
+
+    def __init__(self, learning_rate: float = 1e-3, beta: float = 0.9, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.beta = _check_fraction("beta", beta)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
     decaying = ("s",)
 
@@ -374,18 +374,6 @@ class Adam(Optimizer):
     [-0.01  0.01]
     """
 
-    def __init__(
-        self,
-        learning_rate: float = 1e-3,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-    ):
-        super().__init__(learning_rate)
-        self.beta1 = _check_fraction("beta1", beta1)
-        self.beta2 = _check_fraction("beta2", beta2)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"m": np.zeros_like(p), "s": np.zeros_like(p)}  # first and second moments
 
@@ -401,6 +389,18 @@ class Adam(Optimizer):
         s_hat = s / (1 - self.beta2**t)  # ŝ = s / (1 − β₂ᵗ)
         return m_hat / (np.sqrt(s_hat) + self.epsilon)
 # --8<-- [end:adam]
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+    ):
+        super().__init__(learning_rate)
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
     decaying = ("m", "s")
 
@@ -437,6 +437,10 @@ class AdamW(Adam):
     [ 1.9  -0.95]
     """
 
+    def update(self, p, g, state):
+        p -= self.learning_rate * (self.direction(g, state) + self.weight_decay * p)  # w ← w − η (m̂/(√ŝ+ε) + λ w)
+# --8<-- [end:adamw]
+
     def __init__(
         self,
         learning_rate: float = 1e-3,
@@ -449,10 +453,6 @@ class AdamW(Adam):
         if not weight_decay >= 0:
             raise ValueError(f"expected weight_decay >= 0, got {weight_decay}")
         self.weight_decay = float(weight_decay)
-
-    def update(self, p, g, state):
-        p -= self.learning_rate * (self.direction(g, state) + self.weight_decay * p)  # w ← w − η (m̂/(√ŝ+ε) + λ w)
-# --8<-- [end:adamw]
 
 
 # --8<-- [start:clip]
