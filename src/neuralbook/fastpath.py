@@ -55,6 +55,7 @@ __all__ = [
 
 #: How many steps `step` takes between two flushes of the decaying buffers, by default.
 FLUSH_EVERY = 50
+"""How many steps `step` takes between two flushes of the decaying buffers, by default."""
 
 
 def _scratch(p: np.ndarray, state: dict) -> np.ndarray:
