@@ -79,3 +79,15 @@ def test_noise_floor_against_the_stationary_variance():
         assert noise_floor(learning_rate, noise, steps=1500, runs=4000) == pytest.approx(expected, rel=0.05)
     with pytest.raises(ValueError, match="learning_rate"):
         noise_floor(2.5)
+
+
+def test_the_figure_runs_are_the_table_runs():
+    """The conditioning figure draws the four runs whose factors the chapter predicts."""
+    from neuralbook.plots.optimizers import conditioning_runs
+
+    predicted = [0.97, math.sqrt(0.9), 24 / 26, 2 / 3]  # by hand: 1 − 0.03, √β, (κ−1)/(κ+1), (√κ−1)/(√κ+1)
+    runs = conditioning_runs()
+    assert len(runs) == 4
+    for path, factor in zip(runs.values(), predicted):
+        assert path.shape == (101, 2) and tuple(path[0]) == (-4.5, 1.5)
+        assert measured_factor(path) == pytest.approx(factor, abs=0.02)
