@@ -14,6 +14,8 @@ float32); any other input (integers, lists, Python floats) is computed in float6
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -37,11 +39,44 @@ def _as_float(z) -> np.ndarray:
     return z if z.dtype.kind == "f" else z.astype(np.float64)
 
 
-def _same_kind(result: np.ndarray):
+def _same_kind(result):
     """A 0-d array becomes a NumPy scalar, so that ``f(2.0)`` returns a number."""
+    result = np.asarray(result)
     return result[()] if result.ndim == 0 else result
 
 
+def _element_wise(function):
+    """Let ``function``, written for one float array, take any array_like and return a number for a number.
+
+    The input becomes a float array (`_as_float`) and a 0-d result a NumPy scalar
+    (`_same_kind`). The decorator sits outside the chapter's listings, which show only
+    the mathematics.
+    """
+
+    @functools.wraps(function)
+    def wrapper(z, *args, **kwargs):
+        return _same_kind(function(_as_float(z), *args, **kwargs))
+
+    return wrapper
+
+
+def _score_rows(function):
+    """Let ``function``, written for a float array of scores with a last axis, take any array_like.
+
+    A single number has no axis to normalise over and is refused with a clear error.
+    """
+
+    @functools.wraps(function)
+    def wrapper(z):
+        z = _as_float(z)
+        if z.ndim == 0:
+            raise ValueError("softmax needs at least one axis of scores, got a single number")
+        return function(z)
+
+    return wrapper
+
+
+@_element_wise
 # --8<-- [start:sigmoid]
 def sigmoid(z):
     """The logistic sigmoid, σ(z) = 1 / (1 + e^(−z)).
@@ -67,12 +102,12 @@ def sigmoid(z):
     >>> print(sigmoid(-1000.0))
     0.0
     """
-    z = _as_float(z)
     e = np.exp(-np.abs(z))  # e^(-|z|) is in (0, 1]: no overflow
-    return _same_kind(np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 # --8<-- [end:sigmoid]
 
 
+@_element_wise
 # --8<-- [start:sigmoid_prime]
 def sigmoid_prime(z):
     """Derivative of the sigmoid: σ'(z) = σ(z) (1 − σ(z)).
@@ -88,11 +123,11 @@ def sigmoid_prime(z):
     >>> print(round(float(sigmoid_prime(5.0)), 4))
     0.0066
     """
-    z = _as_float(z)
     return sigmoid(z) * sigmoid(-z)  # = σ(z) (1 − σ(z))
 # --8<-- [end:sigmoid_prime]
 
 
+@_element_wise
 # --8<-- [start:tanh]
 def tanh(z):
     """The hyperbolic tangent, tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)) = 2σ(2z) − 1.
@@ -105,10 +140,11 @@ def tanh(z):
     >>> print(tanh(0.0), round(float(tanh(2.0)), 4))
     0.0 0.964
     """
-    return _same_kind(np.tanh(_as_float(z)))
+    return np.tanh(z)
 # --8<-- [end:tanh]
 
 
+@_element_wise
 # --8<-- [start:tanh_prime]
 def tanh_prime(z):
     """Derivative of tanh: 1 − tanh(z)², largest (1) at z = 0.
@@ -124,11 +160,11 @@ def tanh_prime(z):
     >>> print(round(float(tanh_prime(2.0)), 4))
     0.0707
     """
-    z = _as_float(z)
     return 4 * sigmoid(2 * z) * sigmoid(-2 * z)  # = 1 − tanh(z)²
 # --8<-- [end:tanh_prime]
 
 
+@_element_wise
 # --8<-- [start:relu]
 def relu(z):
     """The rectified linear unit, max(0, z).
@@ -138,11 +174,11 @@ def relu(z):
     >>> print(relu(np.array([3.5, -2.7, 0.0, 100.0])))
     [  3.5   0.    0.  100. ]
     """
-    z = _as_float(z)
-    return _same_kind(np.maximum(z, z.dtype.type(0)))  # NaN stays NaN
+    return np.maximum(z, z.dtype.type(0))  # NaN stays NaN
 # --8<-- [end:relu]
 
 
+@_element_wise
 # --8<-- [start:relu_prime]
 def relu_prime(z):
     """Derivative of ReLU: 1 where z > 0, else 0.
@@ -155,11 +191,11 @@ def relu_prime(z):
     >>> print(relu_prime(np.array([3.5, -2.7, 0.0, 100.0])))
     [1. 0. 0. 1.]
     """
-    z = _as_float(z)
-    return _same_kind((z > 0).astype(z.dtype))
+    return (z > 0).astype(z.dtype)
 # --8<-- [end:relu_prime]
 
 
+@_element_wise
 # --8<-- [start:leaky_relu]
 def leaky_relu(z, alpha=0.01):
     """Leaky ReLU: z where z > 0, else alpha · z.
@@ -179,11 +215,11 @@ def leaky_relu(z, alpha=0.01):
     >>> print(leaky_relu(np.array([3.5, -2.7])))
     [ 3.5   -0.027]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z, z.dtype.type(alpha) * z))
+    return np.where(z > 0, z, z.dtype.type(alpha) * z)
 # --8<-- [end:leaky_relu]
 
 
+@_element_wise
 # --8<-- [start:leaky_relu_prime]
 def leaky_relu_prime(z, alpha=0.01):
     """Derivative of leaky ReLU: 1 where z > 0, else alpha (also at z = 0).
@@ -193,11 +229,11 @@ def leaky_relu_prime(z, alpha=0.01):
     >>> print(leaky_relu_prime(np.array([3.5, -2.7])))
     [1.   0.01]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha)))
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha))
 # --8<-- [end:leaky_relu_prime]
 
 
+@_element_wise
 # --8<-- [start:elu]
 def elu(z, alpha=1.0):
     """The exponential linear unit: z where z > 0, else alpha (e^z − 1).
@@ -219,12 +255,12 @@ def elu(z, alpha=1.0):
     >>> print(np.round(elu(np.array([2.0, 0.0, -1.0, -10.0])), 4))
     [ 2.      0.     -0.6321 -1.    ]
     """
-    z = _as_float(z)
     negative_part = z.dtype.type(alpha) * np.expm1(np.minimum(z, z.dtype.type(0)))
-    return _same_kind(np.where(z > 0, z, negative_part))
+    return np.where(z > 0, z, negative_part)
 # --8<-- [end:elu]
 
 
+@_element_wise
 # --8<-- [start:elu_prime]
 def elu_prime(z, alpha=1.0):
     """Derivative of ELU: 1 where z > 0, else alpha e^z.
@@ -237,11 +273,11 @@ def elu_prime(z, alpha=1.0):
     >>> print(np.round(elu_prime(np.array([2.0, 0.0, -1.0])), 4))
     [1.     1.     0.3679]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, z.dtype.type(0)))))
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, z.dtype.type(0))))
 # --8<-- [end:elu_prime]
 
 
+@_score_rows
 # --8<-- [start:softmax]
 def softmax(z):
     """Softmax over the last axis: exp(z_i) / Σ_j exp(z_j).
@@ -268,9 +304,6 @@ def softmax(z):
     >>> print(softmax([1000.0, 1001.0]))
     [0.26894142 0.73105858]
     """
-    z = _as_float(z)
-    if z.ndim == 0:
-        raise ValueError("softmax needs at least one axis of scores, got a single number")
     exponentials = np.exp(z - z.max(axis=-1, keepdims=True))
     return exponentials / exponentials.sum(axis=-1, keepdims=True)
 # --8<-- [end:softmax]

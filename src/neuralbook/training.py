@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from neuralbook import fastpath
 from neuralbook.augmentation import random_shift
 from neuralbook.losses import NotFiniteError
 
@@ -517,7 +518,7 @@ def train(
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 train_loss = train_epoch(
-                    network, optimizer, images, targets, batch_size, rng,
+                    network, fastpath.Fast(optimizer), images, targets, batch_size, rng,
                     weight_decay=weight_decay, shuffle=shuffle, augment=augment, on_batch=bar.update,
                 )
         except _LossNotFinite as error:
