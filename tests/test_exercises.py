@@ -197,6 +197,7 @@ WRONG = {
     "softmax": [
         ("no max subtraction", lambda z: _softmax(z, stable=False)),
         ("normalised over the columns", lambda z: _softmax(z, axis=0)),
+        ("the whole batch's largest score subtracted", lambda z: np.exp(z - np.max(z)) / np.exp(z - np.max(z)).sum(axis=-1, keepdims=True)),
     ],
     "dense_forward": [
         ("a_prev @ W: a shape error", lambda a, W, b: (a @ W + b, _relu(a @ W + b))),
