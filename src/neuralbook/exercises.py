@@ -31,7 +31,7 @@ right  the worked numbers: z = 0 and z = 2
 ...
 WRONG  z = -1000: right values, but your function warned "overflow encountered in exp", which the book's version never does (see activations.md#the-sigmoid)
 ...
-sigmoid: 4 of 7 cases right
+sigmoid: 4 of 8 cases right
 False
 """
 
@@ -403,6 +403,8 @@ EXERCISES: dict[str, Exercise] = {
             Case("z = 1000", (np.array(1000.0),)),
             Case("z = ±1000 and small values together", (np.array([-1000.0, -30.0, -1.0, 0.5, 40.0, 1000.0]),)),
             Case("float32 input stays float32", (np.array([-3.0, 0.0, 3.0], dtype=_F32),), keep_dtype=True, rtol=1e-6),
+            Case("z = ±100 in float32, past the 88.7 where its exponential overflows", (np.array([-100.0, 100.0], dtype=_F32),),
+                 keep_dtype=True, rtol=1e-6),
             Case("a batch of shape (2, 3)", (np.array([[-1.0, 0.0, 1.0], [2.0, -2.0, 5.0]]),)),
         ),
         hint="For z < 0 use e^z / (1 + e^z): either way the exponential is e^(−|z|), never large.",
