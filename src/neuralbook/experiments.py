@@ -515,6 +515,16 @@ LEAKAGE = {
 }
 
 
+#: The quadratic and cross-entropy ablation rows, at the ablation's budget, over twenty
+#: shared seeds: enough to count how often one cost wins, since one slow seed in five
+#: says little about how often a cost starts slowly.
+COST_SEEDS = tuple(range(20))
+
+#: The epochs the slowest quadratic-cost seed is followed for, to see whether it is
+#: stuck or only slow to start.
+COST_SLOW_EPOCHS = 30
+
+
 # --- Reading and writing results -------------------------------------------------------
 
 #: The files [`write_results`][neuralbook.experiments.write_results] writes into ``neuralbook/results/``.
@@ -533,13 +543,14 @@ RESULT_FILES = {
     "modern-model": "modern.npz",
     "speed": "speed.json",
     "selection": "selection.json",
+    "cost-seeds": "cost-seeds.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
     "selection", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
-    "threads", "modern", "summary", "web", "search", "photos",
+    "threads", "modern", "summary", "web", "search", "photos", "cost-seeds",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -855,6 +866,15 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         # and the network the rule keeps is the one with the best of those.
         leaked["leaked"]["test_accuracy"] = [r["best_validation_accuracy"] for r in leaked["leaked"]["runs"]]
         save("leakage", {"patience": LEAKAGE_PATIENCE, "runs": honest | leaked})
+    if "cost-seeds" in parts:
+        costs = {name: ABLATIONS[name] for name in ("quadratic", "cross-entropy")}
+        runs = run_seeds(costs, data, seeds=COST_SEEDS, progress=progress, measure_train_accuracy=False)
+        quadratic = runs["quadratic"]
+        slowest = quadratic["seeds"][int(np.argmin(quadratic["validation_accuracy"]))]
+        _log(f"cost-seeds: quadratic seed {slowest} for {COST_SLOW_EPOCHS} epochs")
+        config = ABLATIONS["quadratic"][1].replace(seed=slowest, epochs=COST_SLOW_EPOCHS)
+        slow = run_to_dict(run(config, data, measure_test=False, measure_train_accuracy=False, progress=progress), "quadratic")
+        save("cost-seeds", {"epochs": ABLATION_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
     if "threads" in parts:
         save("threads", {"preset": "quick", "runs": [_thread_run(threads, data_dir) for threads in (1, 2)]})
     if "modern" in parts:  # "web" alone exports the model already in out_dir
