@@ -445,3 +445,38 @@ def test_results_refuses_an_unwritable_output_before_any_work(tmp_path, monkeypa
     assert cli.main(["results", "--out-dir", str(tmp_path / "taken" / "results")]) == 1
     assert "taken is a file, not a folder" in capsys.readouterr().err
     assert calls == []
+
+
+def test_a_finite_explosion_is_divergence_and_never_replaces_a_good_model(tmp_path, fake_data, capsys):
+    model = tmp_path / "m.npz"
+    model.write_bytes(b"the good model")
+    # Adam at eta = 1e6: every step moves the weights by about a million, the loss stays finite.
+    code = cli.main([
+        "train", "--preset", "quick", "--sizes", "784,16,10", "--learning-rate", "1e6", "--epochs", "2",
+        "--validation-size", "100", "--out", str(model), "--quiet",
+    ])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "learning rate that is too high" in err and "1000000.0" in err
+    assert model.read_bytes() == b"the good model"
+
+
+def test_a_run_left_at_chance_level_is_divergence(tmp_path, fake_data, capsys):
+    # Adam at eta = 1000 with batches of 2 (250 steps an epoch): the accuracy ends near 10%.
+    code = cli.main([
+        "train", "--sizes", "784,16,10", "--learning-rate", "1000", "--batch-size", "2", "--epochs", "1",
+        "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet",
+    ])
+    assert code == 1
+    assert "diverged" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_huge_weight_decay_is_named_as_the_cause(tmp_path, fake_data, capsys):
+    code = cli.main([
+        "train", "--sizes", "784,16,10", "--optimizer", "sgd", "--learning-rate", "0.1", "--weight-decay", "100",
+        "--batch-size", "2", "--epochs", "1", "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet",
+    ])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "weight decay that is too large" in err and "learning rate that is too high" not in err

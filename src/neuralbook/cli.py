@@ -225,7 +225,8 @@ def _train(args) -> int:
         say(f"{record.epoch:>5} {record.train_loss:>8.4f} {_percent(record.train_accuracy):>8} "
             f"{_percent(record.validation_accuracy):>8} {record.seconds:>8.2f}")
 
-    result = run(config, data, progress=False if args.quiet else None, on_epoch=on_epoch)
+    result = run(config, data, progress=False if args.quiet else None, on_epoch=on_epoch,
+                 guard=True)  # a run that failed with a finite loss is stopped too, and never saved
     if result.diverged:
         print(f"error: {result.diverged}", file=sys.stderr)
         return 1

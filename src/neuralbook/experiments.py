@@ -309,7 +309,8 @@ class RunResult:
 
 
 # --8<-- [start:run]
-def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=False, measure_train_accuracy=True, progress=None, on_epoch=None) -> RunResult:
+def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=False, measure_train_accuracy=True, progress=None, on_epoch=None,
+        guard=False) -> RunResult:
     """Train the network of ``config`` on ``data`` (MNIST); measure the test set only if asked.
 
     ``measure_test=False`` is for every run that takes part in a choice or a
@@ -318,7 +319,8 @@ def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=F
     ``measure_train_loss`` also measures the loss on the whole training set after
     every epoch, on the same terms as the validation loss. If training diverges (NaN
     loss), the result says so in ``diverged`` instead of raising, with the epoch and
-    iteration where it happened.
+    iteration where it happened. ``guard`` also stops a run that fails while its loss
+    stays finite (see [`train`][neuralbook.training.train]).
     """
     split = prepare_data(config, data)
     network, optimizer, schedule = build(config)
@@ -332,7 +334,7 @@ def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=F
             optimizer=optimizer, validation=validation, schedule=schedule, weight_decay=l2,
             patience=config.patience, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
             measure_train_loss=measure_train_loss, measure_train_accuracy=measure_train_accuracy,
-            progress=progress, on_epoch=on_epoch,
+            progress=progress, on_epoch=on_epoch, guard=guard,
         )
     except TrainingDiverged as error:
         return RunResult(config, network, error.history, None, len(split.train_images), str(error), error.epoch, error.iteration)
