@@ -480,3 +480,14 @@ def test_a_huge_weight_decay_is_named_as_the_cause(tmp_path, fake_data, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "diverged" in err and "weight decay that is too large" in err and "learning rate that is too high" not in err
+
+
+def test_a_train_size_larger_than_the_data_is_refused(tmp_path, fake_data, capsys):
+    # The fake data has 600 training images; 100 are held out, so 500 are left.
+    code = cli.main(["train", "--train-size", "700", "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "--train-size 700" in err and "at most 500" in err
+    assert not (tmp_path / "m.npz").exists()
+    assert cli.main(["train", "--sizes", "784,8,10", "--train-size", "500", "--validation-size", "100", "--epochs", "1",
+                     "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0

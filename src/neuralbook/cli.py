@@ -209,6 +209,17 @@ def describe_training(config) -> str:
     return f"{network}; {', '.join(training)}"
 
 
+def _check_train_size(config, available: int) -> None:
+    """Refuse a ``--train-size`` larger than the training images left after the validation set."""
+    left = available - config.validation_size
+    if config.train_size is not None and config.train_size > left:
+        raise ValueError(
+            f"--train-size {config.train_size} is more than the {left:,} training images there are: "
+            f"{config.validation_size:,} of the {available:,} are held out for validation (--validation-size), "
+            f"so --train-size can be at most {left}"
+        )
+
+
 def _train(args) -> int:
     from neuralbook.datasets import load_mnist
     from neuralbook.experiments import run, run_to_dict, write_json
@@ -218,6 +229,7 @@ def _train(args) -> int:
     _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     data = load_mnist(args.data_dir, progress=not args.quiet, remember=True)
+    _check_train_size(config, len(data.train_images))
     say(f"training {describe_training(config)}")
     say(f"{'epoch':>5} {'loss':>8} {'train':>8} {'valid':>8} {'seconds':>8}")
 
