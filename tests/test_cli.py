@@ -491,3 +491,23 @@ def test_a_train_size_larger_than_the_data_is_refused(tmp_path, fake_data, capsy
     assert not (tmp_path / "m.npz").exists()
     assert cli.main(["train", "--sizes", "784,8,10", "--train-size", "500", "--validation-size", "100", "--epochs", "1",
                      "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_an_output_never_names_an_input_or_another_output(tmp_path, fake_data, capsys, link):
+    model = tmp_path / "m.npz"
+    other = tmp_path / "link.npz"
+    code = cli.main(["train", "--out", str(model), "--history", str(model), "--quiet"])
+    assert code == 1 and "--history names the same file as --out" in capsys.readouterr().err
+    assert not model.exists()  # refused before any work
+    assert cli.main(["train", "--sizes", "784,8,10", "--epochs", "1", "--validation-size", "100",
+                     "--out", str(model), "--quiet"]) == 0
+    before = model.read_bytes()
+    if link:
+        other.symlink_to(model)
+    same = other if link else tmp_path / "." / "m.npz"
+    assert cli.main(["export-web", str(model), "--out", str(same)]) == 1
+    assert "--out names the same file as MODEL" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(model), "--figure", str(same)]) == 1
+    assert "--figure names the same file as MODEL" in capsys.readouterr().err
+    assert model.read_bytes() == before

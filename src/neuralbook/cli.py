@@ -178,6 +178,39 @@ def _check_outputs(*paths) -> None:
             check_writable(path)
 
 
+def _same_file(first, second) -> bool:
+    """Whether two paths name one file: the same file once links are followed, or the same resolved path."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
+def check_distinct(inputs: dict, outputs: dict) -> None:
+    """Refuse, before any work, an output that names an input or another output.
+
+    ``inputs`` and ``outputs`` map an option's name (as the reader typed it) to its
+    path, or to ``None`` when not given. Otherwise ``train --out X --history X`` would
+    save the model, then rename the history over it, and ``export-web M --out M``
+    would replace the model it reads.
+
+    Examples
+    --------
+    >>> check_distinct({"MODEL": "a.npz"}, {"--out": "./a.npz"})
+    Traceback (most recent call last):
+    ...
+    ValueError: --out names the same file as MODEL (a.npz): an output never replaces an input; choose another name
+    """
+    outputs = [(name, path) for name, path in outputs.items() if path is not None]
+    inputs = [(name, path) for name, path in inputs.items() if path is not None]
+    for i, (name, path) in enumerate(outputs):
+        for other, other_path in inputs + outputs[:i]:
+            if _same_file(path, other_path):
+                kind = "an input" if (other, other_path) in inputs else "another output"
+                raise ValueError(f"{name} names the same file as {other} ({other_path}): "
+                                 f"an output never replaces {kind}; choose another name")
+
+
 def _percent(value) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
@@ -226,6 +259,7 @@ def _train(args) -> int:
     from neuralbook.serialization import save_model
 
     config = config_from_args(args)
+    check_distinct({}, {"--out": args.out, "--history": args.history})
     _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     data = load_mnist(args.data_dir, progress=not args.quiet, remember=True)
@@ -273,6 +307,7 @@ def _evaluate(args) -> int:
     from neuralbook.datasets import load_test_set
     from neuralbook.serialization import load_model
 
+    check_distinct({"MODEL": args.model}, {"--figure": args.figure})
     network = load_model(args.model).network
     _check_figure(args.figure)
     test_images, test_labels = load_test_set(args.data_dir, remember=True)  # the training files are not needed
@@ -353,6 +388,7 @@ def _export_web(args) -> int:
     from neuralbook import web
 
     out = Path(args.out) if args.out is not None else web.SITE_MODEL
+    check_distinct({"MODEL": args.model}, {"--out": out})
     _check_outputs(out)
     path = web.export_web(args.model, out)
     print(f"wrote {path}")
