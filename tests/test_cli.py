@@ -511,3 +511,10 @@ def test_an_output_never_names_an_input_or_another_output(tmp_path, fake_data, c
     assert cli.main(["evaluate", str(model), "--figure", str(same)]) == 1
     assert "--figure names the same file as MODEL" in capsys.readouterr().err
     assert model.read_bytes() == before
+
+
+@pytest.mark.parametrize("pixels", ["5", "28", "100000000000000000000"])
+def test_augment_is_bounded_by_the_margin_around_a_digit(tmp_path, fake_data, capsys, pixels):
+    assert cli.main(["train", "--augment", pixels, "--out", str(tmp_path / "m.npz")]) == 2
+    assert "from 0 to 4" in capsys.readouterr().err
+    assert cli.build_parser().parse_args(["train", "--augment", "4"]).augment == 4

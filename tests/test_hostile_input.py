@@ -255,3 +255,12 @@ def test_a_header_promising_more_than_a_gzip_file_can_hold_is_refused_before_rea
 
     with pytest.raises(IdxFormatError, match=f"promises {4_000_000 * 784} bytes .* more than a gzip file of"):
         read_idx(path)
+
+
+def test_random_shift_refuses_a_shift_that_moves_every_image_out_of_the_field():
+    import numpy as np
+
+    from neuralbook.augmentation import random_shift
+
+    with pytest.raises(ValueError, match="smaller than the images' side"):
+        random_shift(np.zeros((2, 784), dtype=np.float32), np.random.default_rng(0), 28)

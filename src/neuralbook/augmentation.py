@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shift", "random_shift"]
+__all__ = ["shift", "random_shift", "MAX_SHIFT"]
+
+#: The largest shift ``neuralbook train --augment`` accepts. MNIST scales every digit into
+#: a 20 × 20 box of the 28 × 28 field, which leaves 4 pixels when the box is centred; a
+#: larger shift (a fifth of the digit's size) cuts away part of most digits, 28 or more
+#: moves them out entirely, and the padding costs memory for nothing. The book uses 2.
+MAX_SHIFT = 4
+"""The largest shift ``neuralbook train --augment`` accepts: 4 pixels, the border of MNIST's centred 20 × 20 box."""
 
 
 def _side(images) -> int:
@@ -103,6 +110,8 @@ def random_shift(images, rng, max_shift=2):
         raise TypeError(f"expected a numpy.random.Generator (numpy.random.default_rng(seed)), got {type(rng).__name__}")
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
         raise ValueError(f"expected max_shift to be a whole number of pixels >= 0, got {max_shift!r}")
+    if max_shift >= _side(images):  # every image would leave the field
+        raise ValueError(f"expected max_shift smaller than the images' side, {_side(images)} pixels, got {max_shift}")
     if max_shift == 0:
         return images
     rows = rng.integers(-max_shift, max_shift + 1, size=len(images))

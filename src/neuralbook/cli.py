@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from neuralbook import __version__
+from neuralbook.augmentation import MAX_SHIFT
 from neuralbook.files import cleanup_on_termination
 
 
@@ -70,6 +71,7 @@ _count = _number(int, lambda n: n >= 0, "a whole number >= 0")
 _positive_float = _number(float, lambda x: x > 0, "a number > 0")
 _decay_factor = _number(float, lambda x: 0 < x <= 1, "a number > 0 and <= 1")
 _nonnegative_float = _number(float, lambda x: x >= 0, "a number >= 0")
+_shift = _number(int, lambda n: 0 <= n <= MAX_SHIFT, f"a whole number of pixels from 0 to {MAX_SHIFT} (MNIST's margin around a digit)")
 _fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not including) 1")
 
 
@@ -135,9 +137,10 @@ def _add_train_parser(commands) -> None:
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
     data.add_argument("--train-size", type=_positive_int, metavar="N", help="train on only the first N images (to see overfitting)")
-    data.add_argument("--augment", type=_count, nargs="?", const=2, metavar="PIXELS",
+    data.add_argument("--augment", type=_shift, nargs="?", const=2, metavar="PIXELS",
                       help="data augmentation: move every training image by a random shift of up to PIXELS pixels "
-                           "each way, anew every epoch (default when given alone: 2; 0 = off)")
+                           f"each way, anew every epoch (default when given alone: 2; 0 = off; at most {MAX_SHIFT}, the margin "
+                           "MNIST leaves around every digit)")
     output = parser.add_argument_group("output")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
     output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
