@@ -264,3 +264,28 @@ def test_random_shift_refuses_a_shift_that_moves_every_image_out_of_the_field():
 
     with pytest.raises(ValueError, match="smaller than the images' side"):
         random_shift(np.zeros((2, 784), dtype=np.float32), np.random.default_rng(0), 28)
+
+
+def test_evaluating_a_wide_network_takes_bounded_memory(monkeypatch):
+    import tracemalloc
+
+    import numpy as np
+
+    from neuralbook import evaluation
+    from neuralbook.network import Network
+    from neuralbook.training import accuracy_of
+
+    network = Network([784, 2000, 10], seed=0)  # float32
+    images = np.random.default_rng(0).random((2000, 784), dtype=np.float32)
+    expected = network.forward(images).argmax(axis=1)  # the reference: all at once
+    monkeypatch.setattr(evaluation, "BATCH_MEMORY", 2**20)
+    tracemalloc.start()
+    try:
+        predicted = evaluation.predict_classes(network, images, batch_size=2000)
+        accuracy = accuracy_of(network, images, expected, batch_size=10_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(predicted, expected) and accuracy == 1.0
+    # All at once, one hidden layer's activations alone take 2000 x 2000 x 4 bytes = 16 MB.
+    assert peak < 6 * 2**20, peak

@@ -190,10 +190,37 @@ def _not_finite(count: int, total: int, what: str) -> NonFiniteOutputError:
     )
 
 
+#: The most memory one layer's activations may take while a data set is evaluated.
+BATCH_MEMORY = 64 * 2**20
+"""The most memory one layer's activations may take while a data set is evaluated (64 MiB)."""
+
+
+def rows_per_batch(network, batch_size: int, memory: int | None = None) -> int:
+    """How many images to send through ``network`` at once: ``batch_size``, or fewer for a wide network.
+
+    A batch of ``n`` images makes activations of ``n`` × (widest layer) numbers; the
+    batch shrinks until they fit in ``memory`` bytes (default `BATCH_MEMORY`), so that evaluating a network of
+    30,000 hidden neurons on 10,000 images takes tens of megabytes, not gigabytes.
+
+    Examples
+    --------
+    >>> from neuralbook.network import Network
+    >>> rows_per_batch(Network([784, 30, 10], seed=0), 2000)
+    2000
+    >>> rows_per_batch(Network([784, 30, 10], seed=0), 2000, memory=784 * 4 * 100)  # float32: 4 bytes each
+    100
+    """
+    sizes = getattr(network, "sizes", None) or network.config["sizes"]
+    itemsize = np.dtype(getattr(network, "dtype", np.float64)).itemsize
+    memory = BATCH_MEMORY if memory is None else memory
+    return int(max(1, min(batch_size, memory // (max(sizes) * itemsize))))
+
+
 def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
     """The predicted class of every image, as [`Network.predict`][neuralbook.network.Network.predict] decides it.
 
-    The images go through the network ``batch_size`` at a time to bound the memory.
+    The images go through the network ``batch_size`` at a time (fewer for a wide
+    network, see [`rows_per_batch`][neuralbook.evaluation.rows_per_batch]) to bound the memory.
 
     Raises
     ------
@@ -204,6 +231,7 @@ def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
     if images.ndim != 2:
         raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
     predictions, bad = [], 0
+    batch_size = rows_per_batch(network, batch_size)  # bounded memory, whatever the network's width
     for start in range(0, len(images), batch_size):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, with its meaning
             a = network.forward(images[start : start + batch_size])

@@ -293,7 +293,10 @@ def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
 
 
 def _loss_of(network, images, targets, batch_size: int = 10_000) -> float:
-    """Mean loss over a data set, in chunks (no dropout)."""
+    """Mean loss over a data set, in chunks (no dropout) of bounded memory."""
+    from neuralbook.evaluation import rows_per_batch
+
+    batch_size = rows_per_batch(network, batch_size)
     total = 0.0
     for start in range(0, len(images), batch_size):
         chunk = images[start : start + batch_size]
