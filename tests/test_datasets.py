@@ -648,6 +648,22 @@ def test_a_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path,
     assert time.monotonic() - started < 5
 
 
+def test_an_uncompressed_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path, fake, monkeypatch):
+    _, raw, _ = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / name, raw[name])
+    with open(folder / "t10k-images-idx3-ubyte", "r+b") as file:
+        file.truncate(10**10)  # ten gigabytes, sparse: hashing it would read them all
+    hashed = []
+    original = datasets.sha256_of
+    monkeypatch.setattr(datasets, "sha256_of", lambda path: hashed.append(Path(path).name) or original(path))
+    with pytest.raises(ChecksumError, match="10000000000 bytes, but the original file has 7840016"):
+        load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
+    assert "t10k-images-idx3-ubyte" not in hashed
+
+
 def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serve):
     serve("404")
     folder = tmp_path / "mine"
@@ -848,6 +864,15 @@ def test_the_table_of_sizes_is_that_of_the_real_files(mnist_paths):
     for name, path in mnist_paths.items():
         if path.suffix == ".gz":
             assert path.stat().st_size == datasets.MNIST_SIZES[name], name
+
+
+@pytest.mark.mnist
+def test_the_uncompressed_sizes_are_those_of_the_real_files(mnist_paths):
+    for name, path in mnist_paths.items():
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as file:
+            length = sum(len(chunk) for chunk in iter(lambda: file.read(1 << 20), b""))
+        assert length == datasets.MNIST_RAW_SIZES[name], name
 
 
 @pytest.mark.mnist

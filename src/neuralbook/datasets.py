@@ -52,6 +52,7 @@ from neuralbook.files import atomic_write, cleanup_on_termination
 __all__ = [
     "MNIST_FILES",
     "MNIST_SIZES",
+    "MNIST_RAW_SIZES",
     "MNIST_MIRRORS",
     "IdxFormatError",
     "ChecksumError",
@@ -105,6 +106,16 @@ MNIST_SIZES = {
     "t10k-labels-idx1-ubyte": 4_542,
 }
 """The size in bytes of each MNIST ``.gz`` file as distributed; a download that disagrees is cut off."""
+
+#: The size in bytes of each uncompressed MNIST file, fixed by the IDX format: a header of
+#: 16 bytes (images) or 8 (labels), then one byte per pixel or label.
+MNIST_RAW_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60_000,
+    "t10k-images-idx3-ubyte": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10_000,
+}
+"""The size in bytes of each uncompressed MNIST file; a larger file is refused before it is hashed."""
 
 #: Mirrors of the original files, tried in this order. The hashes above, not the
 #: transport, vouch for what arrives, so a plain-HTTP mirror is as safe as the others.
@@ -319,8 +330,9 @@ def sha256_of(path) -> str:
 
 
 def _verify(path: Path, expected: str) -> None:
-    name = path.name[: -len(".gz")] if path.name.endswith(".gz") else None
-    size, known = path.stat().st_size, MNIST_SIZES.get(name)
+    compressed = path.name.endswith(".gz")
+    name = path.name[: -len(".gz")] if compressed else path.name
+    size, known = path.stat().st_size, (MNIST_SIZES if compressed else MNIST_RAW_SIZES).get(name)
     if known is not None and size > known:  # refused without reading gigabytes to hash them
         raise ChecksumError(f"{path}: {size} bytes, but the original file has {known}: not the original file")
     actual = sha256_of(path)
