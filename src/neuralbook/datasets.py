@@ -29,6 +29,7 @@ the payload. The files are plain bytes: nothing is ever unpickled.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import math
@@ -107,6 +108,16 @@ MNIST_SIZES = {
 }
 """The size in bytes of each MNIST ``.gz`` file as distributed; a download that disagrees is cut off."""
 
+#: Mirrors of the original files, tried in this order. The hashes above, not the
+#: transport, vouch for what arrives, so a plain-HTTP mirror is as safe as the others.
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+# --8<-- [end:table]
+"""Mirrors of the original files, tried in this order; the hashes in `MNIST_FILES`, not the transport, vouch for what arrives."""
+
 #: The size in bytes of each uncompressed MNIST file, fixed by the IDX format: a header of
 #: 16 bytes (images) or 8 (labels), then one byte per pixel or label.
 MNIST_RAW_SIZES = {
@@ -117,15 +128,12 @@ MNIST_RAW_SIZES = {
 }
 """The size in bytes of each uncompressed MNIST file; a larger file is refused before it is hashed."""
 
-#: Mirrors of the original files, tried in this order. The hashes above, not the
-#: transport, vouch for what arrives, so a plain-HTTP mirror is as safe as the others.
-MNIST_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
-)
-# --8<-- [end:table]
-"""Mirrors of the original files, tried in this order; the hashes in `MNIST_FILES`, not the transport, vouch for what arrives."""
+#: A mirror must send at least `STALL_BYTES` every `STALL_SECONDS` (or the rest of the
+#: file), or it is left for the next: a stalled mirror costs tens of seconds, not minutes.
+STALL_SECONDS = 20.0
+"""Seconds in which a mirror must send at least `STALL_BYTES`, or be left for the next."""
+STALL_BYTES = 16_000
+"""Bytes a mirror must send every `STALL_SECONDS` (1 kB a second at least)."""
 
 #: The environment variable naming a folder that holds the four files.
 DATA_ENV = "NEURALBOOK_DATA"
@@ -403,7 +411,7 @@ class _Progress:
 
 # --8<-- [start:download_file]
 def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0,
-                  deadline: float | None = None) -> Path:
+                  deadline: float | None = None, stall: float = STALL_SECONDS) -> Path:
     """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
 
     The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
@@ -421,6 +429,11 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     deadline : float, optional
         Seconds one mirror has to deliver the whole file; by default one minute plus
         one second per 20 kB, so a mirror that trickles is left for the next.
+    stall : float
+        Seconds in which a mirror must send at least `STALL_BYTES` (or the rest of
+        the file): a mirror that stalls, or sends a few bytes now and then, is left
+        for the next after tens of seconds, not after the whole deadline. A mirror
+        that is left is named on the progress display.
 
     Returns
     -------
@@ -438,7 +451,7 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     if deadline is None:
         deadline = 60.0 + (size or 0) / 20e3
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    _check_cache(cache_dir)
     target = cache_dir / f"{name}.gz"
     _remove_stale_parts(cache_dir, target.name)
     failures = []
@@ -448,18 +461,38 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=cache_dir)
             try:
                 with os.fdopen(handle, "wb") as file:
-                    _fetch(url, file, target.name, progress, timeout, size, deadline)
+                    _fetch(url, file, target.name, progress, timeout, size, deadline, stall)
                 _verify(Path(temporary), expected)
                 os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache file need not be
                 os.replace(temporary, target)
                 return target
             except (OSError, ValueError) as error:  # network, HTTP, short/long/slow read, wrong hash
                 failures.append((url, error))
+                if progress:
+                    print(f"{url}: {error}", file=sys.stderr, flush=True)
             finally:
                 if os.path.exists(temporary):
                     os.remove(temporary)
     raise DownloadError(_failure_report(target.name, failures))
 # --8<-- [end:download_file]
+
+
+def _check_cache(cache_dir: Path) -> None:
+    """Make sure a download can be written into the cache; otherwise say it is the cache and what to do."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".probe.", suffix=".part", dir=cache_dir)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        why = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and str(error.filename) != str(cache_dir) else ""
+        raise DownloadError(
+            f"cannot download MNIST into the cache {cache_dir}: {why}{where}. The cache is "
+            f"$XDG_CACHE_HOME/neuralbook/mnist (default ~/.cache/neuralbook/mnist): point XDG_CACHE_HOME "
+            f"at a writable folder, or put the four MNIST files in a folder and name it with "
+            f"--data-dir DIR or ${DATA_ENV}"
+        ) from None
 
 
 def _failure_report(filename: str, failures) -> str:
@@ -484,11 +517,15 @@ def _remove_stale_parts(cache_dir: Path, filename: str, age: float = 3600.0) -> 
                 part.unlink()
 
 
-def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float) -> None:
-    """Copy the body at ``url`` into ``file``: exactly ``size`` bytes (when known), within ``deadline`` seconds."""
+def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float,
+           stall: float = 20.0) -> None:
+    """Copy the body at ``url`` into ``file``: exactly ``size`` bytes (when known), within ``deadline`` seconds.
+
+    Every ``stall`` seconds at least `STALL_BYTES` must have come (or the rest of the file).
+    """
     started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
-    with urllib.request.urlopen(request, timeout=min(timeout, deadline)) as response:
+    with urllib.request.urlopen(request, timeout=min(timeout, deadline, stall)) as response:
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.strip().isdigit() else None
         if size is not None and announced is not None and announced != size:
@@ -496,6 +533,7 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
         total = size if size is not None else announced
         bar = _Progress(label, total, progress)
         bar.update(0)
+        window_start, window_done = started, 0
         try:
             # read1 returns what has arrived, so the bar moves and the clock is checked
             # even when a mirror sends a byte at a time.
@@ -504,7 +542,16 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
                     raise OSError(f"the mirror sent more than the {total} bytes of the file")
                 file.write(chunk)
                 bar.update(len(chunk))
-                if time.monotonic() - started > deadline:
+                now = time.monotonic()
+                if now - window_start >= stall:  # a few bytes now and then are not a download
+                    wanted = STALL_BYTES if total is None else min(STALL_BYTES, total - window_done)
+                    if bar.done - window_done < wanted:
+                        raise TimeoutError(
+                            f"stalled: {bar.done - window_done} bytes in {now - window_start:.0f} s "
+                            f"({bar.done} of {total if total is not None else '?'} in all); trying the next mirror"
+                        )
+                    window_start, window_done = now, bar.done
+                if now - started > deadline:
                     raise TimeoutError(
                         f"too slow: {bar.done} of {total if total is not None else '?'} bytes "
                         f"after {deadline:g} s; trying the next mirror"
@@ -530,10 +577,32 @@ def _user_dir(data_dir) -> Path | None:
     return folder
 
 
+def _check_regular(path: Path) -> None:
+    """Say so when ``path`` exists but is no file to read: a broken or looping link, a device, a folder."""
+    if not os.path.lexists(path) or path.is_file():
+        return
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:  # Python before 3.13
+            problem = "a symbolic link that loops back on itself"
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                problem = "a symbolic link that loops back on itself"
+                raise FileNotFoundError(f"cannot use {path}: it is {problem}; replace it with the MNIST file, or remove it") from None
+            problem = f"a symbolic link to {os.readlink(path)}, which does not exist"
+        else:
+            problem = f"a symbolic link to {os.path.realpath(path)}, which is not a regular file (a device, FIFO, socket or folder)"
+    else:
+        problem = "not a regular file (a device, FIFO, socket or folder)"
+    raise FileNotFoundError(f"cannot use {path}: it is {problem}; replace it with the MNIST file, or remove it")
+
+
 def _in_user_dir(folder: Path, name: str) -> Path | None:
     """A verified copy of ``name`` in the user's folder: ``.gz`` or uncompressed."""
     gz_hash, raw_hash = MNIST_FILES[name]
     for path, expected in ((folder / f"{name}.gz", gz_hash), (folder / name, raw_hash)):
+        _check_regular(path)
         if path.is_file():
             try:
                 _verify(path, expected)
@@ -546,13 +615,14 @@ def _in_user_dir(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool) -> Path:
-    """Download ``name``; if that fails, say where it was looked for and how to work offline."""
+def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool, removed=()) -> Path:
+    """Download ``name``; if that fails, say where it was looked for (and what was found) and how to work offline."""
     try:
         return download_file(name, cache, progress=progress)
     except DownloadError as error:
         where = f"{name}.gz is not in {folder} nor in {cache}" if folder is not None else f"{name}.gz is not in {cache}"
-        raise DownloadError(f"{where}, and {error}\n{offline_help(cache)}") from None
+        found = "".join(f" (the cache held a damaged copy: {note})" for note in removed)
+        raise DownloadError(f"{where}{found}, and {error}\n{offline_help(cache)}") from None
 
 
 def offline_help(cache=None) -> str:
@@ -622,10 +692,11 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         path = _in_user_dir(folder, name) if folder is not None else None
         if path is not None and remember:
             _remember(path, cache, name)
+        removed = []
         if path is None:
-            path = _in_cache(cache, name, download)
+            path = _in_cache(cache, name, download, removed)
         if path is None and download:
-            path = _download_missing(name, folder, cache, progress)
+            path = _download_missing(name, folder, cache, progress, removed)
         if path is None:
             places = ([str(folder)] if folder is not None else []) + [str(cache)]
             raise FileNotFoundError(
@@ -643,17 +714,21 @@ def _cached_names(name: str):
     return ((f"{name}.gz", gz_hash), (name, raw_hash))
 
 
-def _in_cache(cache: Path, name: str, download: bool) -> Path | None:
+def _in_cache(cache: Path, name: str, download: bool, removed: list | None = None) -> Path | None:
+    """A verified file in the cache; a corrupt one is deleted (and said in ``removed``) to be fetched again."""
     for filename, expected in _cached_names(name):
         path = cache / filename
         if not path.is_file():
             continue
         try:
             _verify(path, expected)
-        except ChecksumError:
+        except ChecksumError as error:
             if not download:
                 raise
-            path.unlink()  # corrupt: fetch it again
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()  # corrupt: fetch it again
+            if removed is not None:
+                removed.append(f"{error}; it was deleted")
             continue
         return path
     return None
