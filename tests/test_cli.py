@@ -518,3 +518,68 @@ def test_augment_is_bounded_by_the_margin_around_a_digit(tmp_path, fake_data, ca
     assert cli.main(["train", "--augment", pixels, "--out", str(tmp_path / "m.npz")]) == 2
     assert "from 0 to 4" in capsys.readouterr().err
     assert cli.build_parser().parse_args(["train", "--augment", "4"]).augment == 4
+
+
+def test_predict_refuses_a_fifo_as_the_image_instead_of_waiting_forever(tmp_path, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    fifo = tmp_path / "image.png"
+    os.mkfifo(fifo)
+    # In a child, with a time limit: before the fix it waited for a writer forever.
+    child = subprocess.run([sys.executable, "-m", "neuralbook", "predict", str(model), str(fifo)],
+                           capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 1
+    assert "not a regular file (a device, FIFO or socket), so not an image" in child.stderr
+
+
+def test_a_closed_stdout_is_a_sentence_not_a_traceback(tmp_path):
+    # Started with its standard output closed, as a shell's >&- does.
+    child = subprocess.run(["sh", "-c", '"$0" -m neuralbook predict m.npz x.png >&-', sys.executable],
+                           stderr=subprocess.PIPE, text=True, timeout=60, cwd=tmp_path,
+                           env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 1 and "Traceback" not in child.stderr
+    assert "the standard output is closed" in child.stderr
+
+
+@pytest.mark.parametrize("sizes, words", [([100, 16, 10], "takes 100 inputs, but an MNIST image"),
+                                          ([784, 16, 3], "gives 3 outputs, but a digit model gives 10")])
+def test_a_model_that_is_not_a_digit_model_is_refused_in_the_command_lines_words(tmp_path, fake_data, capsys, sizes, words):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network(sizes, seed=0))
+    picture = tmp_path / "digit.png"
+    from PIL import Image
+
+    Image.fromarray(np.full((28, 28), 255, dtype=np.uint8)).save(picture)
+    for command in (["predict", str(model), str(picture)], ["evaluate", str(model)],
+                    ["export-web", str(model), "--out", str(tmp_path / "w.json")]):
+        assert cli.main(command) == 1, command
+        err = capsys.readouterr().err
+        assert words in err and "expected x of shape" not in err, (command, err)
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_export_web_refuses_weights_the_widget_cannot_compute_with(tmp_path, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    network = Network([784, 8, 10], dtype=np.float64, seed=0)
+    network.layers[0].W[...] = 1e200  # finite in float64, infinite once stored as float32
+    model = tmp_path / "big.npz"
+    save_model(model, network)
+    assert cli.main(["export-web", str(model), "--out", str(tmp_path / "w.json")]) == 1
+    assert "beyond float32's range" in capsys.readouterr().err
+    # Float32 weights, but each of twelve layers multiplies a full canvas's values by 8 x 3e38:
+    # past float64's 1.8e308 on the way, in the browser as in forward_web.
+    network = Network([784] + [8] * 11 + [10], dtype=np.float64, seed=0)
+    for layer in network.layers:
+        layer.W[...] = 3e38
+    save_model(model, network)
+    assert cli.main(["export-web", str(model), "--out", str(tmp_path / "w.json")]) == 1
+    assert "NaN or infinite outputs" in capsys.readouterr().err
+    assert not (tmp_path / "w.json").exists()

@@ -214,6 +214,34 @@ def check_distinct(inputs: dict, outputs: dict) -> None:
                                  f"an output never replaces {kind}; choose another name")
 
 
+def _check_readable(path, what: str) -> None:
+    """Refuse, before opening it, an input that is no regular file: a FIFO would block the command forever."""
+    if path is None:
+        return
+    file = Path(path)
+    if file.is_dir():
+        raise ValueError(f"cannot read {path}: a folder, not {what}")
+    if not file.exists():
+        raise FileNotFoundError(f"cannot read {path}: no such file")
+    if not file.is_file():
+        raise ValueError(f"cannot read {path}: not a regular file (a device, FIFO or socket), so not {what}")
+
+
+def _load_mnist_model(path):
+    """The network of a model file, refused in the command line's words unless it reads MNIST digits."""
+    from neuralbook.serialization import load_model
+
+    network = load_model(path).network
+    sizes = network.sizes
+    if sizes[0] != 784:
+        raise ValueError(f"{path} takes {sizes[0]} inputs, but an MNIST image (or a picture, once "
+                         f"preprocessed) has 784 pixels (28 x 28): it is not a digit model (its sizes are {sizes})")
+    if sizes[-1] != 10:
+        raise ValueError(f"{path} gives {sizes[-1]} outputs, but a digit model gives 10, one per digit "
+                         f"(its sizes are {sizes})")
+    return network
+
+
 def _percent(value) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
@@ -308,10 +336,9 @@ def _add_evaluate_parser(commands) -> None:
 def _evaluate(args) -> int:
     from neuralbook import evaluation
     from neuralbook.datasets import load_test_set
-    from neuralbook.serialization import load_model
 
     check_distinct({"MODEL": args.model}, {"--figure": args.figure})
-    network = load_model(args.model).network
+    network = _load_mnist_model(args.model)
     _check_figure(args.figure)
     test_images, test_labels = load_test_set(args.data_dir, remember=True)  # the training files are not needed
     report = evaluation.evaluate(network, test_images, test_labels)
@@ -358,9 +385,9 @@ def _add_predict_parser(commands) -> None:
 
 def _predict(args) -> int:
     from neuralbook.evaluation import predict_image
-    from neuralbook.serialization import load_model
 
-    network = load_model(args.model).network
+    network = _load_mnist_model(args.model)
+    _check_readable(args.image, "an image")
     probabilities = predict_image(network, args.image)
     best = int(probabilities.argmax())
     if args.json:
@@ -393,6 +420,8 @@ def _export_web(args) -> int:
     out = Path(args.out) if args.out is not None else web.SITE_MODEL
     check_distinct({"MODEL": args.model}, {"--out": out})
     _check_outputs(out)
+    network = _load_mnist_model(args.model)
+    web.check_widget_network(network)
     path = web.export_web(args.model, out)
     print(f"wrote {path}")
     return 0
@@ -473,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
+    if sys.stdout is None:  # started with stdout closed (`neuralbook ... >&-`): say so before any work
+        if sys.stderr is not None:
+            print("error: the standard output is closed, so nothing could be printed; "
+                  "redirect it to a file or to /dev/null instead", file=sys.stderr)
+        return 1
     _never_fail_to_print()
     try:
         with cleanup_on_termination():  # a SIGTERM removes temporary files, like Ctrl-C
