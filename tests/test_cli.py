@@ -583,3 +583,20 @@ def test_export_web_refuses_weights_the_widget_cannot_compute_with(tmp_path, cap
     assert cli.main(["export-web", str(model), "--out", str(tmp_path / "w.json")]) == 1
     assert "NaN or infinite outputs" in capsys.readouterr().err
     assert not (tmp_path / "w.json").exists()
+
+
+def test_the_same_seed_gives_the_same_model_file_byte_for_byte(tmp_path, fake_data, monkeypatch):
+    import time
+
+    from neuralbook import training
+
+    clock = iter(range(0, 10**6, 7))  # every epoch takes a different time in each run
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(clock)))
+    options = ["train", "--sizes", "784,8,10", "--epochs", "2", "--validation-size", "100", "--quiet"]
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    assert cli.main([*options, "--out", str(first), "--history", str(tmp_path / "a.json")]) == 0
+    time.sleep(2.1)  # the zip format dates to two seconds
+    assert cli.main([*options, "--out", str(second)]) == 0
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    run = json.loads((tmp_path / "a.json").read_text())
+    assert all(record["seconds"] > 0 for record in run["history"]["records"])  # the times are kept there

@@ -90,6 +90,34 @@ def _to_json(value) -> str:
     return json.dumps(value, default=plain)
 
 
+#: The date every member of a saved model carries (the zip format's earliest), so that
+#: the file depends only on what it holds, not on when it was written.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_npz(file, arrays: dict) -> None:
+    """Write ``arrays`` as ``np.savez`` does (uncompressed ``.npy`` members, zip64), dated `_ZIP_DATE`.
+
+    ``np.savez`` stamps each member with the time of writing, so two saves of one
+    network a minute apart differ; these do not.
+
+    Examples
+    --------
+    >>> import io
+    >>> first, second = io.BytesIO(), io.BytesIO()
+    >>> _write_npz(first, {"a": np.arange(3)}); _write_npz(second, {"a": np.arange(3)})
+    >>> first.getvalue() == second.getvalue(), np.load(io.BytesIO(first.getvalue()))["a"].tolist()
+    (True, [0, 1, 2])
+    """
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o600 << 16  # as zipfile gives the members np.savez writes
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+
 # --8<-- [start:save_model]
 def save_model(path, network, history=None, metadata=None) -> None:
     """Save ``network`` (its config and parameters), with its history and metadata.
@@ -117,7 +145,7 @@ def save_model(path, network, history=None, metadata=None) -> None:
         arrays[f"param_{index}"] = np.asarray(parameter)
     # Written next to the target, then swapped in with one atomic rename.
     with atomic_write(path) as file:
-        np.savez(file, **arrays)
+        _write_npz(file, arrays)  # as np.savez, with a fixed date: the same model gives the same bytes
 # --8<-- [end:save_model]
 
 
