@@ -600,3 +600,38 @@ def test_the_same_seed_gives_the_same_model_file_byte_for_byte(tmp_path, fake_da
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
     run = json.loads((tmp_path / "a.json").read_text())
     assert all(record["seconds"] > 0 for record in run["history"]["records"])  # the times are kept there
+
+
+@pytest.mark.parametrize("name, kind", [("nesterov", "Nesterov"), ("adagrad", "AdaGrad"), ("rmsprop", "RMSProp")])
+def test_every_optimizer_of_the_package_can_be_chosen(tmp_path, fake_data, capsys, name, kind):
+    from neuralbook import optimizers
+    from neuralbook.experiments import make_optimizer
+
+    args = cli.build_parser().parse_args(["train", "--optimizer", name, "--learning-rate", "0.01"])
+    optimizer = make_optimizer(cli.config_from_args(args))
+    assert type(optimizer) is getattr(optimizers, kind) and optimizer.learning_rate == 0.01
+    out = tmp_path / "m.npz"
+    assert cli.main(["train", "--sizes", "784,16,10", "--optimizer", name, "--learning-rate", "0.01", "--epochs", "3",
+                     "--validation-size", "100", "--out", str(out), "--quiet"]) == 0
+    assert load_model(out).metadata["config"]["optimizer"] == name
+
+
+def test_optimizer_help_names_every_choice(capsys):
+    from neuralbook import optimizers
+
+    assert cli.main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for cls in (optimizers.SGD, optimizers.Momentum, optimizers.Nesterov, optimizers.AdaGrad, optimizers.RMSProp,
+                optimizers.Adam, optimizers.AdamW):
+        assert cls.__name__.lower() in out.split("--optimizer")[1].split("--learning-rate")[0], cls
+
+
+def test_seed_help_states_the_measured_difference_between_thread_counts(capsys):
+    from importlib import resources
+
+    runs = json.loads(resources.files("neuralbook.results").joinpath("threads.json").read_text())["runs"]
+    accuracies = [run["validation_accuracy"] for run in runs]
+    points = 100 * (max(accuracies) - min(accuracies))
+    assert cli.main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert 0.1 <= points < 1.0 and "a few tenths of a point apart" in out

@@ -122,9 +122,10 @@ def _add_train_parser(commands) -> None:
     network.add_argument("--dropout", type=_fraction, metavar="P", help="probability of dropping a hidden activation while training (0 = off)")
     network.add_argument("--dtype", choices=("float32", "float64"), help="float32 (fast, default) or float64 (exact)")
     learning = parser.add_argument_group("learning")
-    learning.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd, momentum or adam")
+    learning.add_argument("--optimizer", choices=OPTIMIZERS,
+                          help=f"{', '.join(OPTIMIZERS[:-1])} or {OPTIMIZERS[-1]} (adamw: Adam with decoupled weight decay)")
     learning.add_argument("--learning-rate", "--lr", type=_positive_float, metavar="ETA", help="learning rate eta (the initial one with a schedule)")
-    learning.add_argument("--momentum", type=_fraction, metavar="BETA", help="momentum beta (Adam's beta1), default 0.9")
+    learning.add_argument("--momentum", type=_fraction, metavar="BETA", help="momentum beta of momentum and nesterov (Adam's beta1), default 0.9")
     learning.add_argument("--schedule", choices=SCHEDULES, help="learning rate over the epochs: constant, step, exponential or cosine")
     learning.add_argument("--decay-factor", type=_decay_factor, metavar="F", help="step: multiply eta by F every --decay-every epochs; exponential: every epoch")
     learning.add_argument("--decay-every", type=_positive_int, metavar="E", help="epochs between two drops of the step schedule")
@@ -134,7 +135,7 @@ def _add_train_parser(commands) -> None:
     learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
     learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling, dropout and augmentation: same seed, same result, "
                           "but only with the same NumPy/BLAS build and the same number of BLAS threads "
-                          "(OMP_NUM_THREADS); elsewhere expect accuracies a few hundredths of a point apart")
+                          "(OMP_NUM_THREADS); elsewhere expect accuracies a few tenths of a point apart")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
@@ -261,7 +262,7 @@ def describe_training(config) -> str:
     """
     network = f"{config.sizes} {config.hidden_activation}/{config.output}, {config.loss}, {config.init} init"
     training = [f"{config.optimizer} eta={config.learning_rate}"]
-    if config.optimizer == "momentum":
+    if config.optimizer in ("momentum", "nesterov"):
         training[0] += f" beta={config.momentum}"
     if config.schedule != "constant":
         training.append(f"{config.schedule} schedule")

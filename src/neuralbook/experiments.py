@@ -66,7 +66,7 @@ __all__ = [
     "RESULT_PARTS",
 ]
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 #: The seeds of every comparison: each setting the book compares is trained once with each.
 SEEDS = (0, 1, 2, 3, 4)
@@ -86,8 +86,8 @@ class TrainingConfig:
     hidden_activation, output, loss, init : str
         As for [`neuralbook.network.Network`][neuralbook.network.Network].
     optimizer : str
-        ``"sgd"``, ``"momentum"``, ``"adam"`` or ``"adamw"`` (Adam with decoupled
-        weight decay).
+        ``"sgd"``, ``"momentum"``, ``"nesterov"`` (Nesterov momentum), ``"adagrad"``,
+        ``"rmsprop"``, ``"adam"`` or ``"adamw"`` (Adam with decoupled weight decay).
     learning_rate : float
         The (initial) learning rate η.
     momentum : float
@@ -213,13 +213,25 @@ PRESET_DESCRIPTIONS = {
 
 
 def make_optimizer(config: TrainingConfig):
-    """The optimizer a config names, with its learning rate."""
-    from neuralbook.optimizers import SGD, Adam, Momentum
+    """The optimizer a config names, with its learning rate.
+
+    Examples
+    --------
+    >>> [type(make_optimizer(PRESETS["quick"].replace(optimizer=name))).__name__ for name in OPTIMIZERS]
+    ['SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSProp', 'Adam', 'AdamW']
+    """
+    from neuralbook.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 
     if config.optimizer == "sgd":
         return SGD(config.learning_rate)
     if config.optimizer == "momentum":
         return Momentum(config.learning_rate, beta=config.momentum)
+    if config.optimizer == "nesterov":
+        return Nesterov(config.learning_rate, beta=config.momentum)
+    if config.optimizer == "adagrad":
+        return AdaGrad(config.learning_rate)
+    if config.optimizer == "rmsprop":
+        return RMSProp(config.learning_rate)  # its own beta (0.9), for the squared gradients
     if config.optimizer == "adam":
         return Adam(config.learning_rate, beta1=config.momentum)
     if config.optimizer == "adamw":
