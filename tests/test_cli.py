@@ -388,11 +388,25 @@ def test_an_unwritable_folder_is_found_before_training_and_named_as_given(tmp_pa
     assert fake_data == {}
 
 
-def test_help_of_the_writing_commands_says_what_a_link_or_a_device_means(capsys):
+def test_help_says_once_what_a_link_or_a_device_means(capsys):
+    assert cli.main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "A symbolic link is followed" in text and "a device, FIFO or socket (such as /dev/null) is refused" in text
     for command in ("train", "evaluate", "export-web"):
         assert cli.main([command, "--help"]) == 0
         text = " ".join(capsys.readouterr().out.split())
-        assert "A symbolic link is followed" in text and "a device, FIFO or socket (such as /dev/null) is refused" in text
+        assert "A symbolic link is followed" not in text and "neuralbook --help" in text
+
+
+def test_top_level_help_shows_examples_and_sets_the_maintainers_command_apart(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    readers, maintainers = out.split("for the book's maintainers:")
+    assert "examples:" in readers and "neuralbook predict my-digit.png" in readers
+    listed = [line.split()[0] for line in readers.split("examples:")[0].splitlines() if line.startswith("    ")
+              and not line.startswith("     ")]
+    assert listed == ["train", "evaluate", "predict", "export-web"]
+    assert "results" in maintainers
 
 
 def run_command(*args, **options):

@@ -75,11 +75,26 @@ _shift = _number(int, lambda n: 0 <= n <= MAX_SHIFT, f"a whole number of pixels 
 _fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not including) 1")
 
 
-#: The epilog of every command that writes a file.
+#: How every command writes a file: said once, in ``neuralbook --help``.
 OUTPUT_NOTE = (
     "Every file is written whole or not at all: into a temporary file beside it, then renamed over it. "
     "Before any work, the folder is checked to accept a new file. A symbolic link is followed (the link stays, "
     "the file it points to is replaced); a device, FIFO or socket (such as /dev/null) is refused."
+)
+
+#: The epilog of every command that writes a file: a pointer to `OUTPUT_NOTE`.
+OUTPUT_POINTER = "Every file is written whole or not at all, never over an input; `neuralbook --help` says how."
+
+#: The top-level help's examples, the maintainer's command and `OUTPUT_NOTE`.
+MAIN_EPILOG = (
+    "examples:\n"
+    "  neuralbook train --preset quick --out model.npz   train a network (well under a minute)\n"
+    "  neuralbook evaluate model.npz                     its accuracy and confusion matrix on the test set\n"
+    "  neuralbook predict my-digit.png                   read a photo with the model that ships with the package\n"
+    "  neuralbook predict my-digit.png --model model.npz read it with your own model\n"
+    "  neuralbook train --help                           every option of a command\n\n"
+    "for the book's maintainers:\n"
+    "  results             re-run every measured result of the book and rewrite src/neuralbook/results/\n\n"
 )
 
 
@@ -107,7 +122,7 @@ def _add_train_parser(commands) -> None:
             "count): the file holds no wall-clock times (--history keeps them).\n\n"
             f"presets:\n{presets}"
         ),
-        epilog=OUTPUT_NOTE,
+        epilog=OUTPUT_POINTER,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     default = TrainingConfig()
@@ -348,7 +363,7 @@ def _add_evaluate_parser(commands) -> None:
         description="Evaluate a saved model on the 10,000 MNIST test images: accuracy, accuracy per digit, "
         "the confusion matrix (as text, and as a figure with --figure) and the most-confused pairs. "
         "Only the two test files of MNIST are needed.",
-        epilog=OUTPUT_NOTE,
+        epilog=OUTPUT_POINTER,
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
     _add_data_dir(parser)
@@ -427,7 +442,7 @@ def _add_export_parser(commands) -> None:
     parser = commands.add_parser(
         "export-web", help="write a model as the weights file of the book's in-page digit widget",
         description="Write a saved model as the compact JSON file that the chapter 'Draw your own digit' runs in the browser.",
-        epilog=OUTPUT_NOTE,
+        epilog=OUTPUT_POINTER,
     )
     parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
     parser.add_argument(
@@ -454,8 +469,8 @@ def _export_web(args) -> int:
 def _add_results_parser(commands) -> None:
     from neuralbook.experiments import RESULT_PARTS as parts
 
-    parser = commands.add_parser(
-        "results", help="re-run every measured result of the book and rewrite src/neuralbook/results/ (needs the MNIST data)",
+    parser = commands.add_parser(  # no help=: listed apart, as the maintainers' command, in the epilog
+        "results",
         description="Re-run every training result the book reports and rewrite the package's results folder "
         "(src/neuralbook/results/), which the chapters cite: the model selection, the presets (the only runs "
         "measured on the test set), the ablations, weight decay, the 1,000-image regularisation runs, the common "
@@ -493,9 +508,13 @@ def _results(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``neuralbook`` with all its subcommands."""
+    import textwrap
+
     parser = argparse.ArgumentParser(
         prog="neuralbook",
         description="Neural Networks from Scratch: train, evaluate and use the book's networks.",
+        epilog=MAIN_EPILOG + textwrap.fill(OUTPUT_NOTE, 100),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"neuralbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
