@@ -649,3 +649,47 @@ def test_seed_help_states_the_measured_difference_between_thread_counts(capsys):
     assert cli.main(["train", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert 0.1 <= points < 1.0 and "a few tenths of a point apart" in out
+
+
+def _digit_picture(path):
+    from PIL import Image
+
+    image = np.full((60, 60), 255, dtype=np.uint8)
+    image[10:50, 27:33] = 0  # a dark stroke on white paper: a one
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_predict_without_a_model_uses_the_model_that_ships_with_the_package(tmp_path, capsys):
+    from neuralbook.evaluation import predict_image
+
+    picture = _digit_picture(tmp_path / "digit.png")
+    expected = predict_image(load_model(cli.shipped_model()).network, picture)  # the package's own path
+    assert cli.main(["predict", str(picture), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(answer["probabilities"], expected, rtol=1e-6)
+    # The old form, MODEL IMAGE, and --model give the same answer.
+    for command in (["predict", str(cli.shipped_model()), str(picture), "--json"],
+                    ["predict", str(picture), "--model", str(cli.shipped_model()), "--json"]):
+        assert cli.main(command) == 0
+        assert json.loads(capsys.readouterr().out) == answer
+    assert cli.main(["predict", str(cli.shipped_model()), str(picture), "--model", str(cli.shipped_model())]) == 1
+    assert "named twice" in capsys.readouterr().err
+
+
+def test_predict_saves_the_image_the_network_sees(tmp_path, capsys):
+    from PIL import Image
+
+    from neuralbook.preprocessing import preprocess_image
+
+    picture = _digit_picture(tmp_path / "digit.png")
+    seen = tmp_path / "seen.png"
+    assert cli.main(["predict", str(picture), "--save-input", str(seen)]) == 0
+    assert f"saved {seen}" in capsys.readouterr().out
+    pixels = np.asarray(Image.open(seen))
+    assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
+    np.testing.assert_allclose(pixels / 255, preprocess_image(picture).reshape(28, 28), atol=0.5 / 255 + 1e-6)
+    assert cli.main(["predict", str(picture), "--save-input", str(picture)]) == 1  # never over the input
+    assert "--save-input names the same file as IMAGE" in capsys.readouterr().err
+    assert cli.main(["predict", str(picture), "--save-input", str(tmp_path / "seen.jpg")]) == 1
+    assert "expected a name ending in .png" in capsys.readouterr().err

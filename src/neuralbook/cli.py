@@ -7,7 +7,7 @@ Python; this module only turns command-line words into those calls.
 |---|---|
 | ``neuralbook train`` | [`neuralbook.experiments.run`][neuralbook.experiments.run] (a preset or any options) |
 | ``neuralbook evaluate`` | [`neuralbook.evaluation.evaluate`][neuralbook.evaluation.evaluate] on the test set |
-| ``neuralbook predict`` | [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image] |
+| ``neuralbook predict`` | [`neuralbook.preprocessing.preprocess_image`][neuralbook.preprocessing.preprocess_image], then the network, as [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image] |
 | ``neuralbook export-web`` | [`neuralbook.web.export_web`][neuralbook.web.export_web] |
 | ``neuralbook results`` | [`neuralbook.experiments.write_results`][neuralbook.experiments.write_results] |
 
@@ -409,25 +409,81 @@ def _check_figure(path) -> None:
         raise ValueError(f"cannot draw a figure into {path}: expected a name ending in {', '.join(_FIGURE_SUFFIXES)}")
 
 
+def shipped_model() -> Path:
+    """The trained network that ships with the package: ``neuralbook/results/modern.npz``.
+
+    Examples
+    --------
+    >>> shipped_model().name, shipped_model().parent.name
+    ('modern.npz', 'results')
+    """
+    return Path(__file__).resolve().parent / "results" / "modern.npz"
+
+
 def _add_predict_parser(commands) -> None:
     parser = commands.add_parser(
         "predict", help="the probability of each digit for a picture",
+        usage="neuralbook predict [-h] [--model MODEL] [--json] [--save-input FILE] [MODEL] IMAGE",
         description="Classify a picture of a handwritten digit (PNG or JPEG, dark ink on light paper or the "
         "reverse): it is preprocessed like MNIST (cropped, scaled into 20x20, centred by mass in 28x28) "
-        "and the model's probability of each digit is printed.",
+        "and the model's probability of each digit is printed. Without a model, the book's trained network "
+        "that ships with the package (neuralbook/results/modern.npz) reads it.",
+        epilog=OUTPUT_POINTER,
     )
-    parser.add_argument("model", metavar="MODEL", help="a model saved by `neuralbook train` (.npz)")
-    parser.add_argument("image", metavar="IMAGE", help="a picture of one digit")
+    parser.add_argument("paths", nargs="+", metavar="[MODEL] IMAGE",
+                        help="a picture of one digit, after the model to use if one is named "
+                        "(`predict MODEL IMAGE` is the same as `predict IMAGE --model MODEL`)")
+    parser.add_argument("--model", "-m", metavar="MODEL", help="a model saved by `neuralbook train` (.npz); "
+                        "default: the model that ships with the package")
     parser.add_argument("--json", action="store_true", help="print the probabilities as JSON")
+    parser.add_argument("--save-input", metavar="FILE", help="also save the 28x28 image the network sees, "
+                        "after preprocessing, as a PNG (bright digit on black, as in MNIST): to see why a photo was misread")
     parser.set_defaults(run=_predict)
 
 
-def _predict(args) -> int:
-    from neuralbook.evaluation import predict_image
+def _predict_paths(args) -> tuple[str, str]:
+    """``(model, image)`` from ``predict [MODEL] IMAGE [--model MODEL]``."""
+    if len(args.paths) > 2:
+        raise ValueError(f"expected an image, or a model then an image, got {len(args.paths)} paths: "
+                         f"{' '.join(args.paths)}")
+    if len(args.paths) == 2:
+        if args.model is not None:
+            raise ValueError("a model was named twice: give it either before the image or with --model, not both")
+        return args.paths[0], args.paths[1]
+    return (args.model if args.model is not None else str(shipped_model())), args.paths[0]
 
-    network = _load_mnist_model(args.model)
-    _check_readable(args.image, "an image")
-    probabilities = predict_image(network, args.image)
+
+def _save_input(x, path) -> None:
+    """Write the 784 values the network reads as a 28x28 greyscale PNG (0 black, 1 white)."""
+    import numpy as np
+    from PIL import Image
+
+    from neuralbook.files import atomic_write
+
+    pixels = np.clip(np.round(np.asarray(x, dtype=np.float64).reshape(28, 28) * 255), 0, 255).astype(np.uint8)
+    with atomic_write(path) as file:
+        Image.fromarray(pixels, mode="L").save(file, format="PNG")
+
+
+def _predict(args) -> int:
+    import numpy as np
+
+    from neuralbook.evaluation import check_finite_outputs
+    from neuralbook.preprocessing import preprocess_image
+
+    model, image = _predict_paths(args)
+    check_distinct({"MODEL": model, "IMAGE": image}, {"--save-input": args.save_input})
+    if args.save_input is not None:
+        _check_outputs(args.save_input)
+        if Path(args.save_input).suffix.lower() != ".png":
+            raise ValueError(f"cannot save {args.save_input} as a PNG: expected a name ending in .png")
+    network = _load_mnist_model(model)
+    _check_readable(image, "an image")
+    x = preprocess_image(image)  # what predict_image does, keeping the network's input to save it
+    if args.save_input is not None:
+        _save_input(x, args.save_input)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        probabilities = check_finite_outputs(network.forward(x[None, :]), "images")[0]
     best = int(probabilities.argmax())
     if args.json:
         print(json.dumps({"prediction": best, "probabilities": [float(p) for p in probabilities]}, allow_nan=False))
@@ -435,6 +491,8 @@ def _predict(args) -> int:
     print(f"prediction: {best}")
     for digit, p in enumerate(probabilities):
         print(f"  {digit}: {float(p):.4f}  {'#' * int(round(40 * float(p)))}")
+    if args.save_input is not None:
+        print(f"saved {args.save_input}")
     return 0
 
 
