@@ -222,12 +222,12 @@ def check_distinct(inputs: dict, outputs: dict) -> None:
     ...
     ValueError: --out names the same file as MODEL (a.npz): an output never replaces an input; choose another name
     """
-    outputs = [(name, path) for name, path in outputs.items() if path is not None]
-    inputs = [(name, path) for name, path in inputs.items() if path is not None]
-    for i, (name, path) in enumerate(outputs):
-        for other, other_path in inputs + outputs[:i]:
+    given_outputs = [(name, path) for name, path in outputs.items() if path is not None]
+    given_inputs = [(name, path) for name, path in inputs.items() if path is not None]
+    for i, (name, path) in enumerate(given_outputs):
+        for other, other_path in given_inputs + given_outputs[:i]:
             if _same_file(path, other_path):
-                kind = "an input" if (other, other_path) in inputs else "another output"
+                kind = "an input" if (other, other_path) in given_inputs else "another output"
                 raise ValueError(f"{name} names the same file as {other} ({other_path}): "
                                  f"an output never replaces {kind}; choose another name")
 
@@ -637,7 +637,7 @@ def _never_fail_to_print() -> None:
     """
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # a TextIOWrapper, or skipped
 
 
 def _silence_stdout() -> None:

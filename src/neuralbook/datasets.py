@@ -45,6 +45,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -305,7 +306,7 @@ def _check_possible(path: Path, shape, expected: int, header_size: int, compress
 
 def _read_into(path: Path, file, values: np.ndarray) -> int:
     """Fill ``values`` from ``file`` chunk by chunk; the number of bytes that came."""
-    view = memoryview(values)
+    view = memoryview(values)  # type: ignore[arg-type]  # an ndarray is a buffer
     received = 0
     while received < len(values):
         chunk = _read_or_fail(path, file, min(_CHUNK, len(values) - received))
@@ -383,7 +384,7 @@ class _Progress:
         self.label, self.total, self.enabled = label, total, enabled
         self.stream = sys.stderr if stream is None else stream
         self.done = 0
-        self._shown = None
+        self._shown: str | None = None
 
     def update(self, count: int) -> None:
         """Count ``count`` more bytes; redraw the line if what it shows has changed."""
@@ -692,7 +693,7 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         path = _in_user_dir(folder, name) if folder is not None else None
         if path is not None and remember:
             _remember(path, cache, name)
-        removed = []
+        removed: list[str] = []
         if path is None:
             path = _in_cache(cache, name, download, removed)
         if path is None and download:
@@ -956,7 +957,7 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
         the first 100 training images (``uint8`` (100, 28, 28)) and their labels.
     """
     paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
-    summary = {}
+    summary: dict[str, Any] = {}
     for prefix, split in _SPLIT_NAMES.items():
         images_path, labels_path = paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"]
         for kind, path in (("images", images_path), ("labels", labels_path)):
@@ -983,9 +984,9 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
 
 def _ink_geometry(images: np.ndarray) -> dict:
     """How tall and wide the ink of each image is, and where its centre of mass lies."""
-    geometry = {}
+    geometry: dict[str, np.ndarray] = {}
     for name, axis in (("heights", 2), ("widths", 1)):
-        inked = images.any(axis=axis)  # (n, 28): which rows (or columns) hold ink
+        inked: np.ndarray = np.any(images, axis=axis)  # (n, 28): which rows (or columns) hold ink
         first = inked.argmax(axis=1)
         last = inked.shape[1] - 1 - inked[:, ::-1].argmax(axis=1)
         extent = np.where(inked.any(axis=1), last - first + 1, 0)

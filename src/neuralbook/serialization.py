@@ -216,7 +216,7 @@ def parameter_shapes(sizes) -> list[tuple[int, ...]]:
         isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
     ):
         raise ValueError(f"expected sizes to be a list of at least two positive integers, got {sizes!r}")
-    shapes = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
+    shapes: list[tuple[int, ...]] = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
     count = sum(math.prod(shape) for shape in shapes)
     if count > MAX_PARAMETERS:
         raise ValueError(

@@ -105,7 +105,7 @@ def network_to_web(network, source: dict | None = None) -> dict:
     >>> len(web["layers"][0]["W"])          # 12 float32 = 48 bytes = 64 base64 characters
     64
     """
-    layers = []
+    layers: list[dict] = []
     for i, layer in enumerate(network.layers):
         W = np.asarray(layer.W)
         b = np.asarray(layer.b).reshape(-1)
