@@ -42,7 +42,7 @@ def _side(images) -> int:
 
 
 # --8<-- [start:shift]
-def shift(images, rows, columns):
+def shift(images: np.ndarray, rows: np.typing.ArrayLike, columns: np.typing.ArrayLike) -> np.ndarray:
     """Move each square image by whole pixels, filling the uncovered border with zeros.
 
     Parameters
@@ -80,7 +80,7 @@ def shift(images, rows, columns):
 
 
 # --8<-- [start:random_shift]
-def random_shift(images, rng, max_shift=2):
+def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Move each image by a random whole number of pixels, up to ``max_shift`` each way.
 
     The row and column shifts of each image are drawn independently and uniformly from

@@ -26,9 +26,15 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING, cast
+
 from neuralbook import __version__
 from neuralbook.augmentation import MAX_SHIFT
 from neuralbook.files import cleanup_on_termination
+
+if TYPE_CHECKING:
+    from neuralbook.experiments import TrainingConfig
+    from neuralbook.network import Network
 
 
 def _sizes(text: str) -> list[int]:
@@ -174,7 +180,7 @@ _OPTION_FIELDS = {
 }
 
 
-def config_from_args(args):
+def config_from_args(args: argparse.Namespace) -> TrainingConfig:
     """The [`TrainingConfig`][neuralbook.experiments.TrainingConfig] that ``neuralbook train`` options describe.
 
     Examples
@@ -264,7 +270,7 @@ def _percent(value) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-def describe_training(config) -> str:
+def describe_training(config: TrainingConfig) -> str:
     """One line naming every setting of a run that changes its arithmetic.
 
     Examples
@@ -350,7 +356,7 @@ def _train(args) -> int:
         say(f"early stopping: no better validation accuracy for {config.patience} epochs; kept epoch {result.history.best_epoch}")
     say(f"test accuracy: {_percent(result.test_accuracy)}")
     metadata = {"config": config.to_dict(), "test_accuracy": result.test_accuracy, "preset": args.preset}
-    save_model(args.out, result.network, history=without_timings(result.history.to_dict()), metadata=metadata)
+    save_model(args.out, cast("Network", result.network), history=without_timings(result.history.to_dict()), metadata=metadata)
     say(f"saved {args.out}")
     if args.history:
         write_json(args.history, run_to_dict(result, args.preset))

@@ -45,6 +45,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,7 @@ def _file_bytes(path: Path) -> bytes:
 
 
 # --8<-- [start:read_idx]
-def read_idx(path) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an MNIST IDX file (images or labels), gzip-compressed or not.
 
     An IDX file is a header followed by the data, every number big-endian:
@@ -320,7 +321,7 @@ def _read_into(path: Path, file, values: np.ndarray) -> int:
 # --- Finding, checking and downloading the files ----------------------------------------
 
 
-def sha256_of(path) -> str:
+def sha256_of(path: str | os.PathLike[str]) -> str:
     """The SHA-256 of a file, as 64 hexadecimal digits.
 
     Examples
@@ -349,7 +350,7 @@ def _verify(path: Path, expected: str) -> None:
         raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
 
 
-def default_cache_dir(platform: str | None = None, environ=None) -> Path:
+def default_cache_dir(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The folder where downloaded MNIST files are kept.
 
     ``$XDG_CACHE_HOME/neuralbook/mnist`` (default ``~/.cache/neuralbook/mnist``) on
@@ -411,7 +412,7 @@ class _Progress:
 
 
 # --8<-- [start:download_file]
-def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0,
+def download_file(name: str, cache_dir: str | os.PathLike[str], *, mirrors: Sequence[str] | None = None, progress: bool = True, timeout: float = 30.0,
                   deadline: float | None = None, stall: float = STALL_SECONDS) -> Path:
     """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
 
@@ -626,7 +627,7 @@ def _download_missing(name: str, folder: Path | None, cache: Path, progress: boo
         raise DownloadError(f"{where}{found}, and {error}\n{offline_help(cache)}") from None
 
 
-def offline_help(cache=None) -> str:
+def offline_help(cache: str | os.PathLike[str] | None = None) -> str:
     """What to do without a network: where the four files come from, and how to name their folder.
 
     Examples
@@ -646,8 +647,8 @@ def offline_help(cache=None) -> str:
     )
 
 
-def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
-                 names=None, remember: bool = False) -> dict[str, Path]:
+def locate_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None,
+                 progress: bool = True, names: Iterable[str] | None = None, remember: bool = False) -> dict[str, Path]:
     """Find (or download) the four MNIST files; each one verified by its SHA-256.
 
     Parameters
@@ -791,7 +792,7 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.ndarray
 
 
 # --8<-- [start:load_mnist]
-def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+def load_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
                remember: bool = False) -> MnistData:
     """Load MNIST as flat ``float32`` images in [0, 1] and ``int64`` labels.
 
@@ -827,7 +828,7 @@ def _split(paths: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
 # --8<-- [end:load_mnist]
 
 
-def load_test_set(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+def load_test_set(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
                   remember: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Load only the 10,000 test images and labels, as [`load_mnist`][neuralbook.datasets.load_mnist] does.
 
@@ -846,7 +847,7 @@ def load_test_set(data_dir=None, *, download: bool = True, cache_dir=None, progr
 
 
 # --8<-- [start:one_hot]
-def one_hot(labels, num_classes: int = 10, dtype=np.float32) -> np.ndarray:
+def one_hot(labels: np.typing.ArrayLike, num_classes: int = 10, dtype: np.typing.DTypeLike = np.float32) -> np.ndarray:
     """Turn class labels into one-hot rows: label 3 becomes ``[0, 0, 0, 1, 0, ...]``.
 
     Parameters
@@ -883,7 +884,8 @@ def one_hot(labels, num_classes: int = 10, dtype=np.float32) -> np.ndarray:
 
 
 # --8<-- [start:split]
-def train_validation_split(images, labels, validation_size: int = 10_000):
+def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_size: int = 10_000
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split off the last ``validation_size`` examples as a validation set.
 
     With the default, MNIST's 60,000 training images become the classic 50,000 for
@@ -931,7 +933,8 @@ SUMMARY_HEAD_BYTES = 32
 _SPLIT_NAMES = {"train": "train", "t10k": "test"}
 
 
-def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, progress: bool = False) -> dict:
+def summarize_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False, cache_dir: str | os.PathLike[str] | None = None,
+                    progress: bool = False) -> dict:
     """Everything the chapter *The MNIST data set* states about the real data, as arrays.
 
     The files are found as [`locate_mnist`][neuralbook.datasets.locate_mnist] says. The result holds, with ``s`` in
@@ -1005,7 +1008,8 @@ def _package_results_dir() -> Path:
     return Path(__file__).resolve().parent / "results"
 
 
-def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir=None) -> Path:
+def write_summary(path: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
+                  cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Compute [`summarize_mnist`][neuralbook.datasets.summarize_mnist] and save it with ``np.savez``, atomically.
 
     With no ``path``, writes ``src/neuralbook/results/mnist-summary.npz``, the file the
@@ -1018,7 +1022,7 @@ def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir
     return path
 
 
-def load_summary(path=None) -> dict:
+def load_summary(path: str | os.PathLike[str] | None = None) -> dict:
     """Read the MNIST summary shipped with the package (or the file at ``path``).
 
     Examples

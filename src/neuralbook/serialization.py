@@ -40,11 +40,14 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neuralbook.files import atomic_write
+
+if TYPE_CHECKING:
+    from neuralbook.network import Network
 
 #: The text in every model file's ``format`` entry.
 FORMAT_MARKER = "neuralbook-model"
@@ -60,7 +63,7 @@ class ModelFileError(ValueError):
     The message names the file and the problem; ``path`` holds the file's path.
     """
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path: str | os.PathLike[str], problem: str):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
@@ -119,7 +122,7 @@ def _write_npz(file, arrays: dict) -> None:
 
 
 # --8<-- [start:save_model]
-def save_model(path, network, history=None, metadata=None) -> None:
+def save_model(path: str | os.PathLike[str], network: Network, history: object = None, metadata: dict | None = None) -> None:
     """Save ``network`` (its config and parameters), with its history and metadata.
 
     Parameters
@@ -191,7 +194,7 @@ MAX_TEXT_CHARACTERS = 10_000_000
 _KNOWN_TEXTS = {"format", "config", "history", "metadata"}
 
 
-def parameter_shapes(sizes) -> list[tuple[int, ...]]:
+def parameter_shapes(sizes: object) -> list[tuple[int, ...]]:
     """The shapes of ``W1, b1, W2, b2, ...`` for layer sizes ``sizes``, by arithmetic alone.
 
     Layer l has ``W`` of shape (n^[l], n^[l-1]) and ``b`` of shape (n^[l],); nothing is
@@ -362,7 +365,7 @@ def _parameter_index(path):
 
 
 # --8<-- [start:load_model]
-def load_model(path) -> SavedModel:
+def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """Load a model written by [`save_model`][neuralbook.serialization.save_model].
 
     The archive's ``.npy`` members are read with ``allow_pickle=False``, as

@@ -45,11 +45,18 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from neuralbook.augmentation import random_shift
 from neuralbook.losses import NotFiniteError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from neuralbook.network import Network
+    from neuralbook.optimizers import Optimizer
 
 __all__ = [
     "EpochRecord",
@@ -230,7 +237,8 @@ class ProgressBar:
     losses so far in the epoch: a single batch's loss jumps around too much to read.
     """
 
-    def __init__(self, total: int, label: str = "", enabled: bool = True, stream=None, interval: float = 0.1, width: int = 30):
+    def __init__(self, total: int, label: str = "", enabled: bool = True, stream: TextIO | None = None,
+                 interval: float = 0.1, width: int = 30):
         self.total, self.label, self.enabled = total, label, enabled
         self.stream = stream if stream is not None else sys.stderr
         self.interval, self.width = interval, width
@@ -268,7 +276,7 @@ def _stream_is_terminal(stream) -> bool:
         return False
 
 
-def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
+def accuracy_of(network: Network, images: np.ndarray, labels: np.typing.ArrayLike, batch_size: int = 10_000) -> float:
     """Fraction of ``images`` whose predicted class equals ``labels``.
 
     Predicts in chunks of ``batch_size`` rows to bound memory (with
@@ -333,7 +341,9 @@ def _weights(network) -> list[np.ndarray]:
 
 
 # --8<-- [start:epoch]
-def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_decay=0.0, shuffle=True, augment=0, on_batch=None):
+def train_epoch(network: Network, optimizer: Optimizer, images: np.ndarray, targets: np.ndarray, batch_size: int,
+                rng: np.random.Generator, *, weight_decay: float = 0.0, shuffle: bool = True, augment: int = 0,
+                on_batch: Callable[[int, float], object] | None = None) -> float:
     """One epoch: shuffle, cut into mini-batches, one optimizer step per batch.
 
     Parameters
@@ -491,26 +501,26 @@ def _not_learning_message(what, epoch, optimizer) -> str:
 
 # --8<-- [start:train]
 def train(
-    network,
-    train_images,
-    train_labels,
+    network: Network,
+    train_images: np.typing.ArrayLike,
+    train_labels: np.typing.ArrayLike,
     *,
-    epochs,
-    batch_size,
-    optimizer,
-    validation=None,
-    schedule=None,
-    weight_decay=0.0,
-    patience=None,
-    seed=0,
-    shuffle=True,
-    augment=0,
-    measure_train_accuracy=True,
-    measure_train_loss=False,
-    progress=None,
-    on_epoch=None,
-    guard=False,
-):
+    epochs: int,
+    batch_size: int,
+    optimizer: Optimizer,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    schedule: Callable[[int], float] | None = None,
+    weight_decay: float = 0.0,
+    patience: int | None = None,
+    seed: int = 0,
+    shuffle: bool = True,
+    augment: int = 0,
+    measure_train_accuracy: bool = True,
+    measure_train_loss: bool = False,
+    progress: bool | None = None,
+    on_epoch: Callable[[EpochRecord], object] | None = None,
+    guard: bool = False,
+) -> History:
     """Train ``network`` in place with mini-batch gradient descent; return its History.
 
     Parameters
@@ -652,7 +662,7 @@ def train(
                 raise TrainingDiverged(message, history, epoch + 1, iterations)
 
         if validation is not None:  # early stopping on validation accuracy
-            if record.validation_accuracy > best_accuracy:
+            if record.validation_accuracy is not None and record.validation_accuracy > best_accuracy:
                 best_accuracy, history.best_epoch = record.validation_accuracy, record.epoch
                 epochs_without_improvement = 0
                 if patience is not None:

@@ -41,6 +41,7 @@ import inspect
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def _leaky_alpha() -> float:
     return float(inspect.signature(leaky_relu).parameters["alpha"].default)
 
 
-def network_to_web(network, source: dict | None = None) -> dict:
+def network_to_web(network: Any, source: dict | None = None) -> dict:
     """The JSON-ready description of a network, in the format of this module.
 
     Parameters
@@ -147,7 +148,7 @@ def network_to_web(network, source: dict | None = None) -> dict:
     }
 
 
-def check_widget_network(network) -> None:
+def check_widget_network(network: Any) -> None:
     """Refuse a network the book's digit widget cannot run.
 
     The widget feeds 784 pixels (a 28 × 28 drawing) and reads 10 outputs (one per
@@ -186,7 +187,7 @@ def _network_of(model):
 
 
 # --8<-- [start:export_web]
-def export_web(model_path, out_path) -> Path:
+def export_web(model_path: Any, out_path: str | os.PathLike[str]) -> Path:
     """Write a trained model as the JSON file that the book's JavaScript runs.
 
     Parameters
@@ -227,7 +228,7 @@ def export_web(model_path, out_path) -> Path:
 # --8<-- [end:export_web]
 
 
-def read_web(path) -> dict:
+def read_web(path: str | os.PathLike[str]) -> dict:
     """Read a file written by `export_web`.
 
     Returns
@@ -253,7 +254,7 @@ def read_web(path) -> dict:
     return web
 
 
-def forward_web(web: dict, x) -> np.ndarray:
+def forward_web(web: dict, x: np.typing.ArrayLike) -> np.ndarray:
     """Run a network read by `read_web` on a batch, in float64 (as JavaScript does).
 
     Parameters
