@@ -424,8 +424,8 @@ def _diverged_message(error, epoch, optimizer, weight_decay: float = 0.0) -> str
         return (
             f"training diverged in epoch {epoch}: {error}. "
             f"The most likely cause is a weight decay that is too large (it is {weight_decay}, "
-            f"with a learning rate of {learning_rate} with {name}); try one a thousand times smaller, "
-            f"such as {weight_decay / 1000:g}: the book's values are 0.0001 to 0.001."
+            f"with a learning rate of {learning_rate} with {name}); try a far smaller one: "
+            f"the book's values are 0.0001 to 0.001."
         )
     return (
         f"training diverged in epoch {epoch}: {error}. "
