@@ -693,3 +693,15 @@ def test_predict_saves_the_image_the_network_sees(tmp_path, capsys):
     assert "--save-input names the same file as IMAGE" in capsys.readouterr().err
     assert cli.main(["predict", str(picture), "--save-input", str(tmp_path / "seen.jpg")]) == 1
     assert "expected a name ending in .png" in capsys.readouterr().err
+
+
+def test_a_network_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path, fake_data, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_physical_memory", lambda: 300_000_000)  # a machine with 300 MB
+    # 784 x 30000 + 30000 + 30000 x 10 + 10 = 23,850,010 float32 parameters, kept four times with Adam: 382 MB.
+    code = cli.main(["train", "--sizes", "784,30000,10", "--validation-size", "100", "--out", str(tmp_path / "m.npz")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "needs at least 0.4 GB of memory, more than this machine's 0.3 GB" in err
+    assert not (tmp_path / "m.npz").exists()
+    assert cli.main(["train", "--sizes", "784,8,10", "--epochs", "1", "--validation-size", "100",
+                     "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0

@@ -297,6 +297,52 @@ def describe_training(config: TrainingConfig) -> str:
     return f"{network}; {', '.join(training)}"
 
 
+#: Arrays of the parameters' size each optimizer keeps besides the parameters and their gradients.
+_OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
+
+
+def memory_needed(config: TrainingConfig) -> int:
+    """Bytes a training run of ``config`` needs at least, the data set aside.
+
+    The parameters, their gradients and the optimizer's copies (two for Adam), one
+    more copy with early stopping, and a batch's activations kept for backpropagation
+    (z and a of every layer).
+
+    Examples
+    --------
+    >>> from neuralbook.experiments import PRESETS
+    >>> # 23,850,010 float32 parameters kept four times, and 2 x 64 x 30,794 activations: in MB
+    >>> round(memory_needed(PRESETS["quick"].replace(sizes=[784, 30000, 10])) / 1e6)
+    397
+    """
+    from neuralbook.serialization import parameter_shapes
+
+    itemsize = 8 if config.dtype == "float64" else 4
+    count = sum(math.prod(shape) for shape in parameter_shapes(config.sizes))
+    copies = 2 + _OPTIMIZER_COPIES.get(config.optimizer, 2) + (1 if config.patience else 0)
+    activations = 2 * config.batch_size * sum(config.sizes)
+    return itemsize * (copies * count + activations)
+
+
+def _physical_memory() -> int | None:
+    """This machine's memory in bytes, or ``None`` where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_fits(config: TrainingConfig) -> None:
+    """Refuse, before any work, a network whose training cannot fit in this machine's memory."""
+    needed, available = memory_needed(config), _physical_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"the network {config.sizes} trained with {config.optimizer} needs at least {needed / 1e9:.1f} GB "
+            f"of memory, more than this machine's {available / 1e9:.1f} GB: use fewer neurons (--sizes), "
+            f"a smaller --batch-size, or --optimizer sgd"
+        )
+
+
 #: The per-epoch fields that are wall-clock times, not results of the arithmetic.
 TIMING_FIELDS = ("seconds", "evaluation_seconds")
 
@@ -336,6 +382,7 @@ def _train(args) -> int:
 
     config = config_from_args(args)
     check_distinct({}, {"--out": args.out, "--history": args.history})
+    _check_fits(config)
     _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     data = load_mnist(args.data_dir, progress=not args.quiet, remember=True)
