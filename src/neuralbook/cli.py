@@ -77,7 +77,7 @@ _count = _number(int, lambda n: n >= 0, "a whole number >= 0")
 _positive_float = _number(float, lambda x: x > 0, "a number > 0")
 _decay_factor = _number(float, lambda x: 0 < x <= 1, "a number > 0 and <= 1")
 _nonnegative_float = _number(float, lambda x: x >= 0, "a number >= 0")
-_shift = _number(int, lambda n: 0 <= n <= MAX_SHIFT, f"a whole number of pixels from 0 to {MAX_SHIFT} (MNIST's margin around a digit)")
+_shift = _number(int, lambda n: 0 <= n <= MAX_SHIFT, f"a whole number of pixels from 0 to {MAX_SHIFT} (the border MNIST leaves around its 20x20 digit box)")
 _fraction = _number(float, lambda x: 0 <= x < 1, "a number from 0 up to (not including) 1")
 
 
@@ -163,8 +163,8 @@ def _add_train_parser(commands) -> None:
     data.add_argument("--train-size", type=_positive_int, metavar="N", help="train on only the first N images (to see overfitting)")
     data.add_argument("--augment", type=_shift, nargs="?", const=2, metavar="PIXELS",
                       help="data augmentation: move every training image by a random shift of up to PIXELS pixels "
-                           f"each way, anew every epoch (default when given alone: 2; 0 = off; at most {MAX_SHIFT}, the margin "
-                           "MNIST leaves around every digit)")
+                           f"each way, anew every epoch (default when given alone: 2; 0 = off; at most {MAX_SHIFT}, the border "
+                           "MNIST leaves around its 20x20 digit box)")
     output = parser.add_argument_group("output")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
     output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
