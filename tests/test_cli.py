@@ -705,3 +705,13 @@ def test_a_network_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path
     assert not (tmp_path / "m.npz").exists()
     assert cli.main(["train", "--sizes", "784,8,10", "--epochs", "1", "--validation-size", "100",
                      "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+
+
+def test_an_output_never_replaces_a_data_file(tmp_path, fake_data, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(b"the labels")
+    code = cli.main(["train", "--data-dir", str(data), "--out", str(target), "--quiet"])
+    assert code == 1 and "--out names the same file as the data file t10k-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert target.read_bytes() == b"the labels"

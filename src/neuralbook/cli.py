@@ -238,6 +238,16 @@ def check_distinct(inputs: dict, outputs: dict) -> None:
                                  f"an output never replaces {kind}; choose another name")
 
 
+def _data_files(data_dir: str | None) -> dict[str, str]:
+    """The MNIST files a ``--data-dir`` may hold, as inputs that no output may replace."""
+    from neuralbook.datasets import MNIST_FILES
+
+    if data_dir is None:
+        return {}
+    names = [name + suffix for name in MNIST_FILES for suffix in (".gz", "")]
+    return {f"the data file {name}": os.path.join(data_dir, name) for name in names}
+
+
 def _check_readable(path, what: str) -> None:
     """Refuse, before opening it, an input that is no regular file: a FIFO would block the command forever."""
     if path is None:
@@ -381,7 +391,7 @@ def _train(args) -> int:
     from neuralbook.serialization import save_model
 
     config = config_from_args(args)
-    check_distinct({}, {"--out": args.out, "--history": args.history})
+    check_distinct(_data_files(args.data_dir), {"--out": args.out, "--history": args.history})
     _check_fits(config)
     _check_outputs(args.out, args.history)  # before minutes of training, not after
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
@@ -429,7 +439,7 @@ def _evaluate(args) -> int:
     from neuralbook import evaluation
     from neuralbook.datasets import load_test_set
 
-    check_distinct({"MODEL": args.model}, {"--figure": args.figure})
+    check_distinct({"MODEL": args.model} | _data_files(args.data_dir), {"--figure": args.figure})
     network = _load_mnist_model(args.model)
     _check_figure(args.figure)
     test_images, test_labels = load_test_set(args.data_dir, remember=True)  # the training files are not needed
