@@ -78,7 +78,7 @@ def _score_rows(function):
 
 @_element_wise
 # --8<-- [start:sigmoid]
-def sigmoid(z):
+def sigmoid(z: np.typing.ArrayLike) -> np.ndarray:
     """The logistic sigmoid, σ(z) = 1 / (1 + e^(−z)).
 
     For z ≥ 0 the formula is used as written; for z < 0 it is rewritten as
@@ -109,7 +109,7 @@ def sigmoid(z):
 
 @_element_wise
 # --8<-- [start:sigmoid_prime]
-def sigmoid_prime(z):
+def sigmoid_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of the sigmoid: σ'(z) = σ(z) (1 − σ(z)).
 
     Its largest value is 0.25, at z = 0. Because 1 − σ(z) = σ(−z), it is computed as
@@ -129,7 +129,7 @@ def sigmoid_prime(z):
 
 @_element_wise
 # --8<-- [start:tanh]
-def tanh(z):
+def tanh(z: np.typing.ArrayLike) -> np.ndarray:
     """The hyperbolic tangent, tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)) = 2σ(2z) − 1.
 
     Values lie in (−1, 1) and tanh(0) = 0: tanh is a sigmoid stretched to be centred
@@ -146,7 +146,7 @@ def tanh(z):
 
 @_element_wise
 # --8<-- [start:tanh_prime]
-def tanh_prime(z):
+def tanh_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of tanh: 1 − tanh(z)², largest (1) at z = 0.
 
     Because 1 − t² = (1 − t)(1 + t) and, with t = 2σ(2z) − 1, 1 + t = 2σ(2z) and
@@ -166,7 +166,7 @@ def tanh_prime(z):
 
 @_element_wise
 # --8<-- [start:relu]
-def relu(z):
+def relu(z: np.typing.ArrayLike) -> np.ndarray:
     """The rectified linear unit, max(0, z).
 
     Examples
@@ -180,7 +180,7 @@ def relu(z):
 
 @_element_wise
 # --8<-- [start:relu_prime]
-def relu_prime(z):
+def relu_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of ReLU: 1 where z > 0, else 0.
 
     At z = 0 ReLU has no derivative (its slope jumps from 0 to 1); like most
@@ -197,7 +197,7 @@ def relu_prime(z):
 
 @_element_wise
 # --8<-- [start:leaky_relu]
-def leaky_relu(z, alpha=0.01):
+def leaky_relu(z: np.typing.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     """Leaky ReLU: z where z > 0, else alpha · z.
 
     The small slope ``alpha`` for negative inputs keeps a unit's gradient from being
@@ -221,7 +221,7 @@ def leaky_relu(z, alpha=0.01):
 
 @_element_wise
 # --8<-- [start:leaky_relu_prime]
-def leaky_relu_prime(z, alpha=0.01):
+def leaky_relu_prime(z: np.typing.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     """Derivative of leaky ReLU: 1 where z > 0, else alpha (also at z = 0).
 
     Examples
@@ -235,7 +235,7 @@ def leaky_relu_prime(z, alpha=0.01):
 
 @_element_wise
 # --8<-- [start:elu]
-def elu(z, alpha=1.0):
+def elu(z: np.typing.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """The exponential linear unit: z where z > 0, else alpha (e^z − 1).
 
     For negative inputs ELU bends smoothly towards −``alpha`` instead of cutting at 0,
@@ -262,7 +262,7 @@ def elu(z, alpha=1.0):
 
 @_element_wise
 # --8<-- [start:elu_prime]
-def elu_prime(z, alpha=1.0):
+def elu_prime(z: np.typing.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Derivative of ELU: 1 where z > 0, else alpha e^z.
 
     At z = 0 the two sides meet with slope 1 when ``alpha`` is 1, the default; the
@@ -279,7 +279,7 @@ def elu_prime(z, alpha=1.0):
 
 @_score_rows
 # --8<-- [start:softmax]
-def softmax(z):
+def softmax(z: np.typing.ArrayLike) -> np.ndarray:
     """Softmax over the last axis: exp(z_i) / Σ_j exp(z_j).
 
     Subtracting the row's maximum first changes nothing mathematically (the factor
