@@ -25,7 +25,6 @@ import math
 import os
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING, cast
 
 from neuralbook import __version__
@@ -113,7 +112,13 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train_parser(commands) -> None:
-    from neuralbook.experiments import OPTIMIZERS, PRESET_DESCRIPTIONS, PRESETS, SCHEDULES, TrainingConfig
+    from neuralbook.experiments import (
+        OPTIMIZERS,
+        PRESET_DESCRIPTIONS,
+        PRESETS,
+        SCHEDULES,
+        TrainingConfig,
+    )
     from neuralbook.initializers import INITIALIZERS
     from neuralbook.network import HIDDEN_ACTIVATIONS, LOSSES, OUTPUTS
 
