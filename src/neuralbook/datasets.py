@@ -921,7 +921,7 @@ def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_si
 
 
 # --8<-- [start:standardise]
-def pixel_statistics(train_images) -> tuple[float, float]:
+def pixel_statistics(train_images: np.typing.ArrayLike) -> tuple[float, float]:
     """The mean and standard deviation of all pixels of the training images together.
 
     Call it on the training images only, after the split: statistics of the validation
@@ -945,7 +945,7 @@ def pixel_statistics(train_images) -> tuple[float, float]:
     return float(pixels.mean()), std
 
 
-def standardise(images, mean: float, std: float) -> np.ndarray:
+def standardise(images: np.typing.ArrayLike, mean: float, std: float) -> np.ndarray:
     """(images − mean) / std, element by element, keeping the dtype of floating images.
 
     ``mean`` and ``std`` come from the training images

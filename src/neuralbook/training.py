@@ -342,7 +342,7 @@ def _weights(network) -> list[np.ndarray]:
 
 
 # --8<-- [start:epoch]
-def train_epoch(network: Network, optimizer: Optimizer, images: np.ndarray, targets: np.ndarray, batch_size: int,
+def train_epoch(network: Network, optimizer: Optimizer | fastpath.Fast, images: np.ndarray, targets: np.ndarray, batch_size: int,
                 rng: np.random.Generator, *, weight_decay: float = 0.0, shuffle: bool = True, augment: int = 0,
                 on_batch: Callable[[int, float], object] | None = None) -> float:
     """One epoch: shuffle, cut into mini-batches, one optimizer step per batch.
