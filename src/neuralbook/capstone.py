@@ -18,7 +18,7 @@ SIZES = [784, 64, 10]  # the capstone network: 784 pixels, 64 ReLU neurons, 10 c
 LEARNING_RATE = 0.05  # η
 BETA = 0.9  # how much of the velocity survives a step
 BATCH_SIZE = 64  # B
-EPOCHS = 15
+EPOCHS = 25
 # --8<-- [end:settings]
 
 
