@@ -13,16 +13,18 @@ __all__ = ["SIZES", "LEARNING_RATE", "BETA", "BATCH_SIZE", "EPOCHS", "relu", "re
            "he_parameters", "forward", "cross_entropy_cost", "backward", "momentum_step", "train_epoch",
            "accuracy", "train"]
 
-# --8<-- [start:settings]
-SIZES = [784, 64, 10]  # the capstone network: 784 pixels, 64 ReLU neurons, 10 classes
-LEARNING_RATE = 0.05  # η
-BETA = 0.9  # how much of the velocity survives a step
-BATCH_SIZE = 64  # B
+SIZES = [784, 64, 10]
+"""The capstone network: 784 pixels in, 64 ReLU neurons, 10 softmax outputs."""
+LEARNING_RATE = 0.05
+"""The learning rate η, chosen on the validation set."""
+BETA = 0.9
+"""Momentum's β: how much of the velocity survives a step."""
+BATCH_SIZE = 64
+"""The mini-batch size B."""
 EPOCHS = 25
-# --8<-- [end:settings]
+"""The epochs of the solution, chosen on the validation set."""
 
 
-# --8<-- [start:relu]
 def relu(z):
     """The rectified linear unit, max(0, z), entry by entry.
 
@@ -56,10 +58,8 @@ def softmax(z):
     """
     e = np.exp(z - z.max(axis=1, keepdims=True))  # the same softmax, and e^(...) ≤ 1
     return e / e.sum(axis=1, keepdims=True)
-# --8<-- [end:relu]
 
 
-# --8<-- [start:he_parameters]
 def he_parameters(sizes, rng, dtype=np.float64):
     """He initialisation, layer by layer: weights from N(0, 2/n_in), biases zero.
 
@@ -74,10 +74,8 @@ def he_parameters(sizes, rng, dtype=np.float64):
         W.append((rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(dtype))
         b.append(np.zeros(n_out, dtype=dtype))
     return W, b
-# --8<-- [end:he_parameters]
 
 
-# --8<-- [start:forward]
 def forward(W, b, x):
     """The forward pass of a batch: ReLU in the hidden layers, softmax at the output.
 
@@ -108,10 +106,8 @@ def cross_entropy_cost(a, y):
     0.2877
     """
     return -np.sum(y * np.log(np.maximum(a, 1e-300))) / len(y)  # a floor: never log(0)
-# --8<-- [end:forward]
 
 
-# --8<-- [start:backward]
 def backward(W, zs, activations, y):
     """The gradients ∂C/∂W and ∂C/∂b of every layer; softmax with cross-entropy starts at ŷ − y.
 
@@ -131,10 +127,8 @@ def backward(W, zs, activations, y):
         if l > 0:
             delta = (delta @ W[l]) * relu_prime(zs[l - 1])  # BP2, with the ReLU's derivative
     return dW, db
-# --8<-- [end:backward]
 
 
-# --8<-- [start:momentum_step]
 def momentum_step(W, b, velocities, x, y, learning_rate, beta):
     """One step of momentum on the batch (x, y), in place: v ← β v − η ∂C/∂w, then w ← w + v.
 
@@ -155,10 +149,8 @@ def momentum_step(W, b, velocities, x, y, learning_rate, beta):
         v *= beta
         v -= learning_rate * g  # v ← β v − η g
         p += v  # w ← w + v
-# --8<-- [end:momentum_step]
 
 
-# --8<-- [start:train_epoch]
 def train_epoch(W, b, velocities, x, y, learning_rate, beta, batch_size, rng):
     """One epoch: shuffle the N samples, then one `momentum_step` per mini-batch of B.
 
@@ -191,10 +183,8 @@ def accuracy(W, b, x, labels):
     """
     _, activations = forward(W, b, x)
     return float(np.mean(activations[-1].argmax(axis=1) == labels))
-# --8<-- [end:train_epoch]
 
 
-# --8<-- [start:train]
 def train(x, labels, validation_x, validation_labels, *, sizes=SIZES, epochs=EPOCHS, learning_rate=LEARNING_RATE,
           beta=BETA, batch_size=BATCH_SIZE, seed=0, schedule=None, dtype=np.float32):
     """Train a network from its He start; returns ``W, b`` and the validation accuracy after each epoch.
@@ -225,7 +215,6 @@ def train(x, labels, validation_x, validation_labels, *, sizes=SIZES, epochs=EPO
         train_epoch(W, b, velocities, x, y, eta, beta, batch_size, rng)
         history.append(accuracy(W, b, validation_x, validation_labels))
     return W, b, history
-# --8<-- [end:train]
 
 
 if __name__ == "__main__":  # the capstone on MNIST: validation after every epoch, the test set once

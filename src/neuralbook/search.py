@@ -645,10 +645,13 @@ def write_results(data, out_dir=None, *, progress=False, data_dir=None) -> list[
 
 #: The file [`write_capstone`][neuralbook.search.write_capstone] writes into ``neuralbook/results/``.
 CAPSTONE_FILE = "capstone.json"
+"""The file of the package's results that `write_capstone` writes."""
 #: The capstone's bar: the validation accuracy that every seed of the solution must clear.
 CAPSTONE_BAR = 0.975
+"""The validation accuracy that every seed of the capstone's solution clears."""
 #: The capstone's bonus questions: other hidden widths, and a cosine schedule over the same epochs.
 CAPSTONE_WIDTHS = (32, 128)
+"""The hidden widths of the capstone's first bonus question, beside its 64."""
 
 
 def capstone_runs(data, seeds=SEEDS, *, test=False, sizes=None, cosine=False, progress=False) -> list[dict]:
