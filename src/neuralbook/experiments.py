@@ -604,6 +604,7 @@ RESULT_FILES = {
     "selection": "selection.json",
     "cost-seeds": "cost-seeds.json",
     "test-choice": "test-choice.json",
+    "capstone": "capstone.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
