@@ -178,3 +178,30 @@ def test_command_line_refuses_a_bad_train_size():
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert result.returncode != 0
     assert "expected --train-size between 1 and 50000, got 0" in result.stderr
+
+
+def test_the_study_trains_every_seed_and_measures_the_test_set_only_for_the_final_models():
+    from types import SimpleNamespace
+
+    from neuralbook import search
+
+    rng = np.random.default_rng(16)
+    n = 10_000 + 120  # the last 10,000 are the validation set: 120 training images
+    images = rng.random((n, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, n)
+    data = SimpleNamespace(train_images=images, train_labels=labels,
+                           test_images=rng.random((50, 784)).astype(np.float32), test_labels=rng.integers(0, 10, 50))
+    study = search.capstone_study(data, seeds=(0, 1))
+    assert study["config"]["sizes"] == capstone.SIZES and study["config"]["epochs"] == capstone.EPOCHS
+    assert [r["seed"] for r in study["runs"]] == [0, 1]
+    for run in study["runs"]:
+        assert len(run["validation_accuracy_per_epoch"]) == capstone.EPOCHS
+        assert run["validation_accuracy"] == run["validation_accuracy_per_epoch"][-1]
+        assert 0 <= run["test_accuracy"] <= 1
+    bonus = [*study["widths"].values(), study["cosine"]]
+    assert sorted(study["widths"]) == sorted(str(w) for w in search.CAPSTONE_WIDTHS)
+    assert all("test_accuracy" not in run for runs in bonus for run in runs)  # validation only
+    assert all([r["seed"] for r in runs] == [0, 1] for runs in bonus)  # the same seeds: paired
+    # The first epoch of the cosine schedule takes the full rate, so it starts as the constant run does.
+    assert study["cosine"][0]["validation_accuracy_per_epoch"][0] == study["runs"][0]["validation_accuracy_per_epoch"][0]
+    assert study["cosine"][0]["validation_accuracy_per_epoch"] != study["runs"][0]["validation_accuracy_per_epoch"]
