@@ -60,6 +60,9 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralbook import fastpath
+from neuralbook.fastpath import FLUSH_EVERY
+
 #: The timed settings: name -> (optimizer, dropout probability).
 SETTINGS = {
     "adam": ("adam", 0.0),
@@ -124,18 +127,26 @@ def _optimizers_before():
     return module
 
 
+def take_step(optimizer, params, grads):
+    """One step as the trainer takes it: the package's optimizers through the fast path, the old ones by their own ``step``."""
+    if type(optimizer).__name__.startswith("Before"):
+        optimizer.step(params, grads)
+    else:
+        fastpath.step(optimizer, params, grads)
+
+
 def optimizer_before(optimizer):
     """The optimizer as it was before the rewrite, with the same constants as ``optimizer``."""
     before = _optimizers_before()
     name = type(optimizer).__name__
     if name == "SGD":
-        return before.BeforeSGD(optimizer.learning_rate, flush_every=optimizer.flush_every)
+        return before.BeforeSGD(optimizer.learning_rate, flush_every=FLUSH_EVERY)
     if name == "Momentum":
-        return before.BeforeMomentum(optimizer.learning_rate, beta=optimizer.beta, flush_every=optimizer.flush_every)
+        return before.BeforeMomentum(optimizer.learning_rate, beta=optimizer.beta, flush_every=FLUSH_EVERY)
     if name == "Adam":
         return before.BeforeAdam(
             optimizer.learning_rate, beta1=optimizer.beta1, beta2=optimizer.beta2, eps=optimizer.epsilon,
-            flush_every=optimizer.flush_every,
+            flush_every=FLUSH_EVERY,
         )
     raise ValueError(f"expected SGD, Momentum or Adam, got {name}")
 
@@ -169,13 +180,17 @@ class Trainer:
             self.optimizer = readable_optimizer(self.optimizer)
         elif variant != "today":
             raise ValueError(f"expected variant 'today', 'before' or 'readable', got {variant!r}")
+        self.variant = variant
         self.x, self.y = images.astype(dtype, copy=False), _targets(self.network, labels)
         self.batch_size, self.rng = batch_size, np.random.default_rng(0)
 
     def epoch(self):
         from neuralbook.training import train_epoch
 
-        train_epoch(self.network, self.optimizer, self.x, self.y, self.batch_size, self.rng)
+        from neuralbook.fastpath import Fast
+
+        optimizer = self.optimizer if self.variant == "before" else Fast(self.optimizer)  # as the trainer steps
+        train_epoch(self.network, optimizer, self.x, self.y, self.batch_size, self.rng)
 
     def parameters(self):
         return self.network.parameters()
@@ -262,7 +277,7 @@ class LeanLoop:
                     below *= self.mask[l - 1][:m]
                 below *= np.greater(self.z[l - 1][:m], 0, out=self.positive[l - 1][:m])
                 delta = below
-            self.optimizer.step([self.vector], [self.gradient])
+            take_step(self.optimizer, [self.vector], [self.gradient])
         return float(loss)
 
     def parameters(self):
@@ -373,7 +388,7 @@ def optimizer_only_epochs(name, parameter_count, n_examples, batch_size, dtype, 
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(batches):
-            optimizer.step([parameters], [gradient])
+            take_step(optimizer, [parameters], [gradient])
         times.append(time.perf_counter() - start)
     return times
 
@@ -419,7 +434,7 @@ def step_only_seconds(setting, sizes, n_examples, batch_size, dtype, rounds=15):
             optimizer, p = optimizers[name], params[name]
             start = time.perf_counter()
             for _ in range(batches):
-                optimizer.step(p, grads)
+                take_step(optimizer, p, grads)
             best[name] = min(best[name], time.perf_counter() - start)
     return best["today"], best["before"]
 
@@ -443,7 +458,7 @@ def breakdown(sizes, images, labels, batch_size, dtype, repeats=3):
             t1 = time.perf_counter()
             loss, gradients = network.loss_and_gradients(xb, yb)
             t2 = time.perf_counter()
-            optimizer.step(parameters, gradients)
+            take_step(optimizer, parameters, gradients)
             t3 = time.perf_counter()
             parts["gather"] += t1 - t0
             parts["forward_backward"] += t2 - t1

@@ -414,11 +414,25 @@ def test_an_unwritable_folder_is_found_before_training_and_named_as_given(tmp_pa
     assert fake_data == {}
 
 
-def test_help_of_the_writing_commands_says_what_a_link_or_a_device_means(capsys):
+def test_help_says_once_what_a_link_or_a_device_means(capsys):
+    assert cli.main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "A symbolic link is followed" in text and "a device, FIFO or socket (such as /dev/null) is refused" in text
     for command in ("train", "evaluate", "export-web"):
         assert cli.main([command, "--help"]) == 0
         text = " ".join(capsys.readouterr().out.split())
-        assert "A symbolic link is followed" in text and "a device, FIFO or socket (such as /dev/null) is refused" in text
+        assert "A symbolic link is followed" not in text and "neuralbook --help" in text
+
+
+def test_top_level_help_shows_examples_and_sets_the_maintainers_command_apart(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    readers, maintainers = out.split("for the book's maintainers:")
+    assert "examples:" in readers and "neuralbook predict my-digit.png" in readers
+    listed = [line.split()[0] for line in readers.split("examples:")[0].splitlines() if line.startswith("    ")
+              and not line.startswith("     ")]
+    assert listed == ["train", "evaluate", "predict", "export-web"]
+    assert "results" in maintainers
 
 
 def run_command(*args, **options):
@@ -471,3 +485,259 @@ def test_results_refuses_an_unwritable_output_before_any_work(tmp_path, monkeypa
     assert cli.main(["results", "--out-dir", str(tmp_path / "taken" / "results")]) == 1
     assert "taken is a file, not a folder" in capsys.readouterr().err
     assert calls == []
+
+
+def test_a_finite_explosion_is_divergence_and_never_replaces_a_good_model(tmp_path, fake_data, capsys):
+    model = tmp_path / "m.npz"
+    model.write_bytes(b"the good model")
+    # Adam at eta = 1e6: every step moves the weights by about a million, the loss stays finite.
+    code = cli.main([
+        "train", "--preset", "quick", "--sizes", "784,16,10", "--learning-rate", "1e6", "--epochs", "2",
+        "--validation-size", "100", "--out", str(model), "--quiet",
+    ])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "learning rate that is too high" in err and "1000000.0" in err
+    assert model.read_bytes() == b"the good model"
+
+
+def test_a_run_left_at_chance_level_is_divergence(tmp_path, fake_data, capsys):
+    # Adam at eta = 1000 with batches of 2 (250 steps an epoch): the accuracy ends near 10%.
+    code = cli.main([
+        "train", "--sizes", "784,16,10", "--learning-rate", "1000", "--batch-size", "2", "--epochs", "1",
+        "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet",
+    ])
+    assert code == 1
+    assert "diverged" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_huge_weight_decay_is_named_as_the_cause(tmp_path, fake_data, capsys):
+    code = cli.main([
+        "train", "--sizes", "784,16,10", "--optimizer", "sgd", "--learning-rate", "0.1", "--weight-decay", "100",
+        "--batch-size", "2", "--epochs", "1", "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet",
+    ])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "weight decay that is too large" in err and "learning rate that is too high" not in err
+
+
+def test_a_train_size_larger_than_the_data_is_refused(tmp_path, fake_data, capsys):
+    # The fake data has 600 training images; 100 are held out, so 500 are left.
+    code = cli.main(["train", "--train-size", "700", "--validation-size", "100", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "--train-size 700" in err and "at most 500" in err
+    assert not (tmp_path / "m.npz").exists()
+    assert cli.main(["train", "--sizes", "784,8,10", "--train-size", "500", "--validation-size", "100", "--epochs", "1",
+                     "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_an_output_never_names_an_input_or_another_output(tmp_path, fake_data, capsys, link):
+    model = tmp_path / "m.npz"
+    other = tmp_path / "link.npz"
+    code = cli.main(["train", "--out", str(model), "--history", str(model), "--quiet"])
+    assert code == 1 and "--history names the same file as --out" in capsys.readouterr().err
+    assert not model.exists()  # refused before any work
+    assert cli.main(["train", "--sizes", "784,8,10", "--epochs", "1", "--validation-size", "100",
+                     "--out", str(model), "--quiet"]) == 0
+    before = model.read_bytes()
+    if link:
+        other.symlink_to(model)
+    same = other if link else tmp_path / "." / "m.npz"
+    assert cli.main(["export-web", str(model), "--out", str(same)]) == 1
+    assert "--out names the same file as MODEL" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(model), "--figure", str(same)]) == 1
+    assert "--figure names the same file as MODEL" in capsys.readouterr().err
+    assert model.read_bytes() == before
+
+
+@pytest.mark.parametrize("pixels", ["5", "28", "100000000000000000000"])
+def test_augment_is_bounded_by_the_margin_around_a_digit(tmp_path, fake_data, capsys, pixels):
+    assert cli.main(["train", "--augment", pixels, "--out", str(tmp_path / "m.npz")]) == 2
+    assert "from 0 to 4" in capsys.readouterr().err
+    assert cli.build_parser().parse_args(["train", "--augment", "4"]).augment == 4
+
+
+def test_predict_refuses_a_fifo_as_the_image_instead_of_waiting_forever(tmp_path, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network([784, 8, 10], seed=0))
+    fifo = tmp_path / "image.png"
+    os.mkfifo(fifo)
+    # In a child, with a time limit: before the fix it waited for a writer forever.
+    child = subprocess.run([sys.executable, "-m", "neuralbook", "predict", str(model), str(fifo)],
+                           capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 1
+    assert "not a regular file (a device, FIFO or socket), so not an image" in child.stderr
+
+
+def test_a_closed_stdout_is_a_sentence_not_a_traceback(tmp_path):
+    # Started with its standard output closed, as a shell's >&- does.
+    child = subprocess.run(["sh", "-c", '"$0" -m neuralbook predict m.npz x.png >&-', sys.executable],
+                           stderr=subprocess.PIPE, text=True, timeout=60, cwd=tmp_path,
+                           env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)})
+    assert child.returncode == 1 and "Traceback" not in child.stderr
+    assert "the standard output is closed" in child.stderr
+
+
+@pytest.mark.parametrize("sizes, words", [([100, 16, 10], "takes 100 inputs, but an MNIST image"),
+                                          ([784, 16, 3], "gives 3 outputs, but a digit model gives 10")])
+def test_a_model_that_is_not_a_digit_model_is_refused_in_the_command_lines_words(tmp_path, fake_data, capsys, sizes, words):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    model = tmp_path / "m.npz"
+    save_model(model, Network(sizes, seed=0))
+    picture = tmp_path / "digit.png"
+    from PIL import Image
+
+    Image.fromarray(np.full((28, 28), 255, dtype=np.uint8)).save(picture)
+    for command in (["predict", str(model), str(picture)], ["evaluate", str(model)],
+                    ["export-web", str(model), "--out", str(tmp_path / "w.json")]):
+        assert cli.main(command) == 1, command
+        err = capsys.readouterr().err
+        assert words in err and "expected x of shape" not in err, (command, err)
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_export_web_refuses_weights_the_widget_cannot_compute_with(tmp_path, capsys):
+    from neuralbook.network import Network
+    from neuralbook.serialization import save_model
+
+    network = Network([784, 8, 10], dtype=np.float64, seed=0)
+    network.layers[0].W[...] = 1e200  # finite in float64, infinite once stored as float32
+    model = tmp_path / "big.npz"
+    save_model(model, network)
+    assert cli.main(["export-web", str(model), "--out", str(tmp_path / "w.json")]) == 1
+    assert "beyond float32's range" in capsys.readouterr().err
+    # Float32 weights, but each of twelve layers multiplies a full canvas's values by 8 x 3e38:
+    # past float64's 1.8e308 on the way, in the browser as in forward_web.
+    network = Network([784] + [8] * 11 + [10], dtype=np.float64, seed=0)
+    for layer in network.layers:
+        layer.W[...] = 3e38
+    save_model(model, network)
+    assert cli.main(["export-web", str(model), "--out", str(tmp_path / "w.json")]) == 1
+    assert "NaN or infinite outputs" in capsys.readouterr().err
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_the_same_seed_gives_the_same_model_file_byte_for_byte(tmp_path, fake_data, monkeypatch):
+    import time
+
+    from neuralbook import training
+
+    clock = iter(range(0, 10**6, 7))  # every epoch takes a different time in each run
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(clock)))
+    options = ["train", "--sizes", "784,8,10", "--epochs", "2", "--validation-size", "100", "--quiet"]
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    assert cli.main([*options, "--out", str(first), "--history", str(tmp_path / "a.json")]) == 0
+    time.sleep(2.1)  # the zip format dates to two seconds
+    assert cli.main([*options, "--out", str(second)]) == 0
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    run = json.loads((tmp_path / "a.json").read_text())
+    assert all(record["seconds"] > 0 for record in run["history"]["records"])  # the times are kept there
+
+
+@pytest.mark.parametrize("name, kind", [("nesterov", "Nesterov"), ("adagrad", "AdaGrad"), ("rmsprop", "RMSProp")])
+def test_every_optimizer_of_the_package_can_be_chosen(tmp_path, fake_data, capsys, name, kind):
+    from neuralbook import optimizers
+    from neuralbook.experiments import make_optimizer
+
+    args = cli.build_parser().parse_args(["train", "--optimizer", name, "--learning-rate", "0.01"])
+    optimizer = make_optimizer(cli.config_from_args(args))
+    assert type(optimizer) is getattr(optimizers, kind) and optimizer.learning_rate == 0.01
+    out = tmp_path / "m.npz"
+    assert cli.main(["train", "--sizes", "784,16,10", "--optimizer", name, "--learning-rate", "0.01", "--epochs", "3",
+                     "--validation-size", "100", "--out", str(out), "--quiet"]) == 0
+    assert load_model(out).metadata["config"]["optimizer"] == name
+
+
+def test_optimizer_help_names_every_choice(capsys):
+    from neuralbook import optimizers
+
+    assert cli.main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for cls in (optimizers.SGD, optimizers.Momentum, optimizers.Nesterov, optimizers.AdaGrad, optimizers.RMSProp,
+                optimizers.Adam, optimizers.AdamW):
+        assert cls.__name__.lower() in out.split("--optimizer")[1].split("--learning-rate")[0], cls
+
+
+def test_seed_help_states_the_measured_difference_between_thread_counts(capsys):
+    from importlib import resources
+
+    runs = json.loads(resources.files("neuralbook.results").joinpath("threads.json").read_text())["runs"]
+    accuracies = [run["validation_accuracy"] for run in runs]
+    points = 100 * (max(accuracies) - min(accuracies))
+    assert cli.main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert 0.1 <= points < 1.0 and "a few tenths of a point apart" in out
+
+
+def _digit_picture(path):
+    from PIL import Image
+
+    image = np.full((60, 60), 255, dtype=np.uint8)
+    image[10:50, 27:33] = 0  # a dark stroke on white paper: a one
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_predict_without_a_model_uses_the_model_that_ships_with_the_package(tmp_path, capsys):
+    from neuralbook.evaluation import predict_image
+
+    picture = _digit_picture(tmp_path / "digit.png")
+    expected = predict_image(load_model(cli.shipped_model()).network, picture)  # the package's own path
+    assert cli.main(["predict", str(picture), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(answer["probabilities"], expected, rtol=1e-6)
+    # The old form, MODEL IMAGE, and --model give the same answer.
+    for command in (["predict", str(cli.shipped_model()), str(picture), "--json"],
+                    ["predict", str(picture), "--model", str(cli.shipped_model()), "--json"]):
+        assert cli.main(command) == 0
+        assert json.loads(capsys.readouterr().out) == answer
+    assert cli.main(["predict", str(cli.shipped_model()), str(picture), "--model", str(cli.shipped_model())]) == 1
+    assert "named twice" in capsys.readouterr().err
+
+
+def test_predict_saves_the_image_the_network_sees(tmp_path, capsys):
+    from PIL import Image
+
+    from neuralbook.preprocessing import preprocess_image
+
+    picture = _digit_picture(tmp_path / "digit.png")
+    seen = tmp_path / "seen.png"
+    assert cli.main(["predict", str(picture), "--save-input", str(seen)]) == 0
+    assert f"saved {seen}" in capsys.readouterr().out
+    pixels = np.asarray(Image.open(seen))
+    assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
+    np.testing.assert_allclose(pixels / 255, preprocess_image(picture).reshape(28, 28), atol=0.5 / 255 + 1e-6)
+    assert cli.main(["predict", str(picture), "--save-input", str(picture)]) == 1  # never over the input
+    assert "--save-input names the same file as IMAGE" in capsys.readouterr().err
+    assert cli.main(["predict", str(picture), "--save-input", str(tmp_path / "seen.jpg")]) == 1
+    assert "expected a name ending in .png" in capsys.readouterr().err
+
+
+def test_a_network_that_cannot_fit_in_memory_is_refused_before_any_work(tmp_path, fake_data, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_physical_memory", lambda: 300_000_000)  # a machine with 300 MB
+    # 784 x 30000 + 30000 + 30000 x 10 + 10 = 23,850,010 float32 parameters, kept four times with Adam: 382 MB.
+    code = cli.main(["train", "--sizes", "784,30000,10", "--validation-size", "100", "--out", str(tmp_path / "m.npz")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "needs at least 0.4 GB of memory, more than this machine's 0.3 GB" in err
+    assert not (tmp_path / "m.npz").exists()
+    assert cli.main(["train", "--sizes", "784,8,10", "--epochs", "1", "--validation-size", "100",
+                     "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+
+
+def test_an_output_never_replaces_a_data_file(tmp_path, fake_data, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(b"the labels")
+    code = cli.main(["train", "--data-dir", str(data), "--out", str(target), "--quiet"])
+    assert code == 1 and "--out names the same file as the data file t10k-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert target.read_bytes() == b"the labels"

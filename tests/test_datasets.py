@@ -263,7 +263,7 @@ class MirrorServer:
                 if behaviour != "endless":
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if behaviour in ("endless", "trickle"):
+                if behaviour in ("endless", "trickle", "stall"):
                     self.stream(mirror, body, behaviour)
                     return
                 if behaviour == "cut":
@@ -277,8 +277,13 @@ class MirrorServer:
             def stream(self, mirror, body, behaviour):
                 """Write 64 kB at a time (endless) or 50 bytes every 0.1 s (trickle), in a bounded loop."""
                 piece, pause, steps = (bytes(1 << 16), 0.0, 1024) if behaviour == "endless" else (None, 0.1, 600)
+                if behaviour == "stall":  # 57 bytes, then a byte every 0.2 s: the connection never goes quiet
+                    self.wfile.write(body[:57])
+                    self.wfile.flush()
+                    body, pause = body[57:], 0.2
                 for step in range(steps):
-                    data = piece if piece is not None else body[50 * step : 50 * step + 50]
+                    size = 1 if behaviour == "stall" else 50
+                    data = piece if piece is not None else body[size * step : size * step + size]
                     if not data:
                         return
                     try:
@@ -476,6 +481,20 @@ def test_a_trickling_mirror_is_left_for_the_next_within_the_deadline(tmp_path, f
     assert listing(tmp_path / "cache") == [f"{name}.gz"]
 
 
+def test_a_stalled_mirror_is_left_within_the_stall_time_and_the_display_says_so(tmp_path, fake, serve, capsys):
+    _, _, packed = fake
+    server = serve("stall", "ok")
+    name = "train-images-idx3-ubyte"
+    started = time.monotonic()
+    path = datasets.download_file(name, tmp_path / "cache", progress=True, stall=1.0, timeout=5.0)
+    seconds = time.monotonic() - started
+    assert path.read_bytes() == packed[name]
+    assert 1.0 <= seconds < 6.0, seconds  # the default deadline alone would wait over a minute
+    assert "stalled" in capsys.readouterr().err and server.sent["m0"] < 100
+    # By default a stalled mirror costs tens of seconds, not the whole deadline (minutes for the largest file).
+    assert datasets.STALL_SECONDS <= 30 and datasets.STALL_BYTES / datasets.STALL_SECONDS >= 500
+
+
 def test_the_message_of_a_trickling_mirror_says_it_was_too_slow(tmp_path, fake, serve):
     server = serve("trickle")
     with pytest.raises(DownloadError, match=r"too slow: \d+ of \d+ bytes after 0.5 s"):
@@ -646,6 +665,64 @@ def test_a_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path,
     with pytest.raises(ChecksumError, match="10000000000 bytes, but the original file has"):
         load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
     assert time.monotonic() - started < 5
+
+
+def test_an_uncompressed_file_larger_than_the_original_is_refused_without_hashing_it(tmp_path, fake, monkeypatch):
+    _, raw, _ = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / name, raw[name])
+    with open(folder / "t10k-images-idx3-ubyte", "r+b") as file:
+        file.truncate(10**10)  # ten gigabytes, sparse: hashing it would read them all
+    hashed = []
+    original = datasets.sha256_of
+    monkeypatch.setattr(datasets, "sha256_of", lambda path: hashed.append(Path(path).name) or original(path))
+    with pytest.raises(ChecksumError, match="10000000000 bytes, but the original file has 7840016"):
+        load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
+    assert "t10k-images-idx3-ubyte" not in hashed
+
+
+def test_a_cache_that_is_a_file_is_named_with_what_to_do(tmp_path, fake, serve, monkeypatch):
+    serve("ok")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with pytest.raises(DownloadError) as caught:
+        load_mnist(progress=False)
+    message = str(caught.value)
+    assert f"cannot download MNIST into the cache {blocker / 'neuralbook' / 'mnist'}" in message
+    assert "XDG_CACHE_HOME" in message and "--data-dir" in message
+
+
+def test_a_damaged_cached_file_is_reported_when_no_download_replaces_it(tmp_path, fake, serve):
+    _, _, packed = fake
+    serve("404")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in NAMES:
+        write(cache / f"{name}.gz", packed[name])
+    write(cache / "t10k-labels-idx1-ubyte.gz", packed["t10k-labels-idx1-ubyte"][:-1])
+    with pytest.raises(DownloadError) as caught:
+        load_mnist(cache_dir=cache, progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"t10k-labels-idx1-ubyte.gz is not in {cache} (the cache held a damaged copy: ")
+    assert "SHA-256 mismatch" in message and "it was deleted" in message
+
+
+@pytest.mark.parametrize("target, problem", [("loop", "loops back on itself"), ("/dev/zero", "not a regular file"),
+                                             ("missing", "which does not exist")])
+def test_a_link_in_the_data_folder_that_is_no_file_is_named(tmp_path, fake, target, problem):
+    _, _, packed = fake
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in NAMES:
+        write(folder / f"{name}.gz", packed[name])
+    link = folder / "t10k-images-idx3-ubyte.gz"
+    link.unlink()
+    link.symlink_to(link if target == "loop" else folder / "nothing" if target == "missing" else target)
+    with pytest.raises(FileNotFoundError, match=f"cannot use {link}: it is .*{problem}"):
+        load_mnist(folder, cache_dir=tmp_path / "cache", download=False)
 
 
 def test_empty_user_folder_and_no_download_names_the_folder(tmp_path, fake, serve):
@@ -851,6 +928,15 @@ def test_the_table_of_sizes_is_that_of_the_real_files(mnist_paths):
 
 
 @pytest.mark.mnist
+def test_the_uncompressed_sizes_are_those_of_the_real_files(mnist_paths):
+    for name, path in mnist_paths.items():
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as file:
+            length = sum(len(chunk) for chunk in iter(lambda: file.read(1 << 20), b""))
+        assert length == datasets.MNIST_RAW_SIZES[name], name
+
+
+@pytest.mark.mnist
 def test_real_data_shapes_and_ranges(mnist):
     assert mnist.train_images.shape == (60000, 784) and mnist.train_images.dtype == np.float32
     assert mnist.test_images.shape == (10000, 784) and mnist.test_images.dtype == np.float32
@@ -929,3 +1015,21 @@ def test_committed_ink_geometry_against_a_loop(mnist):
     np.testing.assert_allclose(summary["train_center_of_mass_mean"], centers.mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(summary["train_center_of_mass_min"], centers.min(axis=0), atol=1e-6)
     np.testing.assert_allclose(summary["train_center_of_mass_max"], centers.max(axis=0), atol=1e-6)
+
+
+def test_pixel_statistics_and_standardise_against_a_hand_computation():
+    import math
+
+    from neuralbook.datasets import pixel_statistics, standardise
+
+    train = np.array([[0.0, 0.5], [1.0, 0.5]])
+    mean, std = pixel_statistics(train)
+    assert mean == 0.5 and math.isclose(std, math.sqrt((0.25 + 0 + 0.25 + 0) / 4))
+    test = np.array([[1.0, 0.0]], dtype=np.float32)
+    out = standardise(test, mean, std)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[(1.0 - 0.5) / std, (0.0 - 0.5) / std]], rtol=1e-6)
+    with pytest.raises(ValueError, match="standard deviation"):
+        pixel_statistics(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="positive standard deviation"):
+        standardise(test, 0.0, 0.0)

@@ -189,6 +189,7 @@ WRONG = {
     "sigmoid": [
         ("the formula as written: overflow warning at z = -1000", _naive_sigmoid),
         ("float32 returned as float64", lambda z: _sigmoid(np.asarray(z, dtype=np.float64))),
+        ("clipped to ±500, which overflows in float32", lambda z: 1 / (1 + np.exp(-np.clip(z, -500, 500)))),
     ],
     "sigmoid_prime": [
         ("σ(1 − σ): zero at z = 40", lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
@@ -197,6 +198,7 @@ WRONG = {
     "softmax": [
         ("no max subtraction", lambda z: _softmax(z, stable=False)),
         ("normalised over the columns", lambda z: _softmax(z, axis=0)),
+        ("the whole batch's largest score subtracted", lambda z: np.exp(z - np.max(z)) / np.exp(z - np.max(z)).sum(axis=-1, keepdims=True)),
     ],
     "dense_forward": [
         ("a_prev @ W: a shape error", lambda a, W, b: (a @ W + b, _relu(a @ W + b))),

@@ -382,7 +382,11 @@ def test_choosing_among_equal_runs_on_the_test_set_flatters_by_the_expected_maxi
     bias = np.mean(out["leaked_reported"]) - p
     # The expected maximum of 30 standard normals is about 2.04 (tabulated).
     assert 1.6 * sd < bias < 2.5 * sd, (bias, sd)
-    assert abs(np.mean(out["leaked_fresh"]) - p) < 0.5 * sd  # the unseen half is not flattered
-    assert abs(np.mean(out["honest_fresh"]) - p) < 0.5 * sd
+    # The unseen half is not flattered: within the noise of one run's accuracy on all images.
+    assert abs(np.mean(out["leaked_fresh"]) - p) < 3 * np.sqrt(p * (1 - p) / images)
+    # The honest winner is one fixed run: over many halvings its unseen-half score averages
+    # its accuracy on all the images.
+    honest = out["honest"][0]
+    assert abs(np.mean(out["honest_fresh"]) - right[honest].mean()) < 0.002
     with pytest.raises(ValueError):
         choice_flattery([0.5], right)

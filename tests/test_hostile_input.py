@@ -255,3 +255,82 @@ def test_a_header_promising_more_than_a_gzip_file_can_hold_is_refused_before_rea
 
     with pytest.raises(IdxFormatError, match=f"promises {4_000_000 * 784} bytes .* more than a gzip file of"):
         read_idx(path)
+
+
+def test_random_shift_refuses_a_shift_that_moves_every_image_out_of_the_field():
+    import numpy as np
+
+    from neuralbook.augmentation import random_shift
+
+    with pytest.raises(ValueError, match="smaller than the images' side"):
+        random_shift(np.zeros((2, 784), dtype=np.float32), np.random.default_rng(0), 28)
+
+
+def test_evaluating_a_wide_network_takes_bounded_memory(monkeypatch):
+    import tracemalloc
+
+    import numpy as np
+
+    from neuralbook import evaluation
+    from neuralbook.network import Network
+    from neuralbook.training import accuracy_of
+
+    network = Network([784, 2000, 10], seed=0)  # float32
+    images = np.random.default_rng(0).random((2000, 784), dtype=np.float32)
+    expected = network.forward(images).argmax(axis=1)  # the reference: all at once
+    monkeypatch.setattr(evaluation, "BATCH_MEMORY", 2**20)
+    tracemalloc.start()
+    try:
+        predicted = evaluation.predict_classes(network, images, batch_size=2000)
+        accuracy = accuracy_of(network, images, expected, batch_size=10_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(predicted, expected) and accuracy == 1.0
+    # All at once, one hidden layer's activations alone take 2000 x 2000 x 4 bytes = 16 MB.
+    assert peak < 6 * 2**20, peak
+
+
+def _jpeg(side: int, value=None) -> bytes:
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = rng.random((side, side)) * 255 if value is None else np.full((side, side), value)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_jpeg_whose_header_promises_more_than_its_data_is_refused(tmp_path):
+    from neuralbook.preprocessing import open_image
+
+    data = bytearray(_jpeg(112))
+    start = data.index(b"\xff\xc0")  # the baseline frame header: ... height, width
+    assert struct.unpack(">HH", data[start + 5 : start + 9]) == (112, 112)
+    data[start + 5 : start + 9] = struct.pack(">HH", 9000, 9000)
+    path = tmp_path / "damaged.jpg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"damaged\.jpg: the file is truncated or damaged.*9000 x 9000"):
+        open_image(path)
+    # A real JPEG of a blank page spends more than a bit per 8x8 block: it is read.
+    blank = tmp_path / "blank.jpg"
+    blank.write_bytes(_jpeg(2000, value=255))
+    assert open_image(blank).size[0] > 0
+
+
+def test_a_png_whose_text_inflates_too_far_names_the_file(tmp_path):
+    from neuralbook.preprocessing import open_image
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    bomb = b"Comment\x00\x00" + zlib.compress(b"a" * 50_000_000, 9)  # 50 MB of text in a few kB
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"zTXt", bomb)
+           + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png)
+    with pytest.raises(ValueError, match=r"cannot read .*bomb\.png"):
+        open_image(path)

@@ -7,12 +7,15 @@ cannot be copied into its own test.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import pytest
 
-from neuralbook.optimizers import SGD, Adam, Momentum, Optimizer, count_subnormals, flush_subnormals
+from neuralbook import fastpath
+from neuralbook.fastpath import count_subnormals, flush_subnormals
+from neuralbook.optimizers import SGD, Adam, Momentum, Optimizer
 
 # --- independent references (plain Python floats, one scalar at a time) -----------------
 
@@ -64,7 +67,18 @@ def elongated_bowl_grad(w):
 
 
 def run_package(optimizer, w0, grads_of, steps, split=True):
-    """Run the package optimizer, with the parameters split over two arrays of different shapes."""
+    """Run the package optimizer, with the parameters split over two arrays of different shapes.
+
+    The optimizer's own ``step`` (the code the chapter shows) gives the path returned; a
+    copy stepped through ``fastpath.step`` (the trainer's fused path) must agree with it.
+    """
+    fast = run_package_path(copy.deepcopy(optimizer), w0, grads_of, steps, split, fastpath.step)
+    readable = run_package_path(optimizer, w0, grads_of, steps, split, type(optimizer).step)
+    np.testing.assert_allclose(fast, readable, rtol=0, atol=1e-12)
+    return readable
+
+
+def run_package_path(optimizer, w0, grads_of, steps, split, step):
     if split:
         params = [np.array([w0[0]], dtype=np.float64), np.array([[w0[1]]], dtype=np.float64)]
     else:
@@ -74,7 +88,7 @@ def run_package(optimizer, w0, grads_of, steps, split=True):
         w = [float(p.ravel()[0]) for p in params] if split else [float(x) for x in params[0]]
         g = grads_of(w)
         grads = [np.array([g[0]]), np.array([[g[1]]])] if split else [np.array(g)]
-        optimizer.step(params, grads)
+        step(optimizer, params, grads)
         path.append([float(p.ravel()[0]) for p in params] if split else [float(x) for x in params[0]])
     return path
 
@@ -327,40 +341,40 @@ def test_count_subnormals_by_definition():
     assert count_subnormals(values) == 2
 
 
-def _feed_zero_gradients(optimizer, steps, dtype=np.float32):
-    """One step with real gradients, then zero gradients; track subnormals after every step."""
+def _feed_zero_gradients(optimizer, steps, dtype=np.float32, flush_every=fastpath.FLUSH_EVERY):
+    """One step with real gradients, then zero gradients, on the trainer's fast path; track subnormals after every step."""
     rng = np.random.default_rng(3)
     params = [rng.normal(size=(50, 20)).astype(dtype), np.zeros(20, dtype)]
-    optimizer.step(params, [rng.normal(size=p.shape).astype(dtype) for p in params])
+    fastpath.step(optimizer, params, [rng.normal(size=p.shape).astype(dtype) for p in params], flush_every)
     zeros = [np.zeros_like(p) for p in params]
     worst = 0
     for _ in range(steps):
-        optimizer.step(params, zeros)
+        fastpath.step(optimizer, params, zeros, flush_every)
         worst = max(worst, sum(count_subnormals(s[n]) for s in optimizer.state for n in optimizer.decaying))
     final = sum(count_subnormals(s[n]) for s in optimizer.state for n in optimizer.decaying)
     return worst, final, params
 
 
 @pytest.mark.parametrize(
-    "make", [lambda f: Momentum(0.1, beta=0.9, flush_every=f), lambda f: Adam(0.01, flush_every=f),
-             lambda f: Momentum(0.1, beta=0.5, flush_every=f), lambda f: Adam(0.01, beta1=0.5, beta2=0.9, flush_every=f)]
+    "make", [lambda: Momentum(0.1, beta=0.9), lambda: Adam(0.01),
+             lambda: Momentum(0.1, beta=0.5), lambda: Adam(0.01, beta1=0.5, beta2=0.9)]
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_zero_gradient_buffers_never_hold_subnormals(make, dtype):
     steps = 1500 if dtype == np.float32 else 8000
-    worst, _, _ = _feed_zero_gradients(make(50), steps, dtype)
+    worst, _, _ = _feed_zero_gradients(make(), steps, dtype, flush_every=50)
     assert worst == 0
 
 
 def test_without_flush_buffers_do_turn_subnormal():
     # The trap is real: the same experiment without the flush ends with subnormal buffers.
-    worst, final, _ = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=0), 900)
+    worst, final, _ = _feed_zero_gradients(Momentum(0.1, beta=0.9), 900, flush_every=0)
     assert worst > 0 and final > 0
 
 
 def test_flush_does_not_change_the_parameters_noticeably():
-    _, _, with_flush = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=50), 1200)
-    _, _, without = _feed_zero_gradients(Momentum(0.1, beta=0.9, flush_every=0), 1200)
+    _, _, with_flush = _feed_zero_gradients(Momentum(0.1, beta=0.9), 1200, flush_every=50)
+    _, _, without = _feed_zero_gradients(Momentum(0.1, beta=0.9), 1200, flush_every=0)
     for a, b in zip(with_flush, without):
         np.testing.assert_array_equal(a, b)
 
@@ -398,7 +412,7 @@ def test_flush_threshold_follows_the_fastest_decaying_buffer(optimizer, fastest)
     # By hand: an untouched entry shrinks by the factor β each step; to stay normal for the
     # flush_every + 1 steps until the next flush it must be at least tiny / β**(flush_every + 1).
     tiny = float(np.finfo(np.float32).tiny)
-    assert optimizer.flush_threshold(np.float32) == pytest.approx(tiny / fastest**51, rel=1e-12)
+    assert fastpath.flush_threshold(optimizer, np.float32, flush_every=50) == pytest.approx(tiny / fastest**51, rel=1e-12)
 
 
 def test_flush_leaves_small_but_safe_values_alone():
@@ -407,7 +421,7 @@ def test_flush_leaves_small_but_safe_values_alone():
     w = np.zeros(3, dtype=np.float32)
     adam.step([w], [np.ones(3, dtype=np.float32)])
     adam.state[0]["m"][:] = [1e-30, 1e-37, 0.5]
-    adam.flush()
+    fastpath.flush(adam, flush_every=50)
     np.testing.assert_array_equal(adam.state[0]["m"], np.array([1e-30, 0.0, 0.5], dtype=np.float32))
 
 
@@ -616,7 +630,7 @@ def test_fused_update_agrees_with_the_readable_update(name, dtype):
     plain.state = [plain.new_state(p) for p in plain_params]
     for _ in range(60):
         grads = [rng.normal(size=s).astype(dtype) for s in shapes]
-        fused.step(fused_params, grads)
+        fastpath.step(fused, fused_params, grads)
         plain.t += 1
         for p, g, state in zip(plain_params, grads, plain.state):
             plain.update(p, g, state)
@@ -627,7 +641,6 @@ def test_fused_update_agrees_with_the_readable_update(name, dtype):
 
 
 def test_the_fused_kernels_are_the_ones_step_runs():
-    from neuralbook import fastpath
     from neuralbook.optimizers import AdaGrad, AdamW
 
     assert fastpath.fused_update(Adam()).func is fastpath.adam_kernel
@@ -733,3 +746,30 @@ def test_measured_minibatch_variance_follows_the_formula():
     assert np.all(np.abs(ratio - 1) < 0.25)
     slope = np.polyfit(np.log(result["batch_sizes"][:5]), np.log(result["variance"][:5]), 1)[0]
     assert slope == pytest.approx(-1.0, abs=0.1)
+
+
+# --- the teaching optimizers stand alone; the fast path builds on them --------------------
+
+
+def test_the_optimizers_do_not_import_the_fast_path():
+    import subprocess
+    import sys
+
+    code = "import sys, neuralbook.optimizers; print('neuralbook.fastpath' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_fast_steps_the_optimizer_itself():
+    """``Fast(optimizer).step`` changes the optimizer's own step count and state, and reads its learning rate."""
+    adam = Adam(0.01)
+    fast = fastpath.Fast(adam, flush_every=0)
+    w = np.array([0.0, 0.0])
+    fast.step([w], [np.array([1.0, -4.0])])
+    adam.learning_rate = 0.02  # a schedule changes the optimizer; the next fast step uses it
+    fast.step([w], [np.array([1.0, -4.0])])
+    reference = reference_adam([0.0], lambda w: [1.0], 0.01, 0.9, 0.999, 1e-8, 1)[0][0]
+    assert adam.t == 2 and fast.learning_rate == 0.02 and fast.t == 2
+    assert w[0] == pytest.approx(reference - 0.02, abs=1e-9)  # a steady gradient: Adam's second step is η too
+    with pytest.raises(ValueError, match="flush_every"):
+        fastpath.step(adam, [w], [np.zeros(2)], flush_every=-1)

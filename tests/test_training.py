@@ -290,3 +290,32 @@ def test_train_loss_end_is_the_loss_of_the_final_network_on_the_whole_training_s
     # Without the option it is not measured.
     again = train(net, x, labels, epochs=1, batch_size=32, optimizer=SGD(0.5), seed=0, progress=False)
     assert again[-1].train_loss_end is None
+
+
+def test_the_guard_stops_a_finite_explosion_and_leaves_a_good_run_alone():
+    from neuralbook.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)).astype(np.float32)
+    labels = (x[:, 0] > x[:, 1]).astype(np.int64)
+    # Without the guard, Adam at eta = 1e6 runs to the end with a finite, enormous loss.
+    net = Network([2, 8, 2], seed=0)
+    history = train(net, x, labels, epochs=2, batch_size=20, optimizer=Adam(1e6), seed=0, progress=False)
+    assert len(history) == 2 and max(np.abs(p).max() for p in net.parameters()) > 1e4
+    with pytest.raises(TrainingDiverged, match="diverged in epoch 1"):
+        train(Network([2, 8, 2], seed=0), x, labels, epochs=2, batch_size=20, optimizer=Adam(1e6), seed=0,
+              progress=False, guard=True)
+    good = train(Network([2, 8, 2], seed=0), x, labels, epochs=3, batch_size=2, optimizer=Adam(1e-2), seed=0,
+                 progress=False, guard=True)
+    assert len(good) == 3
+
+
+def test_the_guard_tells_a_too_small_learning_rate_from_a_too_large_one():
+    from neuralbook.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)).astype(np.float32)
+    labels = rng.integers(0, 4, size=400)  # nothing to learn: any network stays at chance, 25%
+    with pytest.raises(TrainingDiverged, match="too small"):
+        train(Network([2, 8, 4], seed=0), x, labels, epochs=1, batch_size=1, optimizer=SGD(1e-9), seed=0,
+              progress=False, guard=True)

@@ -128,7 +128,7 @@ _PAPER_JS = """
   }
   let answers = 0;
   for (const section of document.querySelectorAll('#print-site-page section.print-page')) {
-    const blocks = Array.from(section.querySelectorAll('details.success'));
+    const blocks = Array.from(section.querySelectorAll('details.success, details.question'));
     if (!blocks.length) continue;
     const key = document.createElement('div');
     key.className = 'nb-answer-key';
@@ -139,23 +139,33 @@ _PAPER_JS = """
       const number = i + 1;
       const summary = details.querySelector(':scope > summary');
       const label = summary ? summary.textContent.trim() : 'Answer';
-      const pointer = document.createElement('p');
+      // A solution's summary is its label ("Solution"); a question's is the question itself.
+      const isQuestion = details.classList.contains('question');
+      const pointer = document.createElement('div');
       pointer.className = 'nb-answer-pointer';
-      pointer.textContent = label + ': answer ' + number + ' in the key at the end of this chapter.';
+      if (isQuestion) {
+        const question = document.createElement('p');
+        question.className = 'nb-question';
+        question.append(...(summary ? Array.from(summary.childNodes) : []));
+        pointer.append(question);
+      }
+      const where = document.createElement('p');
+      where.textContent = (isQuestion ? 'Answer' : label) + ': answer ' + number + ' in the key at the end of this chapter.';
+      pointer.append(where);
       const answer = document.createElement('div');
       answer.className = 'nb-answer';
       const head = document.createElement('p');
       head.className = 'nb-answer-number';
       head.textContent = 'Answer ' + number + '.';
       answer.append(head);
-      for (const child of Array.from(details.childNodes)) if (child !== summary) answer.append(child);
+      for (const child of Array.from(details.childNodes)) if (child !== summary && child.parentNode === details) answer.append(child);
       details.replaceWith(pointer);
       key.append(answer);
       answers += 1;
     });
     section.append(key);
   }
-  return {widgets, answers, leftDetails: document.querySelectorAll('#print-site-page details.success').length};
+  return {widgets, answers, leftDetails: document.querySelectorAll('#print-site-page details.success, #print-site-page details.question').length};
 }
 """
 

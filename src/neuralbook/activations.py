@@ -14,6 +14,8 @@ float32); any other input (integers, lists, Python floats) is computed in float6
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -37,13 +39,46 @@ def _as_float(z) -> np.ndarray:
     return z if z.dtype.kind == "f" else z.astype(np.float64)
 
 
-def _same_kind(result: np.ndarray):
+def _same_kind(result):
     """A 0-d array becomes a NumPy scalar, so that ``f(2.0)`` returns a number."""
+    result = np.asarray(result)
     return result[()] if result.ndim == 0 else result
 
 
+def _element_wise(function):
+    """Let ``function``, written for one float array, take any array_like and return a number for a number.
+
+    The input becomes a float array (`_as_float`) and a 0-d result a NumPy scalar
+    (`_same_kind`). The decorator sits outside the chapter's listings, which show only
+    the mathematics.
+    """
+
+    @functools.wraps(function)
+    def wrapper(z, *args, **kwargs):
+        return _same_kind(function(_as_float(z), *args, **kwargs))
+
+    return wrapper
+
+
+def _score_rows(function):
+    """Let ``function``, written for a float array of scores with a last axis, take any array_like.
+
+    A single number has no axis to normalise over and is refused with a clear error.
+    """
+
+    @functools.wraps(function)
+    def wrapper(z):
+        z = _as_float(z)
+        if z.ndim == 0:
+            raise ValueError("softmax needs at least one axis of scores, got a single number")
+        return function(z)
+
+    return wrapper
+
+
+@_element_wise
 # --8<-- [start:sigmoid]
-def sigmoid(z):
+def sigmoid(z: np.typing.ArrayLike) -> np.ndarray:
     """The logistic sigmoid, σ(z) = 1 / (1 + e^(−z)).
 
     For z ≥ 0 the formula is used as written; for z < 0 it is rewritten as
@@ -67,14 +102,14 @@ def sigmoid(z):
     >>> print(sigmoid(-1000.0))
     0.0
     """
-    z = _as_float(z)
     e = np.exp(-np.abs(z))  # e^(-|z|) is in (0, 1]: no overflow
-    return _same_kind(np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 # --8<-- [end:sigmoid]
 
 
+@_element_wise
 # --8<-- [start:sigmoid_prime]
-def sigmoid_prime(z):
+def sigmoid_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of the sigmoid: σ'(z) = σ(z) (1 − σ(z)).
 
     Its largest value is 0.25, at z = 0. Because 1 − σ(z) = σ(−z), it is computed as
@@ -88,13 +123,13 @@ def sigmoid_prime(z):
     >>> print(round(float(sigmoid_prime(5.0)), 4))
     0.0066
     """
-    z = _as_float(z)
     return sigmoid(z) * sigmoid(-z)  # = σ(z) (1 − σ(z))
 # --8<-- [end:sigmoid_prime]
 
 
+@_element_wise
 # --8<-- [start:tanh]
-def tanh(z):
+def tanh(z: np.typing.ArrayLike) -> np.ndarray:
     """The hyperbolic tangent, tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)) = 2σ(2z) − 1.
 
     Values lie in (−1, 1) and tanh(0) = 0: tanh is a sigmoid stretched to be centred
@@ -105,12 +140,13 @@ def tanh(z):
     >>> print(tanh(0.0), round(float(tanh(2.0)), 4))
     0.0 0.964
     """
-    return _same_kind(np.tanh(_as_float(z)))
+    return np.tanh(z)
 # --8<-- [end:tanh]
 
 
+@_element_wise
 # --8<-- [start:tanh_prime]
-def tanh_prime(z):
+def tanh_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of tanh: 1 − tanh(z)², largest (1) at z = 0.
 
     Because 1 − t² = (1 − t)(1 + t) and, with t = 2σ(2z) − 1, 1 + t = 2σ(2z) and
@@ -124,13 +160,13 @@ def tanh_prime(z):
     >>> print(round(float(tanh_prime(2.0)), 4))
     0.0707
     """
-    z = _as_float(z)
     return 4 * sigmoid(2 * z) * sigmoid(-2 * z)  # = 1 − tanh(z)²
 # --8<-- [end:tanh_prime]
 
 
+@_element_wise
 # --8<-- [start:relu]
-def relu(z):
+def relu(z: np.typing.ArrayLike) -> np.ndarray:
     """The rectified linear unit, max(0, z).
 
     Examples
@@ -138,13 +174,13 @@ def relu(z):
     >>> print(relu(np.array([3.5, -2.7, 0.0, 100.0])))
     [  3.5   0.    0.  100. ]
     """
-    z = _as_float(z)
-    return _same_kind(np.maximum(z, z.dtype.type(0)))  # NaN stays NaN
+    return np.maximum(z, z.dtype.type(0))  # NaN stays NaN
 # --8<-- [end:relu]
 
 
+@_element_wise
 # --8<-- [start:relu_prime]
-def relu_prime(z):
+def relu_prime(z: np.typing.ArrayLike) -> np.ndarray:
     """Derivative of ReLU: 1 where z > 0, else 0.
 
     At z = 0 ReLU has no derivative (its slope jumps from 0 to 1); like most
@@ -155,13 +191,13 @@ def relu_prime(z):
     >>> print(relu_prime(np.array([3.5, -2.7, 0.0, 100.0])))
     [1. 0. 0. 1.]
     """
-    z = _as_float(z)
-    return _same_kind((z > 0).astype(z.dtype))
+    return (z > 0).astype(z.dtype)
 # --8<-- [end:relu_prime]
 
 
+@_element_wise
 # --8<-- [start:leaky_relu]
-def leaky_relu(z, alpha=0.01):
+def leaky_relu(z: np.typing.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     """Leaky ReLU: z where z > 0, else alpha · z.
 
     The small slope ``alpha`` for negative inputs keeps a unit's gradient from being
@@ -179,13 +215,13 @@ def leaky_relu(z, alpha=0.01):
     >>> print(leaky_relu(np.array([3.5, -2.7])))
     [ 3.5   -0.027]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z, z.dtype.type(alpha) * z))
+    return np.where(z > 0, z, z.dtype.type(alpha) * z)
 # --8<-- [end:leaky_relu]
 
 
+@_element_wise
 # --8<-- [start:leaky_relu_prime]
-def leaky_relu_prime(z, alpha=0.01):
+def leaky_relu_prime(z: np.typing.ArrayLike, alpha: float = 0.01) -> np.ndarray:
     """Derivative of leaky ReLU: 1 where z > 0, else alpha (also at z = 0).
 
     Examples
@@ -193,13 +229,13 @@ def leaky_relu_prime(z, alpha=0.01):
     >>> print(leaky_relu_prime(np.array([3.5, -2.7])))
     [1.   0.01]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha)))
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha))
 # --8<-- [end:leaky_relu_prime]
 
 
+@_element_wise
 # --8<-- [start:elu]
-def elu(z, alpha=1.0):
+def elu(z: np.typing.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """The exponential linear unit: z where z > 0, else alpha (e^z − 1).
 
     For negative inputs ELU bends smoothly towards −``alpha`` instead of cutting at 0,
@@ -219,14 +255,14 @@ def elu(z, alpha=1.0):
     >>> print(np.round(elu(np.array([2.0, 0.0, -1.0, -10.0])), 4))
     [ 2.      0.     -0.6321 -1.    ]
     """
-    z = _as_float(z)
     negative_part = z.dtype.type(alpha) * np.expm1(np.minimum(z, z.dtype.type(0)))
-    return _same_kind(np.where(z > 0, z, negative_part))
+    return np.where(z > 0, z, negative_part)
 # --8<-- [end:elu]
 
 
+@_element_wise
 # --8<-- [start:elu_prime]
-def elu_prime(z, alpha=1.0):
+def elu_prime(z: np.typing.ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Derivative of ELU: 1 where z > 0, else alpha e^z.
 
     At z = 0 the two sides meet with slope 1 when ``alpha`` is 1, the default; the
@@ -237,13 +273,13 @@ def elu_prime(z, alpha=1.0):
     >>> print(np.round(elu_prime(np.array([2.0, 0.0, -1.0])), 4))
     [1.     1.     0.3679]
     """
-    z = _as_float(z)
-    return _same_kind(np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, z.dtype.type(0)))))
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, z.dtype.type(0))))
 # --8<-- [end:elu_prime]
 
 
+@_score_rows
 # --8<-- [start:softmax]
-def softmax(z):
+def softmax(z: np.typing.ArrayLike) -> np.ndarray:
     """Softmax over the last axis: exp(z_i) / Σ_j exp(z_j).
 
     Subtracting the row's maximum first changes nothing mathematically (the factor
@@ -268,9 +304,6 @@ def softmax(z):
     >>> print(softmax([1000.0, 1001.0]))
     [0.26894142 0.73105858]
     """
-    z = _as_float(z)
-    if z.ndim == 0:
-        raise ValueError("softmax needs at least one axis of scores, got a single number")
     exponentials = np.exp(z - z.max(axis=-1, keepdims=True))
     return exponentials / exponentials.sum(axis=-1, keepdims=True)
 # --8<-- [end:softmax]

@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shift", "random_shift"]
+__all__ = ["shift", "random_shift", "MAX_SHIFT"]
+
+#: The largest shift ``neuralbook train --augment`` accepts. MNIST scales every digit into
+#: a 20 × 20 box of the 28 × 28 field, which leaves 4 pixels when the box is centred; a
+#: larger shift (a fifth of the digit's size) cuts away part of most digits, 28 or more
+#: moves them out entirely, and the padding costs memory for nothing. The book uses 2.
+MAX_SHIFT = 4
+"""The largest shift ``neuralbook train --augment`` accepts: 4 pixels, the border of MNIST's centred 20 × 20 box."""
 
 
 def _side(images) -> int:
@@ -35,7 +42,7 @@ def _side(images) -> int:
 
 
 # --8<-- [start:shift]
-def shift(images, rows, columns):
+def shift(images: np.ndarray, rows: np.typing.ArrayLike, columns: np.typing.ArrayLike) -> np.ndarray:
     """Move each square image by whole pixels, filling the uncovered border with zeros.
 
     Parameters
@@ -73,7 +80,7 @@ def shift(images, rows, columns):
 
 
 # --8<-- [start:random_shift]
-def random_shift(images, rng, max_shift=2):
+def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Move each image by a random whole number of pixels, up to ``max_shift`` each way.
 
     The row and column shifts of each image are drawn independently and uniformly from
@@ -103,6 +110,8 @@ def random_shift(images, rng, max_shift=2):
         raise TypeError(f"expected a numpy.random.Generator (numpy.random.default_rng(seed)), got {type(rng).__name__}")
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
         raise ValueError(f"expected max_shift to be a whole number of pixels >= 0, got {max_shift!r}")
+    if max_shift >= _side(images):  # every image would leave the field
+        raise ValueError(f"expected max_shift smaller than the images' side, {_side(images)} pixels, got {max_shift}")
     if max_shift == 0:
         return images
     rows = rng.integers(-max_shift, max_shift + 1, size=len(images))

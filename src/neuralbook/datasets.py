@@ -29,6 +29,7 @@ the payload. The files are plain bytes: nothing is ever unpickled.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import math
@@ -44,6 +45,8 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +55,7 @@ from neuralbook.files import atomic_write, cleanup_on_termination
 __all__ = [
     "MNIST_FILES",
     "MNIST_SIZES",
+    "MNIST_RAW_SIZES",
     "MNIST_MIRRORS",
     "IdxFormatError",
     "ChecksumError",
@@ -67,6 +71,8 @@ __all__ = [
     "offline_help",
     "one_hot",
     "train_validation_split",
+    "pixel_statistics",
+    "standardise",
     "summarize_mnist",
     "write_summary",
     "load_summary",
@@ -116,6 +122,23 @@ MNIST_MIRRORS = (
 # --8<-- [end:table]
 """Mirrors of the original files, tried in this order; the hashes in `MNIST_FILES`, not the transport, vouch for what arrives."""
 
+#: The size in bytes of each uncompressed MNIST file, fixed by the IDX format: a header of
+#: 16 bytes (images) or 8 (labels), then one byte per pixel or label.
+MNIST_RAW_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60_000,
+    "t10k-images-idx3-ubyte": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10_000,
+}
+"""The size in bytes of each uncompressed MNIST file; a larger file is refused before it is hashed."""
+
+#: A mirror must send at least `STALL_BYTES` every `STALL_SECONDS` (or the rest of the
+#: file), or it is left for the next: a stalled mirror costs tens of seconds, not minutes.
+STALL_SECONDS = 20.0
+"""Seconds in which a mirror must send at least `STALL_BYTES`, or be left for the next."""
+STALL_BYTES = 16_000
+"""Bytes a mirror must send every `STALL_SECONDS` (1 kB a second at least)."""
+
 #: The environment variable naming a folder that holds the four files.
 DATA_ENV = "NEURALBOOK_DATA"
 
@@ -153,7 +176,7 @@ def _file_bytes(path: Path) -> bytes:
 
 
 # --8<-- [start:read_idx]
-def read_idx(path) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an MNIST IDX file (images or labels), gzip-compressed or not.
 
     An IDX file is a header followed by the data, every number big-endian:
@@ -286,7 +309,7 @@ def _check_possible(path: Path, shape, expected: int, header_size: int, compress
 
 def _read_into(path: Path, file, values: np.ndarray) -> int:
     """Fill ``values`` from ``file`` chunk by chunk; the number of bytes that came."""
-    view = memoryview(values)
+    view = memoryview(values)  # type: ignore[arg-type]  # an ndarray is a buffer
     received = 0
     while received < len(values):
         chunk = _read_or_fail(path, file, min(_CHUNK, len(values) - received))
@@ -300,7 +323,7 @@ def _read_into(path: Path, file, values: np.ndarray) -> int:
 # --- Finding, checking and downloading the files ----------------------------------------
 
 
-def sha256_of(path) -> str:
+def sha256_of(path: str | os.PathLike[str]) -> str:
     """The SHA-256 of a file, as 64 hexadecimal digits.
 
     Examples
@@ -319,8 +342,9 @@ def sha256_of(path) -> str:
 
 
 def _verify(path: Path, expected: str) -> None:
-    name = path.name[: -len(".gz")] if path.name.endswith(".gz") else None
-    size, known = path.stat().st_size, MNIST_SIZES.get(name)
+    compressed = path.name.endswith(".gz")
+    name = path.name[: -len(".gz")] if compressed else path.name
+    size, known = path.stat().st_size, (MNIST_SIZES if compressed else MNIST_RAW_SIZES).get(name)
     if known is not None and size > known:  # refused without reading gigabytes to hash them
         raise ChecksumError(f"{path}: {size} bytes, but the original file has {known}: not the original file")
     actual = sha256_of(path)
@@ -328,7 +352,7 @@ def _verify(path: Path, expected: str) -> None:
         raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
 
 
-def default_cache_dir(platform: str | None = None, environ=None) -> Path:
+def default_cache_dir(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The folder where downloaded MNIST files are kept.
 
     ``$XDG_CACHE_HOME/neuralbook/mnist`` (default ``~/.cache/neuralbook/mnist``) on
@@ -363,7 +387,7 @@ class _Progress:
         self.label, self.total, self.enabled = label, total, enabled
         self.stream = sys.stderr if stream is None else stream
         self.done = 0
-        self._shown = None
+        self._shown: str | None = None
 
     def update(self, count: int) -> None:
         """Count ``count`` more bytes; redraw the line if what it shows has changed."""
@@ -390,8 +414,8 @@ class _Progress:
 
 
 # --8<-- [start:download_file]
-def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, timeout: float = 30.0,
-                  deadline: float | None = None) -> Path:
+def download_file(name: str, cache_dir: str | os.PathLike[str], *, mirrors: Sequence[str] | None = None, progress: bool = True, timeout: float = 30.0,
+                  deadline: float | None = None, stall: float = STALL_SECONDS) -> Path:
     """Download ``name + ".gz"`` into ``cache_dir``, trying each mirror in turn.
 
     The file is written to a temporary file in ``cache_dir``, its SHA-256 is checked
@@ -409,6 +433,11 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     deadline : float, optional
         Seconds one mirror has to deliver the whole file; by default one minute plus
         one second per 20 kB, so a mirror that trickles is left for the next.
+    stall : float
+        Seconds in which a mirror must send at least `STALL_BYTES` (or the rest of
+        the file): a mirror that stalls, or sends a few bytes now and then, is left
+        for the next after tens of seconds, not after the whole deadline. A mirror
+        that is left is named on the progress display.
 
     Returns
     -------
@@ -426,7 +455,7 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
     if deadline is None:
         deadline = 60.0 + (size or 0) / 20e3
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    _check_cache(cache_dir)
     target = cache_dir / f"{name}.gz"
     _remove_stale_parts(cache_dir, target.name)
     failures = []
@@ -436,18 +465,38 @@ def download_file(name: str, cache_dir, *, mirrors=None, progress: bool = True, 
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=cache_dir)
             try:
                 with os.fdopen(handle, "wb") as file:
-                    _fetch(url, file, target.name, progress, timeout, size, deadline)
+                    _fetch(url, file, target.name, progress, timeout, size, deadline, stall)
                 _verify(Path(temporary), expected)
                 os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache file need not be
                 os.replace(temporary, target)
                 return target
             except (OSError, ValueError) as error:  # network, HTTP, short/long/slow read, wrong hash
                 failures.append((url, error))
+                if progress:
+                    print(f"{url}: {error}", file=sys.stderr, flush=True)
             finally:
                 if os.path.exists(temporary):
                     os.remove(temporary)
     raise DownloadError(_failure_report(target.name, failures))
 # --8<-- [end:download_file]
+
+
+def _check_cache(cache_dir: Path) -> None:
+    """Make sure a download can be written into the cache; otherwise say it is the cache and what to do."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".probe.", suffix=".part", dir=cache_dir)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        why = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and str(error.filename) != str(cache_dir) else ""
+        raise DownloadError(
+            f"cannot download MNIST into the cache {cache_dir}: {why}{where}. The cache is "
+            f"$XDG_CACHE_HOME/neuralbook/mnist (default ~/.cache/neuralbook/mnist): point XDG_CACHE_HOME "
+            f"at a writable folder, or put the four MNIST files in a folder and name it with "
+            f"--data-dir DIR or ${DATA_ENV}"
+        ) from None
 
 
 def _failure_report(filename: str, failures) -> str:
@@ -472,11 +521,15 @@ def _remove_stale_parts(cache_dir: Path, filename: str, age: float = 3600.0) -> 
                 part.unlink()
 
 
-def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float) -> None:
-    """Copy the body at ``url`` into ``file``: exactly ``size`` bytes (when known), within ``deadline`` seconds."""
+def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float,
+           stall: float = 20.0) -> None:
+    """Copy the body at ``url`` into ``file``: exactly ``size`` bytes (when known), within ``deadline`` seconds.
+
+    Every ``stall`` seconds at least `STALL_BYTES` must have come (or the rest of the file).
+    """
     started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
-    with urllib.request.urlopen(request, timeout=min(timeout, deadline)) as response:
+    with urllib.request.urlopen(request, timeout=min(timeout, deadline, stall)) as response:
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.strip().isdigit() else None
         if size is not None and announced is not None and announced != size:
@@ -484,6 +537,7 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
         total = size if size is not None else announced
         bar = _Progress(label, total, progress)
         bar.update(0)
+        window_start, window_done = started, 0
         try:
             # read1 returns what has arrived, so the bar moves and the clock is checked
             # even when a mirror sends a byte at a time.
@@ -492,7 +546,16 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
                     raise OSError(f"the mirror sent more than the {total} bytes of the file")
                 file.write(chunk)
                 bar.update(len(chunk))
-                if time.monotonic() - started > deadline:
+                now = time.monotonic()
+                if now - window_start >= stall:  # a few bytes now and then are not a download
+                    wanted = STALL_BYTES if total is None else min(STALL_BYTES, total - window_done)
+                    if bar.done - window_done < wanted:
+                        raise TimeoutError(
+                            f"stalled: {bar.done - window_done} bytes in {now - window_start:.0f} s "
+                            f"({bar.done} of {total if total is not None else '?'} in all); trying the next mirror"
+                        )
+                    window_start, window_done = now, bar.done
+                if now - started > deadline:
                     raise TimeoutError(
                         f"too slow: {bar.done} of {total if total is not None else '?'} bytes "
                         f"after {deadline:g} s; trying the next mirror"
@@ -518,10 +581,32 @@ def _user_dir(data_dir) -> Path | None:
     return folder
 
 
+def _check_regular(path: Path) -> None:
+    """Say so when ``path`` exists but is no file to read: a broken or looping link, a device, a folder."""
+    if not os.path.lexists(path) or path.is_file():
+        return
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:  # Python before 3.13
+            problem = "a symbolic link that loops back on itself"
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                problem = "a symbolic link that loops back on itself"
+                raise FileNotFoundError(f"cannot use {path}: it is {problem}; replace it with the MNIST file, or remove it") from None
+            problem = f"a symbolic link to {os.readlink(path)}, which does not exist"
+        else:
+            problem = f"a symbolic link to {os.path.realpath(path)}, which is not a regular file (a device, FIFO, socket or folder)"
+    else:
+        problem = "not a regular file (a device, FIFO, socket or folder)"
+    raise FileNotFoundError(f"cannot use {path}: it is {problem}; replace it with the MNIST file, or remove it")
+
+
 def _in_user_dir(folder: Path, name: str) -> Path | None:
     """A verified copy of ``name`` in the user's folder: ``.gz`` or uncompressed."""
     gz_hash, raw_hash = MNIST_FILES[name]
     for path, expected in ((folder / f"{name}.gz", gz_hash), (folder / name, raw_hash)):
+        _check_regular(path)
         if path.is_file():
             try:
                 _verify(path, expected)
@@ -534,16 +619,17 @@ def _in_user_dir(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool) -> Path:
-    """Download ``name``; if that fails, say where it was looked for and how to work offline."""
+def _download_missing(name: str, folder: Path | None, cache: Path, progress: bool, removed=()) -> Path:
+    """Download ``name``; if that fails, say where it was looked for (and what was found) and how to work offline."""
     try:
         return download_file(name, cache, progress=progress)
     except DownloadError as error:
         where = f"{name}.gz is not in {folder} nor in {cache}" if folder is not None else f"{name}.gz is not in {cache}"
-        raise DownloadError(f"{where}, and {error}\n{offline_help(cache)}") from None
+        found = "".join(f" (the cache held a damaged copy: {note})" for note in removed)
+        raise DownloadError(f"{where}{found}, and {error}\n{offline_help(cache)}") from None
 
 
-def offline_help(cache=None) -> str:
+def offline_help(cache: str | os.PathLike[str] | None = None) -> str:
     """What to do without a network: where the four files come from, and how to name their folder.
 
     Examples
@@ -563,8 +649,8 @@ def offline_help(cache=None) -> str:
     )
 
 
-def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
-                 names=None, remember: bool = False) -> dict[str, Path]:
+def locate_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None,
+                 progress: bool = True, names: Iterable[str] | None = None, remember: bool = False) -> dict[str, Path]:
     """Find (or download) the four MNIST files; each one verified by its SHA-256.
 
     Parameters
@@ -610,10 +696,11 @@ def locate_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progre
         path = _in_user_dir(folder, name) if folder is not None else None
         if path is not None and remember:
             _remember(path, cache, name)
+        removed: list[str] = []
         if path is None:
-            path = _in_cache(cache, name, download)
+            path = _in_cache(cache, name, download, removed)
         if path is None and download:
-            path = _download_missing(name, folder, cache, progress)
+            path = _download_missing(name, folder, cache, progress, removed)
         if path is None:
             places = ([str(folder)] if folder is not None else []) + [str(cache)]
             raise FileNotFoundError(
@@ -631,17 +718,21 @@ def _cached_names(name: str):
     return ((f"{name}.gz", gz_hash), (name, raw_hash))
 
 
-def _in_cache(cache: Path, name: str, download: bool) -> Path | None:
+def _in_cache(cache: Path, name: str, download: bool, removed: list | None = None) -> Path | None:
+    """A verified file in the cache; a corrupt one is deleted (and said in ``removed``) to be fetched again."""
     for filename, expected in _cached_names(name):
         path = cache / filename
         if not path.is_file():
             continue
         try:
             _verify(path, expected)
-        except ChecksumError:
+        except ChecksumError as error:
             if not download:
                 raise
-            path.unlink()  # corrupt: fetch it again
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()  # corrupt: fetch it again
+            if removed is not None:
+                removed.append(f"{error}; it was deleted")
             continue
         return path
     return None
@@ -703,7 +794,7 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> tuple[np.ndarray
 
 
 # --8<-- [start:load_mnist]
-def load_mnist(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+def load_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
                remember: bool = False) -> MnistData:
     """Load MNIST as flat ``float32`` images in [0, 1] and ``int64`` labels.
 
@@ -739,7 +830,7 @@ def _split(paths: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
 # --8<-- [end:load_mnist]
 
 
-def load_test_set(data_dir=None, *, download: bool = True, cache_dir=None, progress: bool = True,
+def load_test_set(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, cache_dir: str | os.PathLike[str] | None = None, progress: bool = True,
                   remember: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Load only the 10,000 test images and labels, as [`load_mnist`][neuralbook.datasets.load_mnist] does.
 
@@ -758,7 +849,7 @@ def load_test_set(data_dir=None, *, download: bool = True, cache_dir=None, progr
 
 
 # --8<-- [start:one_hot]
-def one_hot(labels, num_classes: int = 10, dtype=np.float32) -> np.ndarray:
+def one_hot(labels: np.typing.ArrayLike, num_classes: int = 10, dtype: np.typing.DTypeLike = np.float32) -> np.ndarray:
     """Turn class labels into one-hot rows: label 3 becomes ``[0, 0, 0, 1, 0, ...]``.
 
     Parameters
@@ -795,7 +886,8 @@ def one_hot(labels, num_classes: int = 10, dtype=np.float32) -> np.ndarray:
 
 
 # --8<-- [start:split]
-def train_validation_split(images, labels, validation_size: int = 10_000):
+def train_validation_split(images: np.ndarray, labels: np.ndarray, validation_size: int = 10_000
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split off the last ``validation_size`` examples as a validation set.
 
     With the default, MNIST's 60,000 training images become the classic 50,000 for
@@ -828,6 +920,52 @@ def train_validation_split(images, labels, validation_size: int = 10_000):
 # --8<-- [end:split]
 
 
+# --8<-- [start:standardise]
+def pixel_statistics(train_images) -> tuple[float, float]:
+    """The mean and standard deviation of all pixels of the training images together.
+
+    Call it on the training images only, after the split: statistics of the validation
+    or test images, or of all images together, would let the held-out data shape the
+    preprocessing. Then transform every set with the same two numbers
+    ([`standardise`][neuralbook.datasets.standardise]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mean, std = pixel_statistics(np.array([[0.0, 1.0], [0.0, 1.0]]))
+    >>> print(mean, std)
+    0.5 0.5
+    """
+    pixels = np.asarray(train_images, dtype=np.float64)
+    if pixels.size == 0:
+        raise ValueError("expected at least one training pixel, got an empty array")
+    std = float(pixels.std())
+    if std == 0:
+        raise ValueError("the training pixels are all equal: their standard deviation is 0")
+    return float(pixels.mean()), std
+
+
+def standardise(images, mean: float, std: float) -> np.ndarray:
+    """(images − mean) / std, element by element, keeping the dtype of floating images.
+
+    ``mean`` and ``std`` come from the training images
+    ([`pixel_statistics`][neuralbook.datasets.pixel_statistics]), whichever set is
+    transformed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(standardise(np.array([[0.0, 1.0]], dtype=np.float32), 0.1307, 0.3081), 4)
+    array([[-0.4242,  2.8215]], dtype=float32)
+    """
+    images = np.asarray(images)
+    if not std > 0:
+        raise ValueError(f"expected a positive standard deviation, got {std}")
+    dtype = images.dtype if np.issubdtype(images.dtype, np.floating) else np.float64
+    return ((images - mean) / std).astype(dtype)
+# --8<-- [end:standardise]
+
+
 # --- A summary of the real data, for readers who build the book without it -------------
 
 #: The file in the package (``neuralbook.results``) that [`write_summary`][neuralbook.datasets.write_summary] writes.
@@ -843,7 +981,8 @@ SUMMARY_HEAD_BYTES = 32
 _SPLIT_NAMES = {"train": "train", "t10k": "test"}
 
 
-def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, progress: bool = False) -> dict:
+def summarize_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False, cache_dir: str | os.PathLike[str] | None = None,
+                    progress: bool = False) -> dict:
     """Everything the chapter *The MNIST data set* states about the real data, as arrays.
 
     The files are found as [`locate_mnist`][neuralbook.datasets.locate_mnist] says. The result holds, with ``s`` in
@@ -869,7 +1008,7 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
         the first 100 training images (``uint8`` (100, 28, 28)) and their labels.
     """
     paths = locate_mnist(data_dir, download=download, cache_dir=cache_dir, progress=progress)
-    summary = {}
+    summary: dict[str, Any] = {}
     for prefix, split in _SPLIT_NAMES.items():
         images_path, labels_path = paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"]
         for kind, path in (("images", images_path), ("labels", labels_path)):
@@ -896,9 +1035,9 @@ def summarize_mnist(data_dir=None, *, download: bool = False, cache_dir=None, pr
 
 def _ink_geometry(images: np.ndarray) -> dict:
     """How tall and wide the ink of each image is, and where its centre of mass lies."""
-    geometry = {}
+    geometry: dict[str, np.ndarray] = {}
     for name, axis in (("heights", 2), ("widths", 1)):
-        inked = images.any(axis=axis)  # (n, 28): which rows (or columns) hold ink
+        inked: np.ndarray = np.any(images, axis=axis)  # (n, 28): which rows (or columns) hold ink
         first = inked.argmax(axis=1)
         last = inked.shape[1] - 1 - inked[:, ::-1].argmax(axis=1)
         extent = np.where(inked.any(axis=1), last - first + 1, 0)
@@ -917,7 +1056,8 @@ def _package_results_dir() -> Path:
     return Path(__file__).resolve().parent / "results"
 
 
-def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir=None) -> Path:
+def write_summary(path: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
+                  cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Compute [`summarize_mnist`][neuralbook.datasets.summarize_mnist] and save it with ``np.savez``, atomically.
 
     With no ``path``, writes ``src/neuralbook/results/mnist-summary.npz``, the file the
@@ -930,7 +1070,7 @@ def write_summary(path=None, data_dir=None, *, download: bool = False, cache_dir
     return path
 
 
-def load_summary(path=None) -> dict:
+def load_summary(path: str | os.PathLike[str] | None = None) -> dict:
     """Read the MNIST summary shipped with the package (or the file at ``path``).
 
     Examples

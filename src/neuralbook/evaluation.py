@@ -17,8 +17,12 @@ array([[1, 1, 0],
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from neuralbook.network import Network
 
 
 def _as_labels(values, name: str) -> np.ndarray:
@@ -42,7 +46,7 @@ def _pair(labels, predicted) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --8<-- [start:accuracy]
-def accuracy(labels, predicted) -> float:
+def accuracy(labels: np.typing.ArrayLike, predicted: np.typing.ArrayLike) -> float:
     """The fraction of examples whose predicted class is the true class.
 
     Parameters
@@ -61,7 +65,7 @@ def accuracy(labels, predicted) -> float:
 
 
 # --8<-- [start:confusion_matrix]
-def confusion_matrix(labels, predicted, num_classes: int = 10) -> np.ndarray:
+def confusion_matrix(labels: np.typing.ArrayLike, predicted: np.typing.ArrayLike, num_classes: int = 10) -> np.ndarray:
     """Count every (true class, predicted class) pair.
 
     Each pair ``(i, j)`` is given the single number ``i * num_classes + j``; one
@@ -97,7 +101,7 @@ def _square(matrix) -> np.ndarray:
 
 
 # --8<-- [start:per_class_accuracy]
-def per_class_accuracy(matrix) -> np.ndarray:
+def per_class_accuracy(matrix: np.typing.ArrayLike) -> np.ndarray:
     """For each true class, the fraction of its examples that were classified correctly.
 
     That is the diagonal divided by the row sums (the *recall* of each class). A class
@@ -117,7 +121,7 @@ def per_class_accuracy(matrix) -> np.ndarray:
 
 
 # --8<-- [start:most_confused_pairs]
-def most_confused_pairs(matrix, top: int = 5) -> list[tuple[int, int, int]]:
+def most_confused_pairs(matrix: np.typing.ArrayLike, top: int = 5) -> list[tuple[int, int, int]]:
     """The ``top`` most frequent mistakes as (true class, predicted class, count).
 
     Sorted by count, largest first; equal counts in the order (true, predicted).
@@ -163,7 +167,7 @@ class NonFiniteOutputError(ValueError):
     """A network's outputs are NaN or infinite, so no class (and no accuracy) can be read from them."""
 
 
-def check_finite_outputs(outputs, what: str = "images") -> np.ndarray:
+def check_finite_outputs(outputs: np.typing.ArrayLike, what: str = "images") -> np.ndarray:
     """Return ``outputs`` if every value is finite; otherwise say how many rows are not.
 
     An arg-max of NaN is class 0, so a broken network would otherwise score about one
@@ -190,10 +194,37 @@ def _not_finite(count: int, total: int, what: str) -> NonFiniteOutputError:
     )
 
 
-def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
+#: The most memory one layer's activations may take while a data set is evaluated.
+BATCH_MEMORY = 64 * 2**20
+"""The most memory one layer's activations may take while a data set is evaluated (64 MiB)."""
+
+
+def rows_per_batch(network: Network, batch_size: int, memory: int | None = None) -> int:
+    """How many images to send through ``network`` at once: ``batch_size``, or fewer for a wide network.
+
+    A batch of ``n`` images makes activations of ``n`` × (widest layer) numbers; the
+    batch shrinks until they fit in ``memory`` bytes (default `BATCH_MEMORY`), so that evaluating a network of
+    30,000 hidden neurons on 10,000 images takes tens of megabytes, not gigabytes.
+
+    Examples
+    --------
+    >>> from neuralbook.network import Network
+    >>> rows_per_batch(Network([784, 30, 10], seed=0), 2000)
+    2000
+    >>> rows_per_batch(Network([784, 30, 10], seed=0), 2000, memory=784 * 4 * 100)  # float32: 4 bytes each
+    100
+    """
+    sizes = getattr(network, "sizes", None) or network.config["sizes"]
+    itemsize = np.dtype(getattr(network, "dtype", np.float64)).itemsize
+    memory = BATCH_MEMORY if memory is None else memory
+    return int(max(1, min(batch_size, memory // (max(sizes) * itemsize))))
+
+
+def predict_classes(network: Network, images: np.typing.ArrayLike, batch_size: int = 2000) -> np.ndarray:
     """The predicted class of every image, as [`Network.predict`][neuralbook.network.Network.predict] decides it.
 
-    The images go through the network ``batch_size`` at a time to bound the memory.
+    The images go through the network ``batch_size`` at a time (fewer for a wide
+    network, see [`rows_per_batch`][neuralbook.evaluation.rows_per_batch]) to bound the memory.
 
     Raises
     ------
@@ -204,6 +235,7 @@ def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
     if images.ndim != 2:
         raise ValueError(f"expected images of shape (n, {network.config['sizes'][0]}), got {images.shape}")
     predictions, bad = [], 0
+    batch_size = rows_per_batch(network, batch_size)  # bounded memory, whatever the network's width
     for start in range(0, len(images), batch_size):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, with its meaning
             a = network.forward(images[start : start + batch_size])
@@ -216,7 +248,7 @@ def predict_classes(network, images, batch_size: int = 2000) -> np.ndarray:
 
 
 # --8<-- [start:evaluate]
-def evaluate(network, images, labels) -> Evaluation:
+def evaluate(network: Network, images: np.typing.ArrayLike, labels: np.typing.ArrayLike) -> Evaluation:
     """Classify ``images`` with ``network`` and measure the result against ``labels``.
 
     Parameters
@@ -239,7 +271,7 @@ def evaluate(network, images, labels) -> Evaluation:
 # --8<-- [end:evaluate]
 
 
-def format_confusion_matrix(matrix) -> str:
+def format_confusion_matrix(matrix: np.typing.ArrayLike) -> str:
     """The confusion matrix as an aligned text table, for the terminal.
 
     Examples
@@ -258,7 +290,7 @@ def format_confusion_matrix(matrix) -> str:
 
 
 # --8<-- [start:predict_image]
-def predict_image(network, image) -> np.ndarray:
+def predict_image(network: Network, image: Any) -> np.ndarray:
     """The network's probabilities for each digit, for one picture of a digit.
 
     Parameters

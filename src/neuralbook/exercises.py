@@ -31,7 +31,7 @@ right  the worked numbers: z = 0 and z = 2
 ...
 WRONG  z = -1000: right values, but your function warned "overflow encountered in exp", which the book's version never does (see activations.md#the-sigmoid)
 ...
-sigmoid: 4 of 7 cases right
+sigmoid: 4 of 8 cases right
 False
 """
 
@@ -403,6 +403,8 @@ EXERCISES: dict[str, Exercise] = {
             Case("z = 1000", (np.array(1000.0),)),
             Case("z = ±1000 and small values together", (np.array([-1000.0, -30.0, -1.0, 0.5, 40.0, 1000.0]),)),
             Case("float32 input stays float32", (np.array([-3.0, 0.0, 3.0], dtype=_F32),), keep_dtype=True, rtol=1e-6),
+            Case("z = ±100 in float32, past the 88.7 where its exponential overflows", (np.array([-100.0, 100.0], dtype=_F32),),
+                 keep_dtype=True, rtol=1e-6),
             Case("a batch of shape (2, 3)", (np.array([[-1.0, 0.0, 1.0], [2.0, -2.0, 5.0]]),)),
         ),
         hint="For z < 0 use e^z / (1 + e^z): either way the exponential is e^(−|z|), never large.",
@@ -430,6 +432,7 @@ EXERCISES: dict[str, Exercise] = {
             Case("a batch: each row on its own", (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 3.0]]),)),
             Case("large scores (1000, 1001)", (np.array([1000.0, 1001.0]),)),
             Case("a batch of one row with scores −1000 and 1000", (np.array([[-1000.0, 0.0, 1000.0]]),)),
+            Case("rows a thousand apart: each row subtracts its own largest score", (np.array([[-1000.0, -1001.0], [1000.0, 999.0]]),)),
             Case("float32 input stays float32", (np.array([[1.0, 2.0, 3.0]], dtype=_F32),), keep_dtype=True, rtol=1e-6),
         ),
         hint="Subtract each row's maximum first (z.max(axis=-1, keepdims=True)); sum over axis=-1.",
@@ -456,7 +459,7 @@ EXERCISES: dict[str, Exercise] = {
         cases=(
             Case("the worked input x = (1, 0.5, −2)", (_X1,) + _W),
             Case("a batch of five rows", (_X5,) + _W, section="forward-propagation.md#one-example-or-a-whole-batch"),
-            Case("a large input, (−3000, 0, 3000): output scores near ±4000", (np.array([[-3000.0, 0.0, 3000.0]]),) + _W,
+            Case("a large input, (−3000, 0, 3000): output scores in the thousands", (np.array([[-3000.0, 0.0, 3000.0]]),) + _W,
                  section="activations.md#softmax"),
         ),
         hint="Two layers: hidden = max(0, x W1ᵀ + b1), then softmax(hidden W2ᵀ + b2) row by row.",
@@ -742,8 +745,9 @@ def check(name: str, function) -> bool:
     right  a batch: each row on its own
     right  large scores (1000, 1001)
     right  a batch of one row with scores −1000 and 1000
+    right  rows a thousand apart: each row subtracts its own largest score
     right  float32 input stays float32
-    softmax: 5 of 5 cases right
+    softmax: 6 of 6 cases right
     True
     """
     exercise = _exercise(name)

@@ -69,7 +69,7 @@ __all__ = [
     "TEST_CHOICE_SPLITS",
 ]
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 #: The seeds of every comparison: each setting the book compares is trained once with each.
 SEEDS = (0, 1, 2, 3, 4)
@@ -89,8 +89,8 @@ class TrainingConfig:
     hidden_activation, output, loss, init : str
         As for [`neuralbook.network.Network`][neuralbook.network.Network].
     optimizer : str
-        ``"sgd"``, ``"momentum"``, ``"adam"`` or ``"adamw"`` (Adam with decoupled
-        weight decay).
+        ``"sgd"``, ``"momentum"``, ``"nesterov"`` (Nesterov momentum), ``"adagrad"``,
+        ``"rmsprop"``, ``"adam"`` or ``"adamw"`` (Adam with decoupled weight decay).
     learning_rate : float
         The (initial) learning rate η.
     momentum : float
@@ -216,13 +216,25 @@ PRESET_DESCRIPTIONS = {
 
 
 def make_optimizer(config: TrainingConfig):
-    """The optimizer a config names, with its learning rate."""
-    from neuralbook.optimizers import SGD, Adam, Momentum
+    """The optimizer a config names, with its learning rate.
+
+    Examples
+    --------
+    >>> [type(make_optimizer(PRESETS["quick"].replace(optimizer=name))).__name__ for name in OPTIMIZERS]
+    ['SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSProp', 'Adam', 'AdamW']
+    """
+    from neuralbook.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 
     if config.optimizer == "sgd":
         return SGD(config.learning_rate)
     if config.optimizer == "momentum":
         return Momentum(config.learning_rate, beta=config.momentum)
+    if config.optimizer == "nesterov":
+        return Nesterov(config.learning_rate, beta=config.momentum)
+    if config.optimizer == "adagrad":
+        return AdaGrad(config.learning_rate)
+    if config.optimizer == "rmsprop":
+        return RMSProp(config.learning_rate)  # its own beta (0.9), for the squared gradients
     if config.optimizer == "adam":
         return Adam(config.learning_rate, beta1=config.momentum)
     if config.optimizer == "adamw":
@@ -312,7 +324,8 @@ class RunResult:
 
 
 # --8<-- [start:run]
-def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=False, measure_train_accuracy=True, progress=None, on_epoch=None) -> RunResult:
+def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=False, measure_train_accuracy=True, progress=None, on_epoch=None,
+        guard=False) -> RunResult:
     """Train the network of ``config`` on ``data`` (MNIST); measure the test set only if asked.
 
     ``measure_test=False`` is for every run that takes part in a choice or a
@@ -321,7 +334,8 @@ def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=F
     ``measure_train_loss`` also measures the loss on the whole training set after
     every epoch, on the same terms as the validation loss. If training diverges (NaN
     loss), the result says so in ``diverged`` instead of raising, with the epoch and
-    iteration where it happened.
+    iteration where it happened. ``guard`` also stops a run that fails while its loss
+    stays finite (see [`train`][neuralbook.training.train]).
     """
     split = prepare_data(config, data)
     network, optimizer, schedule = build(config)
@@ -335,7 +349,7 @@ def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=F
             optimizer=optimizer, validation=validation, schedule=schedule, weight_decay=l2,
             patience=config.patience, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
             measure_train_loss=measure_train_loss, measure_train_accuracy=measure_train_accuracy,
-            progress=progress, on_epoch=on_epoch,
+            progress=progress, on_epoch=on_epoch, guard=guard,
         )
     except TrainingDiverged as error:
         return RunResult(config, network, error.history, None, len(split.train_images), str(error), error.epoch, error.iteration)
@@ -937,28 +951,31 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         config = ABLATIONS["quadratic"][1].replace(seed=slowest, epochs=COST_SLOW_EPOCHS)
         slow = run_to_dict(run(config, data, measure_test=False, measure_train_accuracy=False, progress=progress), "quadratic")
         save("cost-seeds", {"epochs": ABLATION_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
-    if "test-choice" in parts:  # Tuning on the test set: the sweep's runs, chosen on the test set or on validation
-        from neuralbook.search import SWEEP_BASE, log_grid
+    if "test-choice" in parts:  # Tuning on the test set: every run of the sweep and the search, chosen on test or validation
+        from neuralbook.search import RESULT_FILE, SWEEP_BASE
 
-        rates = log_grid(0.001, 3.0)
+        recorded = load_result(RESULT_FILE)
+        sweep, found = recorded["learning_rate_sweep"], recorded["search"]
+        candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
+        candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
+        candidates += [(s["learning_rate"], s["batch_size"], seed) for s in [*found["finalists"], found["reference"]] for seed in found["seeds"]]
         runs, correct = [], []
-        for rate in rates:
-            for seed in SEEDS:
-                result = run(SWEEP_BASE.replace(learning_rate=rate, seed=seed), data, measure_test=False,
-                             measure_train_accuracy=False, progress=progress)
-                if result.diverged is not None:
-                    right = np.zeros(len(data.test_labels), dtype=bool)
-                    validation = 0.0
-                else:
-                    right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
-                    validation = result.history[-1].validation_accuracy
-                runs.append({"learning_rate": rate, "seed": seed, "validation_accuracy": validation,
-                             "test_accuracy": float(right.mean())})
-                correct.append(right)
-                _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
+        for rate, batch_size, seed in candidates:
+            result = run(SWEEP_BASE.replace(learning_rate=rate, batch_size=batch_size, seed=seed), data, measure_test=False,
+                         measure_train_accuracy=False, progress=progress)
+            if result.diverged is not None:
+                right = np.zeros(len(data.test_labels), dtype=bool)
+                validation = 0.0
+            else:
+                right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
+                validation = result.history[-1].validation_accuracy
+            runs.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
+                         "validation_accuracy": validation, "test_accuracy": float(right.mean())})
+            correct.append(right)
+            _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
         flattery = choice_flattery([r["validation_accuracy"] for r in runs], np.array(correct))
         del flattery["half_b"]  # recomputed from the seed when needed
-        save("test-choice", {"config": SWEEP_BASE.to_dict(), "learning_rates": rates, "runs": runs,
+        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": runs,
                              "splits": TEST_CHOICE_SPLITS, "split_seed": 0, "choices": flattery})
     if "threads" in parts:
         save("threads", {"preset": "quick", "runs": [_thread_run(threads, data_dir) for threads in (1, 2)]})

@@ -2,10 +2,12 @@
 
 The chapter *Gradient descent and optimizers* shows each optimizer's ``update`` written
 like its equations, ``p -= learning_rate * g``. Written that way, every arithmetic
-operation allocates a new array, and the trainer calls ``step`` hundreds of times per
-epoch. This module holds the same arithmetic done in place, into one scratch buffer per
-parameter, so that [`Optimizer.step`][neuralbook.optimizers.Optimizer.step] can run it
-instead of the readable ``update``. Nothing else in the package does anything for speed.
+operation allocates a new array, and the trainer steps hundreds of times per epoch.
+This module builds on [`neuralbook.optimizers`][neuralbook.optimizers] (which knows
+nothing of it): [`step`][neuralbook.fastpath.step] takes the same step as
+[`Optimizer.step`][neuralbook.optimizers.Optimizer.step], with the same arithmetic done
+in place, into one scratch buffer per parameter, and flushes decaying buffers. The
+trainer steps through it; the appendix *Performance and robustness* explains both parts.
 
 Two things live here:
 
@@ -21,8 +23,8 @@ Two things live here:
 * **the subnormal flush** (`flush_subnormals`, `flush`): buffers of parameters that
   never receive a gradient (dead ReLU units, input pixels that are always zero) decay
   geometrically towards zero and would become *subnormal* floats, on which arithmetic is
-  many times slower. Every ``flush_every`` steps each decaying buffer entry small enough
-  to turn subnormal before the next flush is set to exactly zero; once an entry is zero
+  many times slower on some processors. Every ``flush_every`` steps each decaying
+  buffer entry small enough to turn subnormal before the next flush is set to exactly zero; once an entry is zero
   and its gradient is zero it stays exactly zero.
 
 Examples
@@ -31,8 +33,8 @@ Examples
 >>> from neuralbook.optimizers import SGD
 >>> optimizer = SGD(learning_rate=0.5)
 >>> fused, readable = np.array([1.0]), np.array([1.0])
->>> fused_update(optimizer)(fused, np.array([0.5]), {})
->>> optimizer.update(readable, np.array([0.5]), {})
+>>> step(optimizer, [fused], [np.array([0.5])])
+>>> SGD(learning_rate=0.5).step([readable], [np.array([0.5])])
 >>> print(fused, readable)
 [0.75] [0.75]
 """
@@ -44,7 +46,16 @@ from functools import partial
 
 import numpy as np
 
-__all__ = ["KERNELS", "fused_update", "flush_subnormals", "count_subnormals", "flush", "flush_threshold", "flush_if_due"]
+from neuralbook.optimizers import SGD, Adam, AdamW, Momentum
+
+__all__ = [
+    "FLUSH_EVERY", "KERNELS", "step", "Fast", "fused_update", "flush_subnormals", "count_subnormals", "flush",
+    "flush_threshold",
+]
+
+#: How many steps `step` takes between two flushes of the decaying buffers, by default.
+FLUSH_EVERY = 50
+"""How many steps `step` takes between two flushes of the decaying buffers, by default."""
 
 
 def _scratch(p: np.ndarray, state: dict) -> np.ndarray:
@@ -98,15 +109,9 @@ def adamw_kernel(optimizer, p, g, state):
     adam_kernel(optimizer, p, g, state)
 
 
-def _kernels():
-    from neuralbook.optimizers import SGD, Adam, AdamW, Momentum
-
-    return {SGD: sgd_kernel, Momentum: momentum_kernel, Adam: adam_kernel, AdamW: adamw_kernel}
-
-
-#: The fused update of each optimizer class (exact classes only), filled on first use.
-KERNELS: dict = {}
-"""The fused update of each optimizer class (exact classes only), filled on first use."""
+#: The fused update of each optimizer class (exact classes only).
+KERNELS: dict = {SGD: sgd_kernel, Momentum: momentum_kernel, Adam: adam_kernel, AdamW: adamw_kernel}
+"""The fused update of each optimizer class (exact classes only)."""
 
 
 def fused_update(optimizer):
@@ -122,8 +127,6 @@ def fused_update(optimizer):
     callable
         ``update(p, g, state)``, changing ``p`` and ``state`` in place.
     """
-    if not KERNELS:
-        KERNELS.update(_kernels())
     kernel = KERNELS.get(type(optimizer))
     if kernel is None:
         return optimizer.update
@@ -181,7 +184,86 @@ def count_subnormals(array: np.ndarray) -> int:
     return int(np.count_nonzero((magnitude < tiny) & (magnitude > 0)))
 
 
-def flush_threshold(optimizer, dtype) -> float:
+def step(optimizer, params, grads, flush_every: int = FLUSH_EVERY) -> None:
+    """Take the optimizer's step, fused where a kernel exists, and flush its decaying buffers every ``flush_every`` steps.
+
+    Does what ``optimizer.step(params, grads)`` does (the same checks, state, step
+    count and update, up to rounding), with the update of `fused_update`; then, if
+    the step count is a multiple of ``flush_every``, calls `flush`.
+
+    Parameters
+    ----------
+    optimizer : neuralbook.optimizers.Optimizer
+        Any optimizer; its state and step count change as in its own ``step``.
+    params, grads : list of numpy.ndarray
+        As for [`Optimizer.step`][neuralbook.optimizers.Optimizer.step].
+    flush_every : int, optional
+        Steps between two flushes; ``0`` switches the flush off (to show what goes
+        wrong without it). Default `FLUSH_EVERY`.
+
+    Examples
+    --------
+    >>> from neuralbook.optimizers import Momentum
+    >>> w = np.array([1.0])
+    >>> optimizer = Momentum(learning_rate=0.1, beta=0.9)
+    >>> for _ in range(2):
+    ...     step(optimizer, [w], [np.array([1.0])])
+    >>> print(np.round(w, 4), optimizer.t)
+    [0.71] 2
+    """
+    if isinstance(flush_every, bool) or int(flush_every) != flush_every or flush_every < 0:
+        raise ValueError(f"expected a whole number flush_every >= 0, got {flush_every!r}")
+    grads = optimizer.checked(params, grads)
+    if optimizer.state is None:
+        optimizer.state = [optimizer.new_state(p) for p in params]
+    optimizer.t += 1
+    update = fused_update(optimizer)
+    for p, g, state in zip(params, grads, optimizer.state):
+        update(p, g, state)
+    if flush_every and optimizer.decaying and optimizer.t % flush_every == 0:
+        flush(optimizer, flush_every)
+
+
+class Fast:
+    """An optimizer seen through the fast path: its ``step`` is this module's `step`.
+
+    The trainer hands ``Fast(optimizer)`` to [`train_epoch`][neuralbook.training.train_epoch],
+    whose code calls ``optimizer.step`` like any optimizer's. Everything else (the learning
+    rate, ``t``, the state) is read from the optimizer itself, which the steps change.
+
+    Parameters
+    ----------
+    optimizer : neuralbook.optimizers.Optimizer
+        The optimizer to step.
+    flush_every : int, optional
+        Steps between two flushes of its decaying buffers (0: never). Default `FLUSH_EVERY`.
+
+    Examples
+    --------
+    >>> from neuralbook.optimizers import Adam
+    >>> adam = Adam(learning_rate=0.01)
+    >>> w = np.array([0.0])
+    >>> Fast(adam).step([w], [np.array([5.0])])
+    >>> print(np.round(w, 6), adam.t)
+    [-0.01] 1
+    """
+
+    def __init__(self, optimizer, flush_every: int = FLUSH_EVERY):
+        self.optimizer = optimizer
+        self.flush_every = flush_every
+
+    def step(self, params, grads) -> None:
+        """Update every parameter array in place, as ``optimizer.step`` would, on the fast path."""
+        step(self.optimizer, params, grads, self.flush_every)
+
+    def __getattr__(self, name):
+        return getattr(self.optimizer, name)
+
+    def __repr__(self) -> str:
+        return f"Fast({self.optimizer!r})"
+
+
+def flush_threshold(optimizer, dtype, flush_every: int = FLUSH_EVERY) -> float:
     """Entries below this are zeroed by `flush`: ``tiny / β**(flush_every + 1)``.
 
     ``tiny`` is the smallest normal number of ``dtype`` and β the smallest decay factor
@@ -198,10 +280,10 @@ def flush_threshold(optimizer, dtype) -> float:
     positive = [beta for beta in optimizer.decays() if beta > 0]
     fastest = min(positive, default=0.5)  # with β = 0 nothing lingers; any factor will do
     tiny = float(np.finfo(dtype).tiny)
-    return tiny / fastest ** (max(optimizer.flush_every, 1) + 1)
+    return tiny / fastest ** (max(flush_every, 1) + 1)
 
 
-def flush(optimizer) -> int:
+def flush(optimizer, flush_every: int = FLUSH_EVERY) -> int:
     """Zero every entry of the optimizer's decaying buffers that could turn subnormal before the next flush.
 
     The decaying buffers are the arrays of each parameter's state named in
@@ -213,11 +295,5 @@ def flush(optimizer) -> int:
     for state in optimizer.state:
         for name in optimizer.decaying:
             buffer = state[name]
-            total += flush_subnormals(buffer, flush_threshold(optimizer, buffer.dtype))
+            total += flush_subnormals(buffer, flush_threshold(optimizer, buffer.dtype, flush_every))
     return total
-
-
-def flush_if_due(optimizer) -> None:
-    """Call `flush` every ``optimizer.flush_every`` steps (never if it is 0)."""
-    if optimizer.flush_every and optimizer.decaying and optimizer.t % optimizer.flush_every == 0:
-        flush(optimizer)

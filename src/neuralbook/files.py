@@ -83,9 +83,11 @@ def atomic_write(path, mode="wb", encoding=None):
 
 #: Every temporary file of `atomic_write` is named ``.neuralbook-<pid>-<random>.tmp``.
 TEMPORARY_PREFIX = ".neuralbook-"
+"""How the name of every temporary file of `atomic_write` begins: ``.neuralbook-<pid>-<random>.tmp``."""
 
 #: A temporary file this old, whose process is gone, was left by a killed process.
 STALE_AGE_SECONDS = 3600
+"""A temporary file this many seconds old, whose process is gone, was left by a killed process."""
 
 
 def _temporary_prefix() -> str:

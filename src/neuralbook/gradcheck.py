@@ -13,7 +13,8 @@ to ε). The two gradients are compared by their *relative error*
 
 which does not depend on the scale of the gradient: about 1e-10 means they agree to
 ten digits. As a rule of thumb in float64, around 1e-7 or below the gradient is right;
-around 1e-2 or above, something is wrong.
+around 1e-2 or above, something is wrong
+([`gradient_is_right`][neuralbook.rules.gradient_is_right] applies the rule).
 
 Checks are done in float64: float32 carries only about seven significant digits,
 too few for differences of nearly equal numbers. [`gradient_check`][neuralbook.gradcheck.gradient_check] therefore
@@ -22,7 +23,13 @@ copies a float32 network into a float64 one first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from neuralbook.network import Network
 
 __all__ = [
     "relative_error",
@@ -35,7 +42,7 @@ __all__ = [
 
 
 # --8<-- [start:relative_error]
-def relative_error(g_bp, g_fd):
+def relative_error(g_bp: np.typing.ArrayLike, g_fd: np.typing.ArrayLike) -> float:
     """‖g_bp − g_fd‖ / (‖g_bp‖ + ‖g_fd‖), with 0 when both are exactly zero.
 
     Examples
@@ -75,7 +82,7 @@ def _centred_differences(f, array, epsilon):
 # --8<-- [end:finite_differences]
 
 
-def numerical_gradient(f, x, epsilon=1e-5):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, epsilon: float = 1e-5) -> np.ndarray:
     """The gradient of a scalar function ``f(x)`` by centred differences.
 
     Parameters
@@ -102,7 +109,8 @@ def numerical_gradient(f, x, epsilon=1e-5):
     return _centred_differences(lambda: float(f(x)), x, epsilon)
 
 
-def check_gradient(f, gradient, x, epsilon=1e-5):
+def check_gradient(f: Callable[[np.ndarray], float], gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                   epsilon: float = 1e-5) -> float:
     """Relative error between an analytic gradient and finite differences of ``f`` at ``x``.
 
     Parameters
@@ -150,7 +158,8 @@ def _loss_function(net, x, y, dropout_seed):
     return lambda: net.loss_and_gradients(x, y, rng=np.random.default_rng(dropout_seed))[0]
 
 
-def network_numerical_gradients(net, x, y, epsilon=1e-5, dropout_seed=None):
+def network_numerical_gradients(net: Network, x: np.typing.ArrayLike, y: np.typing.ArrayLike, epsilon: float = 1e-5,
+                                dropout_seed: int | None = None) -> list[np.ndarray]:
     """Finite-difference gradients of the network's loss for every parameter.
 
     Costs two forward passes per parameter. ``net`` should be float64 (see
@@ -165,7 +174,7 @@ def network_numerical_gradients(net, x, y, epsilon=1e-5, dropout_seed=None):
     return [_centred_differences(loss, parameter, epsilon) for parameter in net.parameters()]
 
 
-def gradient_errors(net, x, y, epsilon=1e-5, dropout_seed=None):
+def gradient_errors(net: Network, x: np.typing.ArrayLike, y: np.typing.ArrayLike, epsilon: float = 1e-5, dropout_seed: int | None = None) -> list[float]:
     """Relative error of each parameter's backprop gradient, ``[W1, b1, W2, ...]``.
 
     Works on a float64 copy of ``net``; ``net`` itself is not changed.
@@ -178,7 +187,7 @@ def gradient_errors(net, x, y, epsilon=1e-5, dropout_seed=None):
 
 
 # --8<-- [start:gradient_check]
-def gradient_check(net, x, y, epsilon=1e-5, dropout_seed=None):
+def gradient_check(net: Network, x: np.typing.ArrayLike, y: np.typing.ArrayLike, epsilon: float = 1e-5, dropout_seed: int | None = None) -> float:
     """Compare backpropagation with finite differences on a small batch.
 
     Parameters

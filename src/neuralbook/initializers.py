@@ -70,7 +70,7 @@ def _normal(n_in, n_out, rng, variance, dtype):
 
 
 # --8<-- [start:standard_normal]
-def standard_normal(n_in, n_out, rng, dtype=np.float64):
+def standard_normal(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The classic start: every weight and every bias from N(0, 1).
 
     This is exactly what Nielsen's chapter-1 ``network.py`` does (``np.random.randn``
@@ -107,7 +107,7 @@ def standard_normal(n_in, n_out, rng, dtype=np.float64):
 
 
 # --8<-- [start:nielsen_ch3]
-def nielsen_ch3(n_in, n_out, rng, dtype=np.float64):
+def nielsen_ch3(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Nielsen's chapter-3 start: weights from N(0, 1/n_in), biases from N(0, 1).
 
     Exactly the ``default_weight_initializer`` of his ``network2.py``: each weight is
@@ -130,7 +130,7 @@ def nielsen_ch3(n_in, n_out, rng, dtype=np.float64):
 
 
 # --8<-- [start:nielsen]
-def nielsen(n_in, n_out, rng, dtype=np.float64):
+def nielsen(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Weights from N(0, 1/n_in): standard deviation 1/√n_in; biases 0.
 
     The weight rule of Nielsen's improved ``network2.py``, with the biases at zero
@@ -150,7 +150,7 @@ def nielsen(n_in, n_out, rng, dtype=np.float64):
 
 
 # --8<-- [start:xavier]
-def xavier(n_in, n_out, rng, dtype=np.float64):
+def xavier(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Xavier/Glorot *normal*: weights from N(0, 2/(n_in + n_out)); biases 0.
 
     Glorot and Bengio (2010) proposed the *uniform* version, U(−r, r) with
@@ -174,7 +174,7 @@ glorot = xavier
 """Another name for `xavier` (the normal variant)."""
 
 
-def xavier_uniform(n_in, n_out, rng, dtype=np.float64):
+def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Glorot and Bengio's original: weights from U(−r, r), r = √(6/(n_in + n_out)); biases 0.
 
     Examples
@@ -191,7 +191,7 @@ def xavier_uniform(n_in, n_out, rng, dtype=np.float64):
 
 
 # --8<-- [start:he]
-def he(n_in, n_out, rng, dtype=np.float64):
+def he(n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """He (Kaiming) normal: weights from N(0, 2/n_in); biases 0.
 
     Made for ReLU: a ReLU zeroes half of its inputs on average, so the variance is
@@ -223,7 +223,7 @@ INITIALIZERS = {
 """Every initialisation by name."""
 
 
-def initialize(name, n_in, n_out, rng, dtype=np.float64):
+def initialize(name: str, n_in: int, n_out: int, rng: np.random.Generator, dtype: np.typing.DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Look up an initialisation by name and draw ``(W, b)`` for one layer.
 
     Raises

@@ -85,7 +85,8 @@ class Dense:
     (5, 2)
     """
 
-    def __init__(self, n_in, n_out, activation="relu", init="he", rng=None, dtype=np.float64):
+    def __init__(self, n_in: int, n_out: int, activation: str = "relu", init: str = "he",
+                 rng: np.random.Generator | None = None, dtype: np.typing.DTypeLike = np.float64) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; expected one of: {', '.join(ACTIVATIONS)}")
         if rng is None:
@@ -100,7 +101,7 @@ class Dense:
         self.W, self.b = initialize(init, n_in, n_out, rng, dtype=self.dtype)
 
     @property
-    def parameter_count(self):
+    def parameter_count(self) -> int:
         """Number of weights plus number of biases: ``n_out * n_in + n_out``."""
         return self.W.size + self.b.size
 
@@ -108,7 +109,7 @@ class Dense:
         return f"Dense({self.n_in}, {self.n_out}, activation={self.activation!r}, dtype={self.dtype.name})"
 
     # --8<-- [start:forward]
-    def forward(self, a_prev):
+    def forward(self, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activations and activations for a batch.
 
         Parameters
@@ -130,7 +131,8 @@ class Dense:
     # --8<-- [end:forward]
 
     # --8<-- [start:backward]
-    def backward(self, delta, a_prev, input_gradient=True):
+    def backward(self, delta: np.ndarray, a_prev: np.ndarray, input_gradient: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The gradients that follow from this layer's error delta = ∂C/∂z.
 
         Parameters

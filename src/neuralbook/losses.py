@@ -37,6 +37,8 @@ Conventions shared by every function here:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from neuralbook.activations import sigmoid, softmax
@@ -135,9 +137,39 @@ def _result(value, dtype):
     return np.dtype(dtype).type(value)
 
 
+def _checked(*, gradient=False, pred_name="y_pred", classes=False, probabilities=(), rows_sum_to_one=None):
+    """Let a loss (or its gradient) written for two clean 2-D arrays take any array_like, after checking it.
+
+    The wrapped function receives ``y_true`` and the prediction (``pred_name``) as 2-D
+    float arrays of the prediction's dtype (`_as_pair`), after the arrays named in
+    ``probabilities`` were checked to lie in [0, 1] and the rows of the one named
+    ``rows_sum_to_one`` to sum to 1. A loss's value comes back as a NumPy scalar of the
+    prediction's dtype; a gradient (``gradient=True``) in the prediction's original
+    shape. The decorators sit outside the chapter's listings, which show the mathematics.
+    """
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(y_true, y_pred):
+            shape = np.shape(y_pred)
+            y_true, y_pred = _as_pair(y_true, y_pred, pred_name=pred_name, classes=classes)
+            arrays = {"y_true": y_true, pred_name: y_pred}
+            for name in probabilities:
+                _check_probabilities(name, arrays[name])
+            if rows_sum_to_one is not None:
+                _check_rows_sum_to_one(rows_sum_to_one, arrays[rows_sum_to_one])
+            value = function(y_true, y_pred)
+            return value.reshape(shape) if gradient else _result(value, y_pred.dtype)
+
+        return wrapper
+
+    return decorate
+
+
 # --------------------------------------------------------------------------- MSE
 
 
+@_checked()
 # --8<-- [start:mse]
 def mse(y_true, y_pred) -> float:
     """Mean squared error: the mean of (ŷ − y)² over all elements.
@@ -157,10 +189,12 @@ def mse(y_true, y_pred) -> float:
     >>> print(mse([300_000, 450_000, 200_000], [310_000, 430_000, 195_000]))
     175000000.0
     """
-    y_true, y_pred = _as_pair(y_true, y_pred)
-    return _result(np.mean((y_pred - y_true) ** 2), y_pred.dtype)
+    return np.mean((y_pred - y_true) ** 2)
+# --8<-- [end:mse]
 
 
+@_checked(gradient=True)
+# --8<-- [start:mse_gradient]
 def mse_gradient(y_true, y_pred):
     """The gradient of the mean squared error with respect to the predictions.
 
@@ -172,12 +206,11 @@ def mse_gradient(y_true, y_pred):
     >>> print(mse_gradient([1.0, 2.0], [2.0, 2.0]))
     [1. 0.]
     """
-    shape = np.shape(y_pred)
-    y_true, y_pred = _as_pair(y_true, y_pred)
-    return (2 * (y_pred - y_true) / y_pred.size).reshape(shape)
-# --8<-- [end:mse]
+    return 2 * (y_pred - y_true) / y_pred.size
+# --8<-- [end:mse_gradient]
 
 
+@_checked()
 # --8<-- [start:quadratic_cost]
 def quadratic_cost(y_true, y_pred) -> float:
     """Nielsen's quadratic cost, ½‖y − a‖² averaged over the samples.
@@ -196,11 +229,14 @@ def quadratic_cost(y_true, y_pred) -> float:
     >>> print(round(float(quadratic_cost([[0.0, 1.0]], [[0.2, 0.6]])), 4))
     0.1
     """
-    y_true, a = _as_pair(y_true, y_pred)
+    y, a = y_true, y_pred
     B = a.shape[0]  # samples in the batch
-    return _result(np.sum((y_true - a) ** 2) / (2 * B), a.dtype)
+    return np.sum((y - a) ** 2) / (2 * B)
+# --8<-- [end:quadratic_cost]
 
 
+@_checked(gradient=True)
+# --8<-- [start:quadratic_cost_gradient]
 def quadratic_cost_gradient(y_true, y_pred):
     """The quadratic cost's gradient with respect to the outputs, (a − y) / B.
 
@@ -212,15 +248,15 @@ def quadratic_cost_gradient(y_true, y_pred):
     >>> print(quadratic_cost_gradient([[0.0, 1.0]], [[0.2, 0.6]]))
     [[ 0.2 -0.4]]
     """
-    shape = np.shape(y_pred)
-    y_true, a = _as_pair(y_true, y_pred)
-    return ((a - y_true) / a.shape[0]).reshape(shape)
-# --8<-- [end:quadratic_cost]
+    y, a = y_true, y_pred
+    return (a - y) / a.shape[0]
+# --8<-- [end:quadratic_cost_gradient]
 
 
 # --------------------------------------------------------------------------- binary
 
 
+@_checked(probabilities=("y_true", "y_pred"))
 # --8<-- [start:binary_cross_entropy]
 def binary_cross_entropy(y_true, y_pred) -> float:
     """Binary cross-entropy of probabilities, averaged over all elements.
@@ -242,14 +278,14 @@ def binary_cross_entropy(y_true, y_pred) -> float:
     >>> print(round(float(binary_cross_entropy([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.3])), 4))
     0.1976
     """
-    y, y_hat = _as_pair(y_true, y_pred)
-    _check_probabilities("y_true", y)
-    _check_probabilities("y_pred", y_hat)
-    y_hat = _clip(y_hat)
+    y, y_hat = y_true, _clip(y_pred)
     losses = -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
-    return _result(np.mean(losses), y_hat.dtype)
+    return np.mean(losses)
+# --8<-- [end:binary_cross_entropy]
 
 
+@_checked(gradient=True, probabilities=("y_true", "y_pred"))
+# --8<-- [start:binary_cross_entropy_gradient]
 def binary_cross_entropy_gradient(y_true, y_pred):
     """The binary cross-entropy's gradient with respect to the probabilities.
 
@@ -262,15 +298,12 @@ def binary_cross_entropy_gradient(y_true, y_pred):
     >>> print(np.round(binary_cross_entropy_gradient([1.0, 0.0], [0.8, 0.8]), 4))
     [-0.625  2.5  ]
     """
-    shape = np.shape(y_pred)
-    y, y_hat = _as_pair(y_true, y_pred)
-    _check_probabilities("y_true", y)
-    _check_probabilities("y_pred", y_hat)
-    y_hat = _clip(y_hat)
-    return ((-y / y_hat + (1 - y) / (1 - y_hat)) / y_hat.size).reshape(shape)
-# --8<-- [end:binary_cross_entropy]
+    y, y_hat = y_true, _clip(y_pred)
+    return (-y / y_hat + (1 - y) / (1 - y_hat)) / y_hat.size
+# --8<-- [end:binary_cross_entropy_gradient]
 
 
+@_checked(pred_name="logits", probabilities=("y_true",))
 # --8<-- [start:sigmoid_binary_cross_entropy]
 def sigmoid_binary_cross_entropy(y_true, logits) -> float:
     """Binary cross-entropy of σ(z), computed stably from the logits z.
@@ -293,12 +326,14 @@ def sigmoid_binary_cross_entropy(y_true, logits) -> float:
     >>> print(sigmoid_binary_cross_entropy([1.0, 0.0], [1000.0, -1000.0]))
     0.0
     """
-    y, z = _as_pair(y_true, logits, pred_name="logits")
-    _check_probabilities("y_true", y)
+    y, z = y_true, logits
     losses = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
-    return _result(np.mean(losses), z.dtype)
+    return np.mean(losses)
+# --8<-- [end:sigmoid_binary_cross_entropy]
 
 
+@_checked(gradient=True, pred_name="logits", probabilities=("y_true",))
+# --8<-- [start:sigmoid_binary_cross_entropy_gradient]
 def sigmoid_binary_cross_entropy_gradient(y_true, logits):
     """∂C/∂z of the sigmoid binary cross-entropy, (σ(z) − y) / (B K).
 
@@ -311,16 +346,15 @@ def sigmoid_binary_cross_entropy_gradient(y_true, logits):
     >>> print(sigmoid_binary_cross_entropy_gradient([1.0, 0.0], [0.0, 0.0]))
     [-0.25  0.25]
     """
-    shape = np.shape(logits)
-    y, z = _as_pair(y_true, logits, pred_name="logits")
-    _check_probabilities("y_true", y)
-    return ((sigmoid(z) - y) / z.size).reshape(shape)
-# --8<-- [end:sigmoid_binary_cross_entropy]
+    y, z = y_true, logits
+    return (sigmoid(z) - y) / z.size
+# --8<-- [end:sigmoid_binary_cross_entropy_gradient]
 
 
 # --------------------------------------------------------------------------- categorical
 
 
+@_checked(classes=True, probabilities=("y_pred",), rows_sum_to_one="y_pred")
 # --8<-- [start:categorical_cross_entropy]
 def categorical_cross_entropy(y_true, y_pred) -> float:
     """Categorical cross-entropy of probabilities, averaged over the samples.
@@ -341,13 +375,13 @@ def categorical_cross_entropy(y_true, y_pred) -> float:
     >>> print(round(float(categorical_cross_entropy([0, 1, 0], [0.2, 0.7, 0.1])), 4))
     0.3567
     """
-    y, y_hat = _as_pair(y_true, y_pred, classes=True)
-    _check_probabilities("y_pred", y_hat)
-    _check_rows_sum_to_one("y_pred", y_hat)
-    y_hat = _clip(y_hat)
-    return _result(-np.sum(y * np.log(y_hat)) / y_hat.shape[0], y_hat.dtype)
+    y, y_hat = y_true, _clip(y_pred)
+    return -np.sum(y * np.log(y_hat)) / y_hat.shape[0]
+# --8<-- [end:categorical_cross_entropy]
 
 
+@_checked(gradient=True, classes=True, probabilities=("y_pred",), rows_sum_to_one="y_pred")
+# --8<-- [start:categorical_cross_entropy_gradient]
 def categorical_cross_entropy_gradient(y_true, y_pred):
     """∂C/∂ŷ of the categorical cross-entropy, −y / (B ŷ).
 
@@ -360,15 +394,12 @@ def categorical_cross_entropy_gradient(y_true, y_pred):
     >>> print(np.round(categorical_cross_entropy_gradient([0, 1, 0], [0.2, 0.5, 0.3]), 4))
     [-0. -2. -0.]
     """
-    shape = np.shape(y_pred)
-    y, y_hat = _as_pair(y_true, y_pred, classes=True)
-    _check_probabilities("y_pred", y_hat)
-    _check_rows_sum_to_one("y_pred", y_hat)
-    y_hat = _clip(y_hat)
-    return (-y / y_hat / y_hat.shape[0]).reshape(shape)
-# --8<-- [end:categorical_cross_entropy]
+    y, y_hat = y_true, _clip(y_pred)
+    return -y / y_hat / y_hat.shape[0]
+# --8<-- [end:categorical_cross_entropy_gradient]
 
 
+@_checked(pred_name="logits", classes=True, probabilities=("y_true",), rows_sum_to_one="y_true")
 # --8<-- [start:softmax_cross_entropy]
 def softmax_cross_entropy(y_true, logits) -> float:
     """Categorical cross-entropy of softmax(z), computed stably from the logits z.
@@ -392,15 +423,16 @@ def softmax_cross_entropy(y_true, logits) -> float:
     >>> print(round(float(softmax_cross_entropy([0, 1], [1000.0, 0.0])), 4))
     1000.0
     """
-    y, z = _as_pair(y_true, logits, pred_name="logits", classes=True)
-    _check_probabilities("y_true", y)
-    _check_rows_sum_to_one("y_true", y)
+    y, z = y_true, logits
     m = z.max(axis=1, keepdims=True)
     log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
     log_probabilities = z - log_sum_exp
-    return _result(-np.sum(y * log_probabilities) / z.shape[0], z.dtype)
+    return -np.sum(y * log_probabilities) / z.shape[0]
+# --8<-- [end:softmax_cross_entropy]
 
 
+@_checked(gradient=True, pred_name="logits", classes=True, probabilities=("y_true",), rows_sum_to_one="y_true")
+# --8<-- [start:softmax_cross_entropy_gradient]
 def softmax_cross_entropy_gradient(y_true, logits):
     """∂C/∂z of the softmax cross-entropy, (softmax(z) − y) / B.
 
@@ -413,9 +445,6 @@ def softmax_cross_entropy_gradient(y_true, logits):
     >>> print(softmax_cross_entropy_gradient([0, 1], [0.0, 0.0]))
     [ 0.5 -0.5]
     """
-    shape = np.shape(logits)
-    y, z = _as_pair(y_true, logits, pred_name="logits", classes=True)
-    _check_probabilities("y_true", y)
-    _check_rows_sum_to_one("y_true", y)
-    return ((softmax(z) - y) / z.shape[0]).reshape(shape)
-# --8<-- [end:softmax_cross_entropy]
+    y, z = y_true, logits
+    return (softmax(z) - y) / z.shape[0]
+# --8<-- [end:softmax_cross_entropy_gradient]

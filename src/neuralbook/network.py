@@ -129,15 +129,15 @@ class Network:
 
     def __init__(
         self,
-        sizes,
-        hidden_activation="relu",
-        output="softmax",
-        loss="cross_entropy",
-        init="he",
-        seed=0,
-        dtype=np.float32,
-        dropout=0.0,
-    ):
+        sizes: list[int] | tuple[int, ...],
+        hidden_activation: str = "relu",
+        output: str = "softmax",
+        loss: str = "cross_entropy",
+        init: str = "he",
+        seed: int | None = 0,
+        dtype: np.typing.DTypeLike = np.float32,
+        dropout: float = 0.0,
+    ) -> None:
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"expected at least two sizes (inputs and outputs), got {sizes}")
@@ -186,7 +186,7 @@ class Network:
     # ------------------------------------------------------------------ description
 
     @property
-    def config(self):
+    def config(self) -> dict:
         """Everything needed to rebuild this network (without its trained weights)."""
         return {
             "sizes": list(self.sizes),
@@ -200,7 +200,7 @@ class Network:
         }
 
     @classmethod
-    def from_config(cls, config, parameters=None):
+    def from_config(cls, config: dict, parameters: list[np.ndarray] | None = None) -> Network:
         """Build a network from `config`, optionally with given parameters.
 
         Parameters
@@ -231,11 +231,11 @@ class Network:
             net.set_parameters(parameters)
         return net
 
-    def parameters(self):
+    def parameters(self) -> list[np.ndarray]:
         """``[W1, b1, W2, b2, ...]``: the arrays themselves, so updating them in place trains the network."""
         return [array for layer in self.layers for array in (layer.W, layer.b)]
 
-    def set_parameters(self, parameters):
+    def set_parameters(self, parameters: list[np.ndarray]) -> None:
         """Copy values into the network's parameters (same order and shapes as `parameters`)."""
         own = self.parameters()
         parameters = list(parameters)
@@ -251,7 +251,7 @@ class Network:
             np.copyto(mine, given, casting="same_kind")
 
     @property
-    def parameter_count(self):
+    def parameter_count(self) -> int:
         """Total number of weights and biases."""
         return sum(layer.parameter_count for layer in self.layers)
 
@@ -312,7 +312,7 @@ class Network:
     # ------------------------------------------------------------------ using the network
 
     # --8<-- [start:forward]
-    def forward(self, x):
+    def forward(self, x: np.typing.ArrayLike) -> np.ndarray:
         """The network's output for a batch: each layer's activations feed the next.
 
         Parameters
@@ -331,7 +331,7 @@ class Network:
         return a
     # --8<-- [end:forward]
 
-    def predict(self, x):
+    def predict(self, x: np.typing.ArrayLike) -> np.ndarray:
         """Class labels, shape (B,): the arg-max output, or ``a >= 0.5`` for one output.
 
         Examples
@@ -345,7 +345,7 @@ class Network:
             return (a[:, 0] >= 0.5).astype(np.int64)
         return a.argmax(axis=1)
 
-    def loss(self, x, y):
+    def loss(self, x: np.typing.ArrayLike, y: np.typing.ArrayLike) -> float:
         """The loss on a batch (no dropout), as a Python float.
 
         Parameters
@@ -361,7 +361,8 @@ class Network:
             z, a = layer.forward(a)
         return float(_output_loss(self.output, self.loss_name, y, z, a))
 
-    def loss_and_gradients(self, x, y, rng=None):
+    def loss_and_gradients(self, x: np.typing.ArrayLike, y: np.typing.ArrayLike, rng: np.random.Generator | None = None
+                           ) -> tuple[float, list[np.ndarray]]:
         """The loss on a batch and its gradient with respect to every parameter.
 
         Parameters

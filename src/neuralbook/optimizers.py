@@ -9,12 +9,12 @@ step, one dict of arrays per position in the list, with the parameters' shape an
 ``learning_rate`` is a plain attribute, so a learning-rate schedule
 ([`neuralbook.schedules`][neuralbook.schedules]) may change it between steps.
 
-Each optimizer's ``update(p, g, state)`` is written like its equations. For speed,
-``step`` runs the same arithmetic done in place where
-[`neuralbook.fastpath`][neuralbook.fastpath] has it (SGD, momentum, Adam, AdamW), and
-every ``flush_every`` steps sets to zero the buffer entries that would otherwise turn
-into slow subnormal floats; both are explained there, and neither changes the steps
-beyond rounding.
+Each optimizer's ``update(p, g, state)`` is written like its equations, and this
+module does nothing for speed. The trainer steps through
+[`neuralbook.fastpath.step`][neuralbook.fastpath.step] instead, which builds on these
+classes: it runs the same arithmetic done in place (for SGD, momentum, Adam, AdamW) and
+keeps decaying buffers out of the subnormal range, without changing the steps beyond
+rounding.
 
 [`clip_by_global_norm`][neuralbook.optimizers.clip_by_global_norm] rescales a list of
 gradients whose joint norm is too large, before they reach ``step``.
@@ -35,12 +35,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from neuralbook import fastpath
-from neuralbook.fastpath import count_subnormals, flush_subnormals
-
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW",
-    "global_norm", "clip_by_global_norm", "flush_subnormals", "count_subnormals",
+    "global_norm", "clip_by_global_norm",
 ]
 
 
@@ -87,17 +84,12 @@ class Optimizer:
     ----------
     learning_rate : float
         The step size η. A plain attribute: change it between steps as you like.
-    flush_every : int, optional
-        Every this many steps, decaying buffer entries that would become subnormal
-        before the next flush are set to zero ([`neuralbook.fastpath`][neuralbook.fastpath]).
-        ``0`` switches the flush off (to show what goes wrong without it).
     """
 
-    def __init__(self, learning_rate: float, flush_every: int = 50):
+    def __init__(self, learning_rate: float):
         self.learning_rate = learning_rate
         self.t = 0  # the number of steps taken: the t of the equations
         self.state = None  # per parameter, a dict of arrays; made on the first step
-        self.flush_every = flush_every
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every parameter array in place from its gradient.
@@ -115,14 +107,12 @@ class Optimizer:
             If the lists differ in length, a gradient's shape differs from its
             parameter's, or the list no longer matches the one of earlier steps.
         """
-        grads = self._checked(params, grads)
+        grads = self.checked(params, grads)  # one gradient per parameter, of its shape
         if self.state is None:
             self.state = [self.new_state(p) for p in params]
         self.t += 1
-        update = fastpath.fused_update(self)  # self.update, or the same arithmetic done in place
         for p, g, state in zip(params, grads, self.state):
-            update(p, g, state)
-        fastpath.flush_if_due(self)  # keeps decaying buffers out of the slow subnormal range
+            self.update(p, g, state)
 
     def new_state(self, p: np.ndarray) -> dict:
         """The state of one parameter before the first step: none for plain gradient descent."""
@@ -149,37 +139,22 @@ class Optimizer:
     def learning_rate(self, value: float) -> None:
         self._learning_rate = _check_positive("learning_rate", value)
 
-    @property
-    def flush_every(self) -> int:
-        """How many steps between two flushes of the decaying buffers (0: never)."""
-        return self._flush_every
+    def checked(self, params, grads) -> list[np.ndarray]:
+        """The gradients as arrays of their parameters' dtypes, after checking them against the parameters.
 
-    @flush_every.setter
-    def flush_every(self, value: int) -> None:
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise ValueError(f"expected a whole number flush_every >= 0, got {value!r}")
-        self._flush_every = int(value)
-
-    def _checked(self, params, grads):
+        Raises
+        ------
+        ValueError
+            If the lists differ in length, a gradient's shape differs from its
+            parameter's, or the shapes differ from those of earlier steps.
+        TypeError
+            If a parameter is not a floating-point NumPy array.
+        """
         if self.state is None:
             self._shapes = None
         grads = _checked_gradients(params, grads, self._shapes)
         self._shapes = [p.shape for p in params]
         return grads
-
-    def flush(self) -> int:
-        """Zero every decaying buffer entry that could turn subnormal before the next flush; returns how many."""
-        return fastpath.flush(self)
-
-    def flush_threshold(self, dtype) -> float:
-        """Entries below this are zeroed by `flush`: ``tiny / β**(flush_every + 1)``.
-
-        Examples
-        --------
-        >>> print(f"{Momentum(0.1, beta=0.9).flush_threshold(np.float32):.2e}")
-        2.53e-36
-        """
-        return fastpath.flush_threshold(self, dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
@@ -234,10 +209,6 @@ class Momentum(Optimizer):
     [0.71]
     """
 
-    def __init__(self, learning_rate: float, beta: float = 0.9, flush_every: int = 50):
-        super().__init__(learning_rate, flush_every)
-        self.beta = _check_fraction("beta", beta)
-
     def new_state(self, p):
         return {"velocity": np.zeros_like(p)}  # v starts at zero
 
@@ -246,6 +217,10 @@ class Momentum(Optimizer):
         v[...] = self.beta * v - self.learning_rate * g  # v ← β v − η g
         p += v  # w ← w + v
 # --8<-- [end:momentum]
+
+    def __init__(self, learning_rate: float, beta: float = 0.9):
+        super().__init__(learning_rate)
+        self.beta = _check_fraction("beta", beta)
 
     decaying = ("velocity",)
 
@@ -309,10 +284,6 @@ class AdaGrad(Optimizer):
     [-0.1  0.1]
     """
 
-    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8, flush_every: int = 50):
-        super().__init__(learning_rate, flush_every)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"s": np.zeros_like(p)}  # the sum of squared gradients
 
@@ -321,6 +292,10 @@ class AdaGrad(Optimizer):
         s += g**2  # s ← s + g²
         p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
 # --8<-- [end:adagrad]
+
+    def __init__(self, learning_rate: float = 0.01, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
 
 # --8<-- [start:rmsprop]
@@ -347,11 +322,6 @@ class RMSProp(Optimizer):
     [-0.031623]
     """
 
-    def __init__(self, learning_rate: float = 1e-3, beta: float = 0.9, epsilon: float = 1e-8, flush_every: int = 50):
-        super().__init__(learning_rate, flush_every)
-        self.beta = _check_fraction("beta", beta)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"s": np.zeros_like(p)}  # the average of squared gradients
 
@@ -360,6 +330,11 @@ class RMSProp(Optimizer):
         s[...] = self.beta * s + (1 - self.beta) * g**2  # s ← β s + (1 − β) g²
         p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)  # w ← w − η g / (√s + ε)
 # --8<-- [end:rmsprop]
+
+    def __init__(self, learning_rate: float = 1e-3, beta: float = 0.9, epsilon: float = 1e-8):
+        super().__init__(learning_rate)
+        self.beta = _check_fraction("beta", beta)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
     decaying = ("s",)
 
@@ -399,19 +374,6 @@ class Adam(Optimizer):
     [-0.01  0.01]
     """
 
-    def __init__(
-        self,
-        learning_rate: float = 1e-3,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-        flush_every: int = 50,
-    ):
-        super().__init__(learning_rate, flush_every)
-        self.beta1 = _check_fraction("beta1", beta1)
-        self.beta2 = _check_fraction("beta2", beta2)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
     def new_state(self, p):
         return {"m": np.zeros_like(p), "s": np.zeros_like(p)}  # first and second moments
 
@@ -427,6 +389,18 @@ class Adam(Optimizer):
         s_hat = s / (1 - self.beta2**t)  # ŝ = s / (1 − β₂ᵗ)
         return m_hat / (np.sqrt(s_hat) + self.epsilon)
 # --8<-- [end:adam]
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+    ):
+        super().__init__(learning_rate)
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
+        self.epsilon = _check_positive("epsilon", epsilon)
 
     decaying = ("m", "s")
 
@@ -463,6 +437,10 @@ class AdamW(Adam):
     [ 1.9  -0.95]
     """
 
+    def update(self, p, g, state):
+        p -= self.learning_rate * (self.direction(g, state) + self.weight_decay * p)  # w ← w − η (m̂/(√ŝ+ε) + λ w)
+# --8<-- [end:adamw]
+
     def __init__(
         self,
         learning_rate: float = 1e-3,
@@ -470,16 +448,11 @@ class AdamW(Adam):
         beta2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
-        flush_every: int = 50,
     ):
-        super().__init__(learning_rate, beta1, beta2, epsilon, flush_every)
+        super().__init__(learning_rate, beta1, beta2, epsilon)
         if not weight_decay >= 0:
             raise ValueError(f"expected weight_decay >= 0, got {weight_decay}")
         self.weight_decay = float(weight_decay)
-
-    def update(self, p, g, state):
-        p -= self.learning_rate * (self.direction(g, state) + self.weight_decay * p)  # w ← w − η (m̂/(√ŝ+ε) + λ w)
-# --8<-- [end:adamw]
 
 
 # --8<-- [start:clip]

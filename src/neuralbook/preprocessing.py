@@ -175,6 +175,7 @@ def open_image(source):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
                                 formats=list(IMAGE_FORMATS))
+            _check_not_truncated(opened, source, name)
             if opened.format == "JPEG" and max(opened.size) > DECODE_SIZE:
                 scale = DECODE_SIZE / max(opened.size)
                 opened.draft(opened.mode, (int(opened.size[0] * scale), int(opened.size[1] * scale)))
@@ -190,13 +191,34 @@ def open_image(source):
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise ValueError(f"cannot read {name}: the image is too large ({error})") from error
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         formats = " or ".join(IMAGE_FORMATS)
         raise ValueError(f"cannot read {name} as an image (expected a {formats} file): {error}") from error
 # --8<-- [end:open_image]
 
 
 _EXIF_ORIENTATION = 0x0112
+
+
+def _check_not_truncated(opened, source, name: str) -> None:
+    """Refuse a JPEG whose file is too small for the size its header announces.
+
+    A Huffman-coded JPEG spends at least one bit on every 8 × 8 block of pixels (its
+    DC coefficient's code), so a file of fewer than width × height / 512 bytes cannot
+    hold the image: it is truncated or its header is damaged, and the decoder would
+    silently fill the missing blocks with grey (a 112 × 112 image whose header says
+    9000 × 9000 decodes into a grey page with a corner of noise).
+    """
+    if opened.format != "JPEG":
+        return
+    size = len(source) if isinstance(source, bytes) else os.stat(source).st_size
+    width, height = opened.size
+    needed = width * height // 512
+    if size < needed:
+        raise ValueError(
+            f"cannot read {name}: the file is truncated or damaged: its header announces "
+            f"{width} x {height} pixels, which need at least {needed:,} bytes, and it holds {size:,}"
+        )
 
 
 def _reduced(image):

@@ -38,6 +38,7 @@ import numpy as np
 
 from neuralbook.augmentation import shift
 from neuralbook.experiments import TrainingConfig, build, dead_fraction
+from neuralbook.rules import LEARNING_RATE_GRID_POINTS_PER_DECADE
 from neuralbook.training import TrainingDiverged, accuracy_of, train
 
 __all__ = [
@@ -97,7 +98,7 @@ CURVE_BASE = TrainingConfig(
 
 
 # --8<-- [start:log_grid]
-def log_grid(low: float, high: float, points_per_decade: int = 2) -> list[float]:
+def log_grid(low: float, high: float, points_per_decade: int = LEARNING_RATE_GRID_POINTS_PER_DECADE) -> list[float]:
     """Learning rates from ``low`` to ``high``, evenly spaced on a logarithmic scale.
 
     With two points per decade the grid is the familiar 1, 3, 10, 30, ...: each value
@@ -108,7 +109,8 @@ def log_grid(low: float, high: float, points_per_decade: int = 2) -> list[float]
     low, high : float
         The first and last value (both positive, ``low < high``).
     points_per_decade : int
-        Values per factor of ten.
+        Values per factor of ten; by default the book's rule,
+        [`LEARNING_RATE_GRID_POINTS_PER_DECADE`][neuralbook.rules.LEARNING_RATE_GRID_POINTS_PER_DECADE].
 
     Returns
     -------
@@ -385,7 +387,7 @@ def confirm_finalists(base: TrainingConfig, split, trials, *, finalists: int = 2
 # --8<-- [end:confirm_finalists]
 
 
-def rewrite_confirmation(data, out_dir=None, *, progress=False) -> Path:
+def rewrite_confirmation(data, out_dir=None, *, progress=False, validation_size: int = 10_000) -> Path:
     """Re-run only the confirmation stage of the search recorded in ``search.json``, on its trials.
 
     The trials stay as they were measured; the finalists and the base setting are
@@ -398,7 +400,8 @@ def rewrite_confirmation(data, out_dir=None, *, progress=False) -> Path:
     results = json.loads(path.read_text(encoding="utf-8"))
     search = results["search"]
     base = TrainingConfig.from_dict(search["config"])
-    confirmed = confirm_finalists(base, split_for_search(data), search["trials"], finalists=len(search["finalists"]),
+    split = split_for_search(data, validation_size=validation_size)
+    confirmed = confirm_finalists(base, split, search["trials"], finalists=len(search["finalists"]),
                                   progress=progress)
     results["search"] = search | confirmed
     return write_json(path, results)

@@ -40,11 +40,14 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neuralbook.files import atomic_write
+
+if TYPE_CHECKING:
+    from neuralbook.network import Network
 
 #: The text in every model file's ``format`` entry.
 FORMAT_MARKER = "neuralbook-model"
@@ -60,7 +63,7 @@ class ModelFileError(ValueError):
     The message names the file and the problem; ``path`` holds the file's path.
     """
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path: str | os.PathLike[str], problem: str):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
@@ -90,8 +93,36 @@ def _to_json(value) -> str:
     return json.dumps(value, default=plain)
 
 
+#: The date every member of a saved model carries (the zip format's earliest), so that
+#: the file depends only on what it holds, not on when it was written.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_npz(file, arrays: dict) -> None:
+    """Write ``arrays`` as ``np.savez`` does (uncompressed ``.npy`` members, zip64), dated `_ZIP_DATE`.
+
+    ``np.savez`` stamps each member with the time of writing, so two saves of one
+    network a minute apart differ; these do not.
+
+    Examples
+    --------
+    >>> import io
+    >>> first, second = io.BytesIO(), io.BytesIO()
+    >>> _write_npz(first, {"a": np.arange(3)}); _write_npz(second, {"a": np.arange(3)})
+    >>> first.getvalue() == second.getvalue(), np.load(io.BytesIO(first.getvalue()))["a"].tolist()
+    (True, [0, 1, 2])
+    """
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o600 << 16  # as zipfile gives the members np.savez writes
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+
 # --8<-- [start:save_model]
-def save_model(path, network, history=None, metadata=None) -> None:
+def save_model(path: str | os.PathLike[str], network: Network, history: object = None, metadata: dict | None = None) -> None:
     """Save ``network`` (its config and parameters), with its history and metadata.
 
     Parameters
@@ -117,7 +148,7 @@ def save_model(path, network, history=None, metadata=None) -> None:
         arrays[f"param_{index}"] = np.asarray(parameter)
     # Written next to the target, then swapped in with one atomic rename.
     with atomic_write(path) as file:
-        np.savez(file, **arrays)
+        _write_npz(file, arrays)  # as np.savez, with a fixed date: the same model gives the same bytes
 # --8<-- [end:save_model]
 
 
@@ -163,7 +194,7 @@ MAX_TEXT_CHARACTERS = 10_000_000
 _KNOWN_TEXTS = {"format", "config", "history", "metadata"}
 
 
-def parameter_shapes(sizes) -> list[tuple[int, ...]]:
+def parameter_shapes(sizes: object) -> list[tuple[int, ...]]:
     """The shapes of ``W1, b1, W2, b2, ...`` for layer sizes ``sizes``, by arithmetic alone.
 
     Layer l has ``W`` of shape (n^[l], n^[l-1]) and ``b`` of shape (n^[l],); nothing is
@@ -188,7 +219,7 @@ def parameter_shapes(sizes) -> list[tuple[int, ...]]:
         isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
     ):
         raise ValueError(f"expected sizes to be a list of at least two positive integers, got {sizes!r}")
-    shapes = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
+    shapes: list[tuple[int, ...]] = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
     count = sum(math.prod(shape) for shape in shapes)
     if count > MAX_PARAMETERS:
         raise ValueError(
@@ -334,7 +365,7 @@ def _parameter_index(path):
 
 
 # --8<-- [start:load_model]
-def load_model(path) -> SavedModel:
+def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """Load a model written by [`save_model`][neuralbook.serialization.save_model].
 
     The archive's ``.npy`` members are read with ``allow_pickle=False``, as

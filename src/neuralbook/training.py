@@ -18,7 +18,10 @@ Two guards stop a run early:
   has not improved for ``p`` epochs, and the parameters of the best epoch are put back;
 * **divergence**: if the loss becomes NaN or infinite, [`TrainingDiverged`][neuralbook.training.TrainingDiverged] is
   raised at once with a message that names the likely cause (a learning rate that is
-  too high).
+  too high, or a weight decay that is too large). With ``guard=True`` (as
+  ``neuralbook train`` runs) a run that fails while its loss stays finite is stopped
+  the same way: a loss far above its start, exploding weights, or an accuracy still
+  at chance level after a few hundred steps.
 
 Examples
 --------
@@ -42,11 +45,19 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
+from neuralbook import fastpath
 from neuralbook.augmentation import random_shift
 from neuralbook.losses import NotFiniteError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from neuralbook.network import Network
+    from neuralbook.optimizers import Optimizer
 
 __all__ = [
     "EpochRecord",
@@ -227,7 +238,8 @@ class ProgressBar:
     losses so far in the epoch: a single batch's loss jumps around too much to read.
     """
 
-    def __init__(self, total: int, label: str = "", enabled: bool = True, stream=None, interval: float = 0.1, width: int = 30):
+    def __init__(self, total: int, label: str = "", enabled: bool = True, stream: TextIO | None = None,
+                 interval: float = 0.1, width: int = 30):
         self.total, self.label, self.enabled = total, label, enabled
         self.stream = stream if stream is not None else sys.stderr
         self.interval, self.width = interval, width
@@ -265,7 +277,7 @@ def _stream_is_terminal(stream) -> bool:
         return False
 
 
-def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
+def accuracy_of(network: Network, images: np.ndarray, labels: np.typing.ArrayLike, batch_size: int = 10_000) -> float:
     """Fraction of ``images`` whose predicted class equals ``labels``.
 
     Predicts in chunks of ``batch_size`` rows to bound memory (with
@@ -290,7 +302,10 @@ def accuracy_of(network, images, labels, batch_size: int = 10_000) -> float:
 
 
 def _loss_of(network, images, targets, batch_size: int = 10_000) -> float:
-    """Mean loss over a data set, in chunks (no dropout)."""
+    """Mean loss over a data set, in chunks (no dropout) of bounded memory."""
+    from neuralbook.evaluation import rows_per_batch
+
+    batch_size = rows_per_batch(network, batch_size)
     total = 0.0
     for start in range(0, len(images), batch_size):
         chunk = images[start : start + batch_size]
@@ -327,7 +342,9 @@ def _weights(network) -> list[np.ndarray]:
 
 
 # --8<-- [start:epoch]
-def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_decay=0.0, shuffle=True, augment=0, on_batch=None):
+def train_epoch(network: Network, optimizer: Optimizer, images: np.ndarray, targets: np.ndarray, batch_size: int,
+                rng: np.random.Generator, *, weight_decay: float = 0.0, shuffle: bool = True, augment: int = 0,
+                on_batch: Callable[[int, float], object] | None = None) -> float:
     """One epoch: shuffle, cut into mini-batches, one optimizer step per batch.
 
     Parameters
@@ -393,39 +410,118 @@ def train_epoch(network, optimizer, images, targets, batch_size, rng, *, weight_
 # --8<-- [end:epoch]
 
 
-def _diverged_message(error, epoch, optimizer) -> str:
-    """What went wrong, where, and what to try first."""
+def _diverged_message(error, epoch, optimizer, weight_decay: float = 0.0) -> str:
+    """What went wrong, where, and what to try first.
+
+    Weight decay is named as the likely cause when it is large enough to do harm on
+    its own: when η λ >= 1, a plain gradient step multiplies every weight by
+    1 - η λ <= 0, so the weights flip sign and grow instead of shrinking; when
+    λ >= 1, the penalty (λ/2) Σ w² outweighs the data's loss (a few units at most)
+    and the weights are pulled to zero whatever the optimizer.
+    """
     learning_rate = getattr(optimizer, "learning_rate", None)
+    name = type(optimizer).__name__
+    if weight_decay and (weight_decay >= 1 or (learning_rate or 0) * weight_decay >= 1):
+        return (
+            f"training diverged in epoch {epoch}: {error}. "
+            f"The most likely cause is a weight decay that is too large (it is {weight_decay}, "
+            f"with a learning rate of {learning_rate} with {name}); try a far smaller one: "
+            f"the book's values are 0.0001 to 0.001."
+        )
     return (
         f"training diverged in epoch {epoch}: {error}. "
         f"The most likely cause is a learning rate that is too high "
-        f"(it is {learning_rate} with {type(optimizer).__name__}); "
+        f"(it is {learning_rate} with {name}); "
         f"try one ten times smaller. Other causes: unnormalised inputs (pixels 0-255 "
         f"instead of 0-1) or an initialisation with too large weights."
     )
 
 
+#: The divergence guard's bounds (see `_failure`).
+LOSS_GROWTH = 10.0
+"""A run has diverged when an epoch's mean loss is this many times above the larger of its start and ln k."""
+LARGEST_WEIGHT = 1e4
+"""A run has diverged when a parameter grows larger than this in magnitude."""
+CHANCE_MARGIN = 0.05
+"""A run has not learned when its accuracy is at most 1/k plus this after `GUARD_STEPS` steps."""
+GUARD_STEPS = 200
+"""Optimizer steps after which a network that is still at chance level has failed."""
+
+
+def _failure(record, *, start_loss, start_parameters, parameters, steps, num_classes) -> tuple[str, bool] | None:
+    """Why a finished epoch shows a failed run, or ``None`` if nothing is wrong.
+
+    Returns ``(what happened, diverged)``: ``diverged`` is false for a network that
+    barely moved (a learning rate too small rather than too large). The rules, each
+    far from any run that works, so that they never stop one:
+
+    * **the loss exploded**: the epoch's mean loss is more than `LOSS_GROWTH` times
+      the larger of the loss at the start and ln k (the cross-entropy of a guess at
+      chance among k classes). A run that learns only goes down from there; Adam at
+      η = 1 on MNIST reaches 57 in its first epoch (start 2.3), at η = 10⁶ about 10²⁰,
+      while the loss stays finite, so the NaN guard never fires.
+    * **the weights exploded**: a parameter is NaN, infinite, or larger than
+      `LARGEST_WEIGHT` (the book's trained models stay below 10).
+    * **no learning**: after at least `GUARD_STEPS` optimizer steps, the accuracy
+      (on the training set, else the validation set) is within `CHANCE_MARGIN` of
+      chance, 1/k. Two hundred steps take any working setting of the book well past
+      it (the quick preset is above 90% after one epoch, 782 steps). The network is
+      judged to have diverged if its parameters moved by at least half their own
+      size (their norm), and to have barely moved otherwise.
+    """
+    chance_loss = math.log(num_classes) if num_classes > 1 else math.log(2)
+    reference = max(start_loss, chance_loss)
+    if record.train_loss > LOSS_GROWTH * reference:
+        return (f"the mean loss of the epoch is {record.train_loss:.4g}, more than {LOSS_GROWTH:g} times "
+                f"its start ({start_loss:.4g})", True)
+    largests = [float(np.max(np.abs(p))) if p.size else 0.0 for p in parameters]
+    largest = max(largests)
+    if not all(math.isfinite(value) for value in largests):
+        return "a weight became NaN or infinite", True
+    if largest > LARGEST_WEIGHT:
+        return f"a weight reached {largest:.3g} (trained networks stay below 10)", True
+    accuracy = record.train_accuracy if record.train_accuracy is not None else record.validation_accuracy
+    chance = 1 / max(num_classes, 2)
+    if steps >= GUARD_STEPS and accuracy is not None and accuracy <= chance + CHANCE_MARGIN:
+        moved = math.sqrt(sum(float(np.sum((p.astype(np.float64) - q) ** 2)) for p, q in zip(parameters, start_parameters)))
+        size = math.sqrt(sum(float(np.sum(q**2)) for q in start_parameters))
+        what = (f"the accuracy is {100 * accuracy:.1f}% after {steps} steps, chance level "
+                f"for {max(num_classes, 2)} classes")
+        return what, moved >= 0.5 * size
+    return None
+
+
+def _not_learning_message(what, epoch, optimizer) -> str:
+    learning_rate = getattr(optimizer, "learning_rate", None)
+    return (
+        f"training failed in epoch {epoch}: {what}, and the weights have barely moved. "
+        f"The most likely cause is a learning rate that is too small (it is {learning_rate} "
+        f"with {type(optimizer).__name__}); try one ten times larger."
+    )
+
+
 # --8<-- [start:train]
 def train(
-    network,
-    train_images,
-    train_labels,
+    network: Network,
+    train_images: np.typing.ArrayLike,
+    train_labels: np.typing.ArrayLike,
     *,
-    epochs,
-    batch_size,
-    optimizer,
-    validation=None,
-    schedule=None,
-    weight_decay=0.0,
-    patience=None,
-    seed=0,
-    shuffle=True,
-    augment=0,
-    measure_train_accuracy=True,
-    measure_train_loss=False,
-    progress=None,
-    on_epoch=None,
-):
+    epochs: int,
+    batch_size: int,
+    optimizer: Optimizer,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    schedule: Callable[[int], float] | None = None,
+    weight_decay: float = 0.0,
+    patience: int | None = None,
+    seed: int = 0,
+    shuffle: bool = True,
+    augment: int = 0,
+    measure_train_accuracy: bool = True,
+    measure_train_loss: bool = False,
+    progress: bool | None = None,
+    on_epoch: Callable[[EpochRecord], object] | None = None,
+    guard: bool = False,
+) -> History:
     """Train ``network`` in place with mini-batch gradient descent; return its History.
 
     Parameters
@@ -470,6 +566,11 @@ def train(
         Draw a progress bar on stderr; by default only when stderr is a terminal.
     on_epoch : callable, optional
         Called with each [`EpochRecord`][neuralbook.training.EpochRecord] as soon as it is measured.
+    guard : bool
+        Also stop, with `TrainingDiverged`, a run that fails while its loss stays
+        finite: a loss far above its start, exploding weights, or an accuracy still at
+        chance level after a few hundred steps (see `_failure`). Off by default, so
+        that the book can show such runs to the end; ``neuralbook train`` turns it on.
 
     Returns
     -------
@@ -479,7 +580,8 @@ def train(
     Raises
     ------
     TrainingDiverged
-        If the loss becomes NaN or infinite; its ``history`` holds the finished epochs.
+        If the loss becomes NaN or infinite (or, with ``guard``, the run fails
+        otherwise); its ``history`` holds the finished epochs.
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"expected epochs >= 1 and batch_size >= 1, got {epochs} and {batch_size}")
@@ -507,6 +609,10 @@ def train(
     iterations = iterations_per_epoch(len(images), batch_size)[0]
     show = _stream_is_terminal(sys.stderr) if progress is None else progress
 
+    if guard:
+        start_parameters = [p.astype(np.float64) for p in network.parameters()]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            start_loss = _loss_of(network, images[:1000], targets[:1000])
     history = History()
     best_accuracy, best_parameters, epochs_without_improvement = -1.0, None, 0
     for epoch in range(epochs):
@@ -517,12 +623,12 @@ def train(
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 train_loss = train_epoch(
-                    network, optimizer, images, targets, batch_size, rng,
+                    network, fastpath.Fast(optimizer), images, targets, batch_size, rng,
                     weight_decay=weight_decay, shuffle=shuffle, augment=augment, on_batch=bar.update,
                 )
         except _LossNotFinite as error:
             bar.close()
-            message = _diverged_message(error, epoch + 1, optimizer)
+            message = _diverged_message(error, epoch + 1, optimizer, weight_decay)
             raise TrainingDiverged(message, history, epoch + 1, error.iteration) from None
         seconds = time.perf_counter() - start
         bar.close()
@@ -546,9 +652,18 @@ def train(
         history.records.append(record)
         if on_epoch is not None:
             on_epoch(record)
+        if guard:
+            failure = _failure(record, start_loss=start_loss, start_parameters=start_parameters,
+                               parameters=network.parameters(), steps=(epoch + 1) * iterations,
+                               num_classes=max(network.sizes[-1], 2))
+            if failure is not None:
+                what, diverged = failure
+                message = (_diverged_message(what, epoch + 1, optimizer, weight_decay) if diverged
+                           else _not_learning_message(what, epoch + 1, optimizer))
+                raise TrainingDiverged(message, history, epoch + 1, iterations)
 
         if validation is not None:  # early stopping on validation accuracy
-            if record.validation_accuracy > best_accuracy:
+            if record.validation_accuracy is not None and record.validation_accuracy > best_accuracy:
                 best_accuracy, history.best_epoch = record.validation_accuracy, record.epoch
                 epochs_without_improvement = 0
                 if patience is not None:

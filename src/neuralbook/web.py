@@ -41,12 +41,13 @@ import inspect
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from neuralbook.files import atomic_write
 
-__all__ = ["FORMAT", "VERSION", "SITE_MODEL", "network_to_web", "export_web", "read_web", "forward_web"]
+__all__ = ["FORMAT", "VERSION", "SITE_MODEL", "network_to_web", "check_widget_network", "export_web", "read_web", "forward_web"]
 
 #: The ``"format"`` field of every exported file.
 FORMAT = "neuralbook-web"
@@ -80,7 +81,7 @@ def _leaky_alpha() -> float:
     return float(inspect.signature(leaky_relu).parameters["alpha"].default)
 
 
-def network_to_web(network, source: dict | None = None) -> dict:
+def network_to_web(network: Any, source: dict | None = None) -> dict:
     """The JSON-ready description of a network, in the format of this module.
 
     Parameters
@@ -105,7 +106,7 @@ def network_to_web(network, source: dict | None = None) -> dict:
     >>> len(web["layers"][0]["W"])          # 12 float32 = 48 bytes = 64 base64 characters
     64
     """
-    layers = []
+    layers: list[dict] = []
     for i, layer in enumerate(network.layers):
         W = np.asarray(layer.W)
         b = np.asarray(layer.b).reshape(-1)
@@ -119,6 +120,10 @@ def network_to_web(network, source: dict | None = None) -> dict:
             raise ValueError(f"layer {i + 1} takes {W.shape[1]} inputs but layer {i} gives {layers[-1]['n_out']}")
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise ValueError(f"layer {i + 1} has a NaN or infinite parameter")
+        with np.errstate(over="ignore"):
+            if not (np.all(np.isfinite(W.astype(np.float32))) and np.all(np.isfinite(b.astype(np.float32)))):
+                raise ValueError(f"layer {i + 1} has a parameter beyond float32's range (3.4e38), "
+                                 f"the precision the file stores")
         entry = {"n_in": int(W.shape[1]), "n_out": int(W.shape[0]), "activation": activation}
         if activation == "leaky_relu":
             entry["alpha"] = _leaky_alpha()
@@ -143,6 +148,35 @@ def network_to_web(network, source: dict | None = None) -> dict:
     }
 
 
+def check_widget_network(network: Any) -> None:
+    """Refuse a network the book's digit widget cannot run.
+
+    The widget feeds 784 pixels (a 28 × 28 drawing) and reads 10 outputs (one per
+    digit), computing in float64 from float32 weights: its outputs must be finite for
+    a blank canvas and for a full one, the two extremes of what can be drawn.
+
+    Examples
+    --------
+    >>> from neuralbook.network import Network
+    >>> check_widget_network(Network([784, 16, 10], seed=0))
+    >>> check_widget_network(Network([100, 10], seed=0))
+    Traceback (most recent call last):
+    ...
+    ValueError: the widget draws 784 pixels (28 x 28) and shows 10 digits, but this network has sizes [100, 10]
+    """
+    sizes = list(getattr(network, "sizes", None) or network.config["sizes"])
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise ValueError(f"the widget draws 784 pixels (28 x 28) and shows 10 digits, but this network has sizes {sizes}")
+    web = network_to_web(network)
+    web["layers"] = [(_decode(layer["W"], (layer["n_out"], layer["n_in"])), _decode(layer["b"], (layer["n_out"],)),
+                      layer["activation"]) for layer in web["layers"]]
+    with np.errstate(over="ignore", invalid="ignore"):
+        outputs = forward_web(web, np.stack([np.zeros(784), np.ones(784)]))
+    if not np.all(np.isfinite(outputs)):
+        raise ValueError("the widget would compute NaN or infinite outputs with this network (for a blank or a "
+                         "full canvas): its weights are too large; retrain it with a smaller learning rate")
+
+
 def _network_of(model):
     """A network from a model file path, a loaded model (with ``.network``) or a network."""
     if isinstance(model, (str, os.PathLike)):
@@ -153,7 +187,7 @@ def _network_of(model):
 
 
 # --8<-- [start:export_web]
-def export_web(model_path, out_path) -> Path:
+def export_web(model_path: Any, out_path: str | os.PathLike[str]) -> Path:
     """Write a trained model as the JSON file that the book's JavaScript runs.
 
     Parameters
@@ -194,7 +228,7 @@ def export_web(model_path, out_path) -> Path:
 # --8<-- [end:export_web]
 
 
-def read_web(path) -> dict:
+def read_web(path: str | os.PathLike[str]) -> dict:
     """Read a file written by `export_web`.
 
     Returns
@@ -220,7 +254,7 @@ def read_web(path) -> dict:
     return web
 
 
-def forward_web(web: dict, x) -> np.ndarray:
+def forward_web(web: dict, x: np.typing.ArrayLike) -> np.ndarray:
     """Run a network read by `read_web` on a batch, in float64 (as JavaScript does).
 
     Parameters

@@ -12,6 +12,7 @@ visible: two steep sigmoids make a bump, and a row of bumps follows any continuo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -30,7 +31,7 @@ HAND_W2 = np.array([[1.0, -1.0]])
 HAND_B2 = np.array([-0.5])
 
 
-def hand_built_xor(X, steepness=None):
+def hand_built_xor(X: np.typing.ArrayLike, steepness: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The hand-built XOR network: outputs, shape (n,), and hidden activations, shape (n, 2).
 
     Parameters
@@ -64,7 +65,7 @@ def hand_built_xor(X, steepness=None):
 
 
 # --8<-- [start:train]
-def train_xor(seed=0, hidden=2, learning_rate=1.0, epochs=1000):
+def train_xor(seed: int = 0, hidden: int = 2, learning_rate: float = 1.0, epochs: int = 1000) -> tuple[Network, np.ndarray]:
     """Train a 2-``hidden``-1 network (tanh hidden, sigmoid output) on XOR.
 
     Full-batch gradient descent on the four examples with binary cross-entropy.
@@ -91,13 +92,13 @@ def train_xor(seed=0, hidden=2, learning_rate=1.0, epochs=1000):
 
 
 @lru_cache(maxsize=None)
-def trained_xor(seed=0, hidden=2):
+def trained_xor(seed: int = 0, hidden: int = 2) -> tuple[Network, np.ndarray]:
     """[`train_xor`][neuralbook.xor.train_xor] with its defaults, computed once per process."""
     return train_xor(seed=seed, hidden=hidden)
 
 
 @lru_cache(maxsize=None)
-def seed_survey(seeds=20, hidden=2):
+def seed_survey(seeds: int = 20, hidden: int = 2) -> np.ndarray:
     """Final loss and accuracy of [`train_xor`][neuralbook.xor.train_xor] for seeds 0 .. seeds-1: array (seeds, 2)."""
     X, y = truth_table("XOR")
     rows = []
@@ -108,7 +109,7 @@ def seed_survey(seeds=20, hidden=2):
 
 
 # --8<-- [start:bump]
-def bump(x, left, right, height=1.0, steepness=100.0):
+def bump(x: np.typing.ArrayLike, left: float, right: float, height: float = 1.0, steepness: float = 100.0) -> np.ndarray:
     """A bump of the given height between left and right, made of two steep sigmoids.
 
     This is a network with one input, two hidden sigmoid neurons and a linear output:
@@ -146,7 +147,8 @@ def bump(x, left, right, height=1.0, steepness=100.0):
 
 
 # --8<-- [start:sum_of_bumps]
-def sum_of_bumps(f, x, n_bumps, steepness=None, start=0.0, stop=1.0):
+def sum_of_bumps(f: Callable[[np.ndarray], np.ndarray], x: np.typing.ArrayLike, n_bumps: int, steepness: float | None = None,
+                 start: float = 0.0, stop: float = 1.0) -> np.ndarray | float:
     """Approximate f on [start, stop] by n_bumps bumps, each as high as f at its middle.
 
     The bumps split [start, stop] into ``n_bumps`` equal pieces; the first and the last
@@ -188,7 +190,7 @@ def sum_of_bumps(f, x, n_bumps, steepness=None, start=0.0, stop=1.0):
 # --8<-- [end:sum_of_bumps]
 
 
-def wiggly_curve(x):
+def wiggly_curve(x: np.typing.ArrayLike) -> np.ndarray:
     """The curve that the chapter approximates by bumps, 0.2 + 0.4 x² + 0.3 x sin(15 x).
 
     It is the curve of Nielsen's chapter 4 without its fastest wiggle.

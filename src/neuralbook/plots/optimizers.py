@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from neuralbook import fastpath
 from neuralbook.fastpath import count_subnormals
 from neuralbook.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from neuralbook.plots._style import COLORS, new_figure, style_axes
@@ -279,6 +280,50 @@ def plot_valley_paths():
     return _plot_paths(VALLEY_OPTIMIZERS, [COLORS["grey"], COLORS["accent"], COLORS["function"]])
 
 
+def conditioning_runs() -> dict[str, np.ndarray]:
+    """``{name: path}`` on the valley for SGD and momentum at the chapter's rates and at the best ones."""
+    from neuralbook.quadratic import best_gradient_descent, best_momentum
+
+    curvatures = [1.0, VALLEY_K]
+    gd_rate, _ = best_gradient_descent(curvatures)
+    hb_rate, hb_beta, _ = best_momentum(curvatures)
+    runs = {
+        "SGD (η = 0.03)": lambda: SGD(0.03),
+        "momentum (η = 0.03, β = 0.9)": lambda: Momentum(0.03, beta=0.9),
+        f"SGD, best η = {gd_rate:.4f}": lambda: SGD(gd_rate),
+        f"momentum, best η = {hb_rate:.3f}, β = {hb_beta:.3f}": lambda: Momentum(hb_rate, beta=hb_beta),
+    }
+    return {name: valley_path(make) for name, make in runs.items()}
+
+
+def plot_conditioning():
+    """Gradient descent's factor per step on the valley against η, and the distance to the minimum of four runs."""
+    from neuralbook.quadratic import best_gradient_descent, gradient_descent_factors
+
+    curvatures = [1.0, VALLEY_K]
+    figure, (rates, curves) = new_figure(ncols=2, width=10.0, height=3.6)
+    eta = np.linspace(0.0, 0.1, 501)
+    factors = np.array([gradient_descent_factors(curvatures, e) for e in eta])
+    rates.plot(eta, factors[:, 0], color=COLORS["function"], label="|1 − η·1|: along the valley")
+    rates.plot(eta, factors[:, 1], color=COLORS["derivative"], label=f"|1 − η·{VALLEY_K:g}|: across it")
+    rates.plot(eta, factors.max(axis=1), color="black", linewidth=2.2, alpha=0.35, label="the slower of the two")
+    best_rate, best_factor = best_gradient_descent(curvatures)
+    rates.plot([best_rate], [best_factor], "ko", markersize=5)
+    rates.annotate(f"η* = 2/26, factor {best_factor:.3f}", (best_rate, best_factor), textcoords="offset points",
+                   xytext=(-70, -28), fontsize=8)
+    rates.axhline(1.0, color=COLORS["grey"], linestyle="--", linewidth=0.8)
+    rates.set_ylim(0, 1.6)
+    style_axes(rates, title="Gradient descent's factor per step", xlabel="learning rate η", ylabel="factor")
+    rates.legend(fontsize=7, loc="upper left")
+    colors = [COLORS["grey"], COLORS["accent"], COLORS["function"], COLORS["good"]]
+    for (name, path), color in zip(conditioning_runs().items(), colors):
+        curves.plot(np.linalg.norm(path, axis=1), color=color, label=name)
+    curves.set_yscale("log")
+    style_axes(curves, title="Distance to the minimum", xlabel="step", ylabel="‖(x, y)‖")
+    curves.legend(fontsize=7, loc="lower left")
+    return figure
+
+
 def plot_momentum_nesterov():
     """Momentum and Nesterov momentum on the elongated bowl."""
     return _plot_paths(MOMENTUM_OPTIMIZERS, [COLORS["accent"], COLORS["good"]])
@@ -366,14 +411,14 @@ def subnormal_counts(flush_every: int, steps: int = SUBNORMAL_STEPS) -> np.ndarr
     """
     rng = np.random.default_rng(0)
     W = (rng.standard_normal(SUBNORMAL_SHAPE) * 0.05).astype(np.float32)
-    optimizer = Momentum(0.01, beta=0.9, flush_every=flush_every)
+    optimizer = Momentum(0.01, beta=0.9)
     gradient = np.empty_like(W)
     counts = []
     for t in range(steps):
         gradient[...] = rng.standard_normal(SUBNORMAL_SHAPE, dtype=np.float32)
         if t >= SUBNORMAL_ALIVE_STEPS:
             gradient[:, -SUBNORMAL_DEAD_COLUMNS:] = 0.0
-        optimizer.step([W], [gradient])
+        fastpath.step(optimizer, [W], [gradient], flush_every)  # as the trainer steps
         counts.append(count_subnormals(optimizer.state[0]["velocity"]))
     return np.array(counts)
 
@@ -394,6 +439,7 @@ FIGURES = {
     "optimizer-paths.svg": plot_valley_paths,
     "minibatch-variance.svg": plot_minibatch_variance,
     "momentum-nesterov.svg": plot_momentum_nesterov,
+    "conditioning.svg": plot_conditioning,
     "adaptive-paths.svg": plot_adaptive_paths,
     "bias-correction.svg": plot_bias_correction,
     "schedules.svg": plot_schedules,
