@@ -618,6 +618,7 @@ RESULT_FILES = {
     "selection": "selection.json",
     "cost-seeds": "cost-seeds.json",
     "test-choice": "test-choice.json",
+    "capstone": "capstone.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
@@ -625,6 +626,7 @@ RESULT_FILES = {
 RESULT_PARTS = (
     "selection", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
     "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
+    "capstone",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -1013,6 +1015,11 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
 
         _log("search-confirmation: the finalists and the sweep's choice with fresh seeds")
         written.append(search.rewrite_confirmation(data, out_dir, progress=progress))
+    if "capstone" in parts:  # the capstone written from scratch, its bonus questions
+        from neuralbook import search
+
+        _log("capstone: the network from scratch with every seed, its widths and a cosine schedule")
+        written.append(search.write_capstone(data, out_dir, progress=progress))
     if "photos" in parts:  # Draw your own digit: needs the modern model above
         from neuralbook import photos
 

@@ -63,6 +63,7 @@ __all__ = [
     "blas_threads",
     "write_results",
     "RESULT_FILE",
+    "CAPSTONE_FILE", "CAPSTONE_BAR", "CAPSTONE_WIDTHS", "capstone_runs", "capstone_study", "write_capstone",
 ]
 
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
@@ -641,3 +642,71 @@ def write_results(data, out_dir=None, *, progress=False, data_dir=None) -> list[
     return [write_json(out_dir / RESULT_FILE, results)]
 # --8<-- [end:write_results]
 
+
+
+# --- The capstone written from scratch (neuralbook.capstone) ------------------------------
+
+#: The file [`write_capstone`][neuralbook.search.write_capstone] writes into ``neuralbook/results/``.
+CAPSTONE_FILE = "capstone.json"
+"""The file of the package's results that `write_capstone` writes."""
+#: The capstone's bar: the validation accuracy that every seed of the solution must clear.
+CAPSTONE_BAR = 0.975
+"""The validation accuracy that every seed of the capstone's solution clears."""
+#: The capstone's bonus questions: other hidden widths, and a cosine schedule over the same epochs.
+CAPSTONE_WIDTHS = (32, 128)
+"""The hidden widths of the capstone's first bonus question, beside its 64."""
+
+
+def capstone_runs(data, seeds=SEEDS, *, test=False, sizes=None, cosine=False, progress=False) -> list[dict]:
+    """Train [`neuralbook.capstone`][neuralbook.capstone] once per seed; the validation accuracy after every epoch.
+
+    ``test=True`` for final models only: each is then measured once on the test set.
+    ``sizes`` replaces the network's layers; ``cosine=True`` lowers η from its value to
+    zero over the epochs with [`CosineAnnealing`][neuralbook.schedules.CosineAnnealing].
+    """
+    from neuralbook import capstone
+    from neuralbook.datasets import train_validation_split
+    from neuralbook.schedules import CosineAnnealing
+
+    x, labels, validation_x, validation_labels = train_validation_split(data.train_images, data.train_labels)
+    schedule = CosineAnnealing(capstone.LEARNING_RATE, total_epochs=capstone.EPOCHS) if cosine else None
+    runs = []
+    for seed in seeds:
+        W, b, history = capstone.train(x, labels, validation_x, validation_labels, sizes=sizes or capstone.SIZES,
+                                       seed=seed, schedule=schedule)
+        run = {"seed": seed, "validation_accuracy_per_epoch": history, "validation_accuracy": history[-1]}
+        if test:  # the final model, measured once
+            run["test_accuracy"] = capstone.accuracy(W, b, data.test_images.astype(np.float32), data.test_labels)
+        runs.append(run)
+        if progress:
+            _log(f"[capstone] sizes {sizes or capstone.SIZES} cosine {cosine} seed {seed}: {history[-1]}")
+    return runs
+
+
+def capstone_study(data, seeds=SEEDS, *, progress=False) -> dict:
+    """The capstone's network with every seed (test set once per final model), and its bonus questions.
+
+    The bonus runs use the same seeds, so each compares with the capstone seed by seed:
+    the hidden widths of `CAPSTONE_WIDTHS`, and a cosine schedule for the same epochs.
+    Both are measured on the validation set only.
+    """
+    from neuralbook import capstone
+
+    return {
+        "config": {"sizes": capstone.SIZES, "learning_rate": capstone.LEARNING_RATE, "beta": capstone.BETA,
+                   "batch_size": capstone.BATCH_SIZE, "epochs": capstone.EPOCHS},
+        "runs": capstone_runs(data, seeds, test=True, progress=progress),
+        "widths": {str(n): capstone_runs(data, seeds, sizes=[784, n, 10], progress=progress) for n in CAPSTONE_WIDTHS},
+        "cosine": capstone_runs(data, seeds, cosine=True, progress=progress),
+    }
+
+
+def write_capstone(data, out_dir=None, *, progress=False) -> Path:
+    """Run `capstone_study` and write ``capstone.json`` (the results part ``capstone``)."""
+    from neuralbook.experiments import machine, results_dir, write_json
+
+    out_dir = Path(out_dir) if out_dir is not None else results_dir()
+    started = time.perf_counter()
+    study = capstone_study(data, progress=progress)
+    stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(SEEDS)}
+    return write_json(out_dir / CAPSTONE_FILE, stamp | study | {"seconds": time.perf_counter() - started})
