@@ -26,7 +26,7 @@ from neuralbook.preprocessing import (
     fit_in_box,
     flatten_background,
     ink_mask,
-    invert_if_needed,
+    invert_photo_if_needed,
     preprocess_drawing,
     preprocessing_steps,
     read_grayscale,
@@ -102,7 +102,7 @@ def without_steps(image) -> dict[str, np.ndarray]:
     """
     from neuralbook.photos import no_preprocessing
 
-    mask = ink_mask(flatten_background(invert_if_needed(read_grayscale(image))))
+    mask = ink_mask(flatten_background(invert_photo_if_needed(read_grayscale(image))))
     fitted = fit_in_box(crop_to_ink(mask.astype(np.float64)))
     corner = np.zeros((FIELD_SIZE, FIELD_SIZE))
     corner[: fitted.shape[0], : fitted.shape[1]] = fitted
@@ -239,6 +239,8 @@ def plot_photo_failures():
     with np.load(RESULTS / "photos-failures.npz", allow_pickle=False) as data:
         thumbnails, inputs = data["thumbnails"], data["inputs"]
         labels, predictions = data["labels"], data["predictions"]
+        conditions = data["conditions"] if "conditions" in data else np.full(len(labels), "")
+        letterforms = data["letterforms"] if "letterforms" in data else np.full(len(labels), "plain")
     count = min(len(labels), 12)
     columns = 6
     rows = 2 * -(-count // columns)
@@ -251,7 +253,8 @@ def plot_photo_failures():
     for k in range(count):
         top, column = 2 * (k // columns), k % columns
         axes[top, column].imshow(thumbnails[k], cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
-        axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}", fontsize=8)
+        trouble = letterforms[k] if letterforms[k] != "plain" else conditions[k]
+        axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}\n{trouble}", fontsize=8)
         _show(axes[top + 1, column], inputs[k] / 255.0)
     return figure
 
