@@ -450,6 +450,15 @@ def by_condition(result: dict, how: str = "photo pipeline") -> dict[str, tuple[i
     return {key: (right[key], count[key]) for key in keys}
 
 
+def condition_accuracies(result: dict, key: str, how: str = "photo pipeline") -> list[float]:
+    """Per seed, the share of the photos of one condition or letterform (a key of [`by_condition`][neuralbook.photos.by_condition]) read right."""
+    shares = []
+    for run in result["photos"]:
+        right, count = by_condition({"photos": [run]}, how)[key]
+        shares.append(right / count if count else float("nan"))
+    return shares
+
+
 def write_results(path=None, data_dir=None, model_path=None, progress: bool = True) -> Path:
     """Measure [`measure`][neuralbook.photos.measure] with the book's model and write ``results/photos.json``.
 

@@ -216,6 +216,52 @@ def plot_ten_digits():
     return figure
 
 
+def condition_photos() -> list[tuple[str, np.ndarray]]:
+    """One synthetic photo of each condition of the benchmark, then a flagged one and a crossed seven.
+
+    The condition photos show the first sample digits of classes 0, 2, 3, 4, 5 and 6, each
+    drawn with ``default_rng`` of its position; the letterforms, the first sample one and
+    seven, with the first seed that gives them their letterform.
+    """
+    from neuralbook.photos import CONDITIONS, LETTERFORMS, photo
+
+    images, labels = digit_samples()
+    first = first_of_each_class()
+    shown = []
+    for k, (condition, digit) in enumerate(zip(CONDITIONS, (0, 2, 3, 4, 5, 6))):
+        shown.append((condition, photo(images[first[digit]], np.random.default_rng(k), condition=condition)[0]))
+    for digit, name in LETTERFORMS.items():
+        seed = 0
+        while True:
+            image, drawn = photo(images[first[digit]], np.random.default_rng(seed), label=digit)
+            if drawn["letterform"] == name:
+                break
+            seed += 1
+        shown.append((name, image))
+    return shown
+
+
+def plot_conditions():
+    """One synthetic photo of each condition and letterform (top) and what the photo pipeline makes of it (bottom)."""
+    from neuralbook.preprocessing import BlankImageError
+
+    shown = condition_photos()
+    figure, axes = new_figure(ncols=len(shown), nrows=2, width=8.0, height=2.3)
+    for column, (name, photo) in enumerate(shown):
+        axes[0, column].imshow(photo, interpolation="antialiased")
+        axes[0, column].set_xticks([])
+        axes[0, column].set_yticks([])
+        axes[0, column].set_title(name, fontsize=8)
+        try:
+            x = preprocessing_steps(photo)["input"]
+        except BlankImageError:
+            x = np.zeros((FIELD_SIZE, FIELD_SIZE))
+        _show(axes[1, column], x)
+    axes[0, 0].set_ylabel("photo", fontsize=8)
+    axes[1, 0].set_ylabel("input", fontsize=8)
+    return figure
+
+
 def plot_shifts():
     """Accuracy of the book's model on MNIST test digits moved by 0 to 3 pixels, from ``results/photos.json``."""
     from neuralbook.experiments import load_result
@@ -264,6 +310,7 @@ FIGURES = {
     "digit-pipeline.svg": plot_pipeline,
     "digit-without-steps.svg": plot_without_steps,
     "digit-ten-photos.svg": plot_ten_digits,
+    "digit-conditions.svg": plot_conditions,
     "digit-shifts.svg": plot_shifts,
     "digit-photo-failures.svg": plot_photo_failures,
 }
