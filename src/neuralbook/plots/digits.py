@@ -299,7 +299,7 @@ def plot_photo_failures():
     for k in range(count):
         top, column = 2 * (k // columns), k % columns
         axes[top, column].imshow(thumbnails[k], cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
-        trouble = letterforms[k] if letterforms[k] != "plain" else conditions[k]
+        trouble = str(conditions[k]) + {"flagged one": ", flag", "crossed seven": ", bar"}.get(str(letterforms[k]), "")
         axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}\n{trouble}", fontsize=8)
         _show(axes[top + 1, column], inputs[k] / 255.0)
     return figure
