@@ -43,6 +43,8 @@ from neuralbook.preprocessing import (
     FIELD_SIZE,
     _sliding,
     area_resize,
+    invert_if_needed,
+    invert_photo_if_needed,
     preprocess_drawing,
     preprocess_image,
     read_grayscale,
@@ -319,16 +321,24 @@ def measure_photos(network, digits: np.ndarray, labels: np.ndarray, seed: int) -
     """The model's answers on one seed's photos of ``digits``, for every preparation.
 
     Returns a dict with, for each name in `PREPARATIONS`, the predicted digits (-1 where
-    the preparation found no ink), and the ``nuisances`` of every photo.
+    the preparation found no ink), the ``nuisances`` of every photo, and ``inverted``:
+    for the photo's rule ([`invert_photo_if_needed`][neuralbook.preprocessing.invert_photo_if_needed]) and the border rule
+    ([`invert_if_needed`][neuralbook.preprocessing.invert_if_needed]), whether each photo was inverted (every photo
+    is dark ink on light paper, so each should be).
     """
     predictions = {how: [] for how in PREPARATIONS}
     nuisances = []
+    inverted = {"photo rule": [], "border rule": []}
     for image, drawn in photos(digits, seed, labels=labels):
         nuisances.append(drawn)
+        grey = read_grayscale(image)
+        inverted["photo rule"].append(bool(invert_photo_if_needed(grey) is not grey))
+        inverted["border rule"].append(bool(invert_if_needed(grey) is not grey))
         for how in PREPARATIONS:
             x = _prepare(image, how)
             predictions[how].append(-1 if x is None else int(network.predict(x[None, :])[0]))
-    return {"labels": [int(v) for v in labels], "predictions": predictions, "nuisances": nuisances}
+    return {"labels": [int(v) for v in labels], "predictions": predictions, "nuisances": nuisances,
+            "inverted": inverted}
 
 
 #: The margin of black paper put around each of scikit-learn's enlarged digits, in pixels.
