@@ -76,6 +76,8 @@ def test_the_results_file_holds_every_photo_of_every_seed():
         assert len(run["labels"]) == result["per_seed"]
         assert set(run["predictions"]) == set(PREPARATIONS)
         assert all(len(v) == result["per_seed"] for v in run["predictions"].values())
+        assert all(len(v) == result["per_seed"] for v in run["inverted"].values())
+        assert all(set(drawn) >= {"condition", "letterform"} for drawn in run["nuisances"])
     for how in PREPARATIONS:
         assert len(accuracies(result, how)) == len(result["seeds"])
     assert (results_dir() / "photos-failures.npz").is_file()
@@ -95,6 +97,8 @@ def test_the_results_file_is_what_the_model_reads_now(mnist):
         for how in PREPARATIONS:
             assert again["predictions"][how] == run["predictions"][how][:count], how
         assert again["labels"] == run["labels"][:count]
+        for rule in ("photo rule", "border rule"):
+            assert again["inverted"][rule] == run["inverted"][rule][:count], rule
     images = mnist.test_images[: result["per_seed"] * len(result["seeds"])]
     labels = mnist.test_labels[: len(images)]
     assert shift_accuracy(network, images, labels, 1) == pytest.approx(result["shifts"]["1"], abs=1e-12)

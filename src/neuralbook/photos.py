@@ -115,7 +115,8 @@ def photo(digit: np.ndarray, rng: np.random.Generator, shape=PHOTO_SHAPE, condit
         Shape (height, width, 3), uint8 RGB: dark ink on light, unevenly lit paper.
     nuisances : dict
         What was drawn: ``height``, ``angle``, ``pen_level``, ``widened``, ``paper``,
-        ``gradient``, ``blur``, ``noise``, ``condition`` and ``letterform``.
+        ``gradient``, ``blur``, ``noise``, ``darkness`` (the share of the light the
+        strokes absorb), ``condition`` and ``letterform``.
 
     Examples
     --------
