@@ -178,7 +178,7 @@ def test_dim_paper_is_inverted_whatever_its_level():
     # Paper at 0.3 to 0.45 under a gradient, dark ink on it: the border median is below
     # 0.5, so the border rule of the drawing path leaves the digit dark; the photo's rule
     # inverts it. The same pictures light on dark are left alone.
-    rows, columns = np.indices((120, 160))
+    _, columns = np.indices((120, 160))
     for paper in (0.3, 0.45):
         photo = paper + 0.1 * (columns / 159 - 0.5)  # lit from the right
         photo[30:90, 70:76] *= 0.2  # a dark stroke, 3% of the picture

@@ -225,7 +225,7 @@ def condition_photos() -> list[tuple[str, np.ndarray]]:
     """
     from neuralbook.photos import CONDITIONS, LETTERFORMS, photo
 
-    images, labels = digit_samples()
+    images, _ = digit_samples()
     first = first_of_each_class()
     shown = []
     for k, (condition, digit) in enumerate(zip(CONDITIONS, (0, 2, 3, 4, 5, 6))):
