@@ -249,11 +249,13 @@ def invert_if_needed(grey: np.ndarray) -> np.ndarray:
 def invert_photo_if_needed(grey: np.ndarray) -> np.ndarray:
     """Make the digit bright on a dark background, whatever the brightness of the paper.
 
-    Ink is rare and stands far from the paper around it. Each pixel is compared with
-    the mean of a window around it (a [`box_blur`][neuralbook.preprocessing.box_blur] of `POLARITY_WINDOW` of the
-    longer side), which follows the paper's slow changes of light; the image is
-    inverted when its darkest departures reach farther below the local mean than its
-    brightest reach above it (each the `POLARITY_TAIL`, one per cent, of the pixels).
+    Ink is rare and stands far from the paper around it. Each pixel, first averaged
+    with its neighbours as in [`flatten_background`][neuralbook.preprocessing.flatten_background] (so that sensor noise does
+    not count), is compared with the mean of a window around it (a
+    [`box_blur`][neuralbook.preprocessing.box_blur] of `POLARITY_WINDOW` of the longer side), which follows the paper's
+    slow changes of light; the image is inverted when its darkest departures reach
+    farther below the local mean than its brightest reach above it (each the
+    `POLARITY_TAIL`, one per cent, of the pixels).
 
     Examples
     --------
@@ -264,7 +266,8 @@ def invert_photo_if_needed(grey: np.ndarray) -> np.ndarray:
     >>> invert_photo_if_needed(chalk) is chalk
     True
     """
-    departure = grey - box_blur(grey, _odd(max(grey.shape) * POLARITY_WINDOW))
+    smooth = box_blur(grey, _odd(min(grey.shape) * SMOOTHING_WINDOW))
+    departure = smooth - box_blur(grey, _odd(max(grey.shape) * POLARITY_WINDOW))
     darkest, brightest = np.percentile(departure, [100 * POLARITY_TAIL, 100 * (1 - POLARITY_TAIL)])
     return 1.0 - grey if -darkest > brightest else grey
 # --8<-- [end:invert_photo_if_needed]
