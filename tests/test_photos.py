@@ -7,16 +7,26 @@ import pytest
 
 from neuralbook.experiments import load_result, results_dir
 from neuralbook.photos import (
+    CONDITIONS,
+    DIM_PAPER_LEVELS,
     PHOTO_SHAPE,
     PREPARATIONS,
     accuracies,
+    by_condition,
     measure_photos,
     photo,
     photos,
     shift_accuracy,
     shifted,
+    with_letterform,
 )
 from neuralbook.plots.digits import digit_samples
+from neuralbook.preprocessing import (
+    box_blur,
+    invert_if_needed,
+    invert_photo_if_needed,
+    read_grayscale,
+)
 
 
 def test_a_photo_is_seeded_and_shaped_like_a_phones():
@@ -71,6 +81,8 @@ def test_the_results_file_holds_every_photo_of_every_seed():
         assert len(run["labels"]) == result["per_seed"]
         assert set(run["predictions"]) == set(PREPARATIONS)
         assert all(len(v) == result["per_seed"] for v in run["predictions"].values())
+        assert all(len(v) == result["per_seed"] for v in run["inverted"].values())
+        assert all(set(drawn) >= {"condition", "letterform"} for drawn in run["nuisances"])
     for how in PREPARATIONS:
         assert len(accuracies(result, how)) == len(result["seeds"])
     assert (results_dir() / "photos-failures.npz").is_file()
@@ -90,6 +102,8 @@ def test_the_results_file_is_what_the_model_reads_now(mnist):
         for how in PREPARATIONS:
             assert again["predictions"][how] == run["predictions"][how][:count], how
         assert again["labels"] == run["labels"][:count]
+        for rule in ("photo rule", "border rule"):
+            assert again["inverted"][rule] == run["inverted"][rule][:count], rule
     images = mnist.test_images[: result["per_seed"] * len(result["seeds"])]
     labels = mnist.test_labels[: len(images)]
     assert shift_accuracy(network, images, labels, 1) == pytest.approx(result["shifts"]["1"], abs=1e-12)
@@ -117,3 +131,86 @@ def test_sklearn_digits_recomputed():
 def test_photos_yields_one_photo_per_digit():
     images, _ = digit_samples()
     assert len(list(photos(images[:3], seed=0))) == 3
+
+
+def test_every_condition_is_drawn_and_a_plain_photo_is_unchanged_by_it():
+    images, labels = digit_samples()
+    three = images[int(np.flatnonzero(labels == 3)[0])]
+    plain, _ = photo(three, np.random.default_rng(3))
+    again, drawn = photo(three, np.random.default_rng(3), condition="plain", label=3)
+    assert np.array_equal(plain, again) and drawn["letterform"] == "plain"
+    seen = [drawn["condition"] for _, drawn in photos(images[:40], seed=0, labels=labels[:40])]
+    assert set(seen) == set(CONDITIONS)
+    with pytest.raises(ValueError, match="condition"):
+        photo(three, np.random.default_rng(0), condition="foggy")
+
+
+def test_dim_photos_have_dark_paper_and_the_photo_pipeline_inverts_them():
+    images, _ = digit_samples()
+    for k in range(6):
+        image, drawn = photo(images[k], np.random.default_rng(k), condition="dim")
+        grey = read_grayscale(image)
+        assert DIM_PAPER_LEVELS[0] <= drawn["paper"] <= DIM_PAPER_LEVELS[1]
+        assert np.median(grey) < 0.5  # paper below 0.5: the border rule would not invert it
+        assert invert_if_needed(grey) is grey
+        # The generator draws dark ink on light paper, so the right answer is to invert.
+        assert invert_photo_if_needed(grey) is not grey
+        negative = 1.0 - grey
+        assert invert_photo_if_needed(negative) is negative
+
+
+def test_each_condition_changes_the_paper_as_it_says():
+    images, _ = digit_samples()
+    blank = np.zeros(784)  # no ink: only the paper shows
+    paper = {c: read_grayscale(photo(blank, np.random.default_rng(1), condition=c)[0]) for c in CONDITIONS}
+    def rows_profile(grey):
+        return grey.mean(axis=1) - np.convolve(grey.mean(axis=1), np.ones(9) / 9, mode="same")
+    # Ruled paper: horizontal lines make the rows' means dip; squared paper, the columns' too.
+    assert rows_profile(paper["ruled"])[20:-20].min() < rows_profile(paper["plain"])[20:-20].min() - 0.01
+    assert rows_profile(paper["squared"].T)[20:-20].min() < rows_profile(paper["ruled"].T)[20:-20].min() - 0.01
+    # A shadow: a hard edge, a jump over six pixels far larger than the gradient's (noise smoothed away).
+    def jump(grey):
+        smooth = box_blur(grey, 7)[10:-10, 10:-10]
+        return max(np.abs(smooth[6:] - smooth[:-6]).max(), np.abs(smooth[:, 6:] - smooth[:, :-6]).max())
+    assert jump(paper["shadow"]) > 0.08 and jump(paper["plain"]) < 0.03
+    # Pencil: lighter strokes than ink on the same draws.
+    one = images[2]
+    _, ink = photo(one, np.random.default_rng(4))
+    _, pencil = photo(one, np.random.default_rng(4), condition="pencil")
+    assert pencil["darkness"] < 0.6 * ink["darkness"]
+
+
+def test_letterforms_add_a_flag_and_a_bar_where_they_belong():
+    one = np.zeros((28, 28)); one[4:24, 13:15] = 1.0
+    flagged = with_letterform(one, "flagged one")
+    added = (flagged > 0.5) & ~(one > 0.5)
+    rows, columns = np.nonzero(added)
+    assert rows.max() <= 4 + 20 * 0.5  # in the top half
+    assert columns.max() <= 13 and columns.min() <= 13 - 5  # reaching well to the left of the stem
+    assert (columns < 13).sum() >= 6
+    seven = np.zeros((28, 28)); seven[4:6, 8:20] = 1.0; seven[6:24, 17:19] = 1.0
+    crossed = with_letterform(seven, "crossed seven")
+    rows, columns = np.nonzero((crossed > 0.5) & ~(seven > 0.5))
+    assert 10 <= rows.min() and rows.max() <= 18  # across the middle of the stem
+    assert columns.min() < 17 and columns.max() > 18  # on both sides of it
+    with pytest.raises(ValueError, match="letterform"):
+        with_letterform(one, "curly")
+
+
+def test_by_condition_counts_against_a_loop():
+    result = load_result("photos.json")
+    table = by_condition(result)
+    for key in ("dim", "flagged one", "plain seven"):
+        right = count = 0
+        for run in result["photos"]:
+            for y, p, drawn in zip(run["labels"], run["predictions"]["photo pipeline"], run["nuisances"]):
+                if key == "dim":
+                    member = drawn["condition"] == "dim"
+                elif key == "flagged one":
+                    member = y == 1 and drawn["letterform"] == "flagged one"
+                else:
+                    member = y == 7 and drawn["letterform"] == "plain"
+                count += member
+                right += member and p == y
+        assert table[key] == (right, count)
+    assert sum(table[c][1] for c in CONDITIONS) == len(result["photos"]) * result["per_seed"]

@@ -27,6 +27,7 @@ from neuralbook.preprocessing import (
     flatten_background,
     ink_mask,
     invert_if_needed,
+    invert_photo_if_needed,
     label_blobs,
     opening,
     otsu_threshold,
@@ -171,6 +172,34 @@ def test_inversion_follows_the_background():
     # Both ways round give the same MNIST image.
     for prepare in (preprocess_image, preprocess_drawing):
         np.testing.assert_array_equal(prepare(dark_on_light), prepare(light_on_dark))
+
+
+def test_dim_paper_is_inverted_whatever_its_level():
+    # Paper at 0.3 to 0.45 under a gradient, dark ink on it: the border median is below
+    # 0.5, so the border rule of the drawing path leaves the digit dark; the photo's rule
+    # inverts it. The same pictures light on dark are left alone.
+    _, columns = np.indices((120, 160))
+    for paper in (0.3, 0.45):
+        photo = paper + 0.1 * (columns / 159 - 0.5)  # lit from the right
+        photo[30:90, 70:76] *= 0.2  # a dark stroke, 3% of the picture
+        photo[30:36, 60:90] *= 0.2
+        assert np.median(photo[0]) < 0.5 and invert_if_needed(photo) is photo
+        np.testing.assert_allclose(invert_photo_if_needed(photo), 1 - photo)
+        negative = 1 - photo
+        assert invert_photo_if_needed(negative) is negative
+        # Both ways round give the same MNIST image.
+        np.testing.assert_array_equal(preprocess_image(photo), preprocess_image(negative))
+
+
+def test_a_shadow_over_most_of_the_sheet_does_not_fool_the_polarity():
+    rows, columns = np.indices((120, 160))
+    photo = np.full((120, 160), 0.8)
+    photo[rows + 0.5 * columns > 40] *= 0.45  # a hard-edged shadow over about four fifths of the sheet
+    photo[40:100, 100:106] *= 0.2  # a dark stroke in the shadow
+    assert (photo < 0.5).mean() > 0.7
+    np.testing.assert_allclose(invert_photo_if_needed(photo), 1 - photo)
+    negative = 1 - photo
+    assert invert_photo_if_needed(negative) is negative
 
 
 @BOTH_PATHS
@@ -359,6 +388,33 @@ def test_otsu_threshold_maximises_the_between_class_variance():
         chosen = otsu_threshold(values)
         assert between(chosen) >= best * (1 - 1e-3)
         assert paper < chosen < ink
+
+
+def test_otsu_threshold_keeps_a_digit_of_one_percent_ink():
+    # A flattened photo of a small, thin digit: paper near 0, ink on 1% of the pixels.
+    rng = np.random.default_rng(0)
+    count, ink_count = 20_000, 200
+    paper = np.clip(rng.normal(0.0, 0.03, count - ink_count), 0.0, None)
+    ink = rng.uniform(0.3, 0.6, ink_count)
+    values = np.concatenate([paper, ink])
+    # Otsu by brute force: every split of the sorted values, each class's mean computed exactly.
+    ordered = np.sort(values)
+    below = np.arange(1, count)
+    w0 = below / count
+    mu0 = np.cumsum(ordered)[:-1] / below
+    mu1 = (ordered.sum() - np.cumsum(ordered)[:-1]) / (count - below)
+    variances = w0 * (1 - w0) * (mu0 - mu1) ** 2
+    best = int(np.argmax(variances))
+    assert best + 1 == count - ink_count  # the exact split: all the paper below, all the ink above
+
+    def between(t):
+        low, high = values[values <= t], values[values > t]
+        w = len(low) / count
+        return w * (1 - w) * (low.mean() - high.mean()) ** 2
+
+    chosen = otsu_threshold(values)
+    assert between(chosen) >= variances[best] * (1 - 1e-2)
+    assert abs(int((values > chosen).sum()) - ink_count) <= ink_count // 20  # the digit stays, within 5%
 
 
 def flood_fill_labels(mask):

@@ -11,7 +11,8 @@ close to a guess. This module rebuilds the conventions, one small function per s
 
 1. [`read_grayscale`][neuralbook.preprocessing.read_grayscale] reads a PNG, JPEG, Pillow image or array as grey levels in
    [0, 1], where 0 is black and 1 is white; a large file is decoded at a reduced size;
-2. [`invert_if_needed`][neuralbook.preprocessing.invert_if_needed] makes the digit bright on a dark background;
+2. [`invert_photo_if_needed`][neuralbook.preprocessing.invert_photo_if_needed] makes the digit bright on a dark background,
+   judging by which way the rare ink departs from the paper around it;
 3. [`flatten_background`][neuralbook.preprocessing.flatten_background] smooths away sensor noise and subtracts the paper's
    own, uneven brightness, estimated by a grey-level *opening* (a large minimum filter
    followed by a maximum filter of the same size);
@@ -25,7 +26,8 @@ close to a guess. This module rebuilds the conventions, one small function per s
    by mass and scale the brightest pixel to 1.
 
 [`preprocess_drawing`][neuralbook.preprocessing.preprocess_drawing] is the simpler path for a clean drawing (strokes on a
-uniform canvas, as the in-page widget has): steps 1 and 2, then
+uniform canvas, as the in-page widget has): step 1, then
+[`invert_if_needed`][neuralbook.preprocessing.invert_if_needed] (invert a canvas whose border is light), then
 [`remove_background`][neuralbook.preprocessing.remove_background] (subtract the border's median) and step 5 on the grey
 levels themselves. It is the path the widget's JavaScript reproduces number for number.
 
@@ -75,6 +77,10 @@ INK_THRESHOLD = 0.2
 MIN_CONTRAST = 0.1
 #: The image is dark-on-light, and gets inverted, when its border median is above this level.
 INVERT_LEVEL = 0.5
+#: The window of the polarity test, as a fraction of the picture's longer side.
+POLARITY_WINDOW = 0.5
+#: The polarity test compares the darkest and the brightest departures of this share of the pixels.
+POLARITY_TAIL = 0.01
 #: The only file formats that are opened (the ones `neuralbook predict` names).
 IMAGE_FORMATS = ("PNG", "JPEG")
 #: A file is decoded at a reduced size so that its longer side is at most this many pixels.
@@ -259,6 +265,34 @@ def invert_if_needed(grey: np.ndarray) -> np.ndarray:
     background = np.median(_border(grey))
     return 1.0 - grey if background > INVERT_LEVEL else grey
 # --8<-- [end:invert_if_needed]
+
+
+# --8<-- [start:invert_photo_if_needed]
+def invert_photo_if_needed(grey: np.ndarray) -> np.ndarray:
+    """Make the digit bright on a dark background, whatever the brightness of the paper.
+
+    Ink is rare and stands far from the paper around it. Each pixel, first averaged
+    with its neighbours as in [`flatten_background`][neuralbook.preprocessing.flatten_background] (so that sensor noise does
+    not count), is compared with the mean of a window around it (a
+    [`box_blur`][neuralbook.preprocessing.box_blur] of `POLARITY_WINDOW` of the longer side), which follows the paper's
+    slow changes of light; the image is inverted when its darkest departures reach
+    farther below the local mean than its brightest reach above it (each the
+    `POLARITY_TAIL`, one per cent, of the pixels).
+
+    Examples
+    --------
+    >>> dim_paper = np.full((40, 40), 0.3); dim_paper[10:30, 18:21] = 0.05   # dark ink, dim paper
+    >>> invert_photo_if_needed(dim_paper)[20, 19], invert_photo_if_needed(dim_paper)[0, 0]
+    (np.float64(0.95), np.float64(0.7))
+    >>> chalk = 1.0 - dim_paper                                    # light ink on a grey board
+    >>> invert_photo_if_needed(chalk) is chalk
+    True
+    """
+    smooth = box_blur(grey, _odd(min(grey.shape) * SMOOTHING_WINDOW))
+    departure = smooth - box_blur(grey, _odd(max(grey.shape) * POLARITY_WINDOW))
+    darkest, brightest = np.percentile(departure, [100 * POLARITY_TAIL, 100 * (1 - POLARITY_TAIL)])
+    return 1.0 - grey if -darkest > brightest else grey
+# --8<-- [end:invert_photo_if_needed]
 
 
 # --8<-- [start:remove_background]
@@ -540,9 +574,10 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(counts)[:-1] / values.size  # share at or below each level between bins
     w1 = 1.0 - w0
-    mass0 = np.cumsum(counts * centres)[:-1] / values.size
+    mass = np.cumsum(counts * centres) / values.size  # every mean from the histogram, so they agree
+    mass0, mass_total = mass[:-1], mass[-1]
     mu0 = mass0 / np.where(w0 > 0, w0, 1.0)
-    mu1 = (values.mean() - mass0) / np.where(w1 > 0, w1, 1.0)
+    mu1 = (mass_total - mass0) / np.where(w1 > 0, w1, 1.0)
     between = np.where((w0 > 0) & (w1 > 0), w0 * w1 * (mu0 - mu1) ** 2, -1.0)
     return float(edges[1 + int(np.argmax(between))])
 # --8<-- [end:otsu_threshold]
@@ -649,7 +684,7 @@ def preprocess_image(image) -> np.ndarray:
     [13.5, 14.0]
     """
     grey = read_grayscale(image)
-    flat = flatten_background(invert_if_needed(grey))
+    flat = flatten_background(invert_photo_if_needed(grey))
     mask = ink_mask(flat)
     digit = fit_in_box(crop_to_ink(mask.astype(np.float64)))
     return scale_to_unit(center_by_mass(digit))
@@ -698,7 +733,7 @@ def preprocessing_steps(image) -> dict[str, np.ndarray]:
     (28, 28)
     """
     steps = {"grey": read_grayscale(image)}
-    steps["inverted"] = invert_if_needed(steps["grey"])
+    steps["inverted"] = invert_photo_if_needed(steps["grey"])
     shape = steps["inverted"].shape
     smooth = box_blur(steps["inverted"], _odd(min(shape) * SMOOTHING_WINDOW))
     steps["background"] = opening(smooth, _odd(max(shape) * BACKGROUND_WINDOW))

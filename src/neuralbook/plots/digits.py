@@ -26,7 +26,7 @@ from neuralbook.preprocessing import (
     fit_in_box,
     flatten_background,
     ink_mask,
-    invert_if_needed,
+    invert_photo_if_needed,
     preprocess_drawing,
     preprocessing_steps,
     read_grayscale,
@@ -102,7 +102,7 @@ def without_steps(image) -> dict[str, np.ndarray]:
     """
     from neuralbook.photos import no_preprocessing
 
-    mask = ink_mask(flatten_background(invert_if_needed(read_grayscale(image))))
+    mask = ink_mask(flatten_background(invert_photo_if_needed(read_grayscale(image))))
     fitted = fit_in_box(crop_to_ink(mask.astype(np.float64)))
     corner = np.zeros((FIELD_SIZE, FIELD_SIZE))
     corner[: fitted.shape[0], : fitted.shape[1]] = fitted
@@ -216,6 +216,52 @@ def plot_ten_digits():
     return figure
 
 
+def condition_photos() -> list[tuple[str, np.ndarray]]:
+    """One synthetic photo of each condition of the benchmark, then a flagged one and a crossed seven.
+
+    The condition photos show the first sample digits of classes 0, 2, 3, 4, 5 and 6, each
+    drawn with ``default_rng`` of its position; the letterforms, the first sample one and
+    seven, with the first seed that gives them their letterform.
+    """
+    from neuralbook.photos import CONDITIONS, LETTERFORMS, photo
+
+    images, _ = digit_samples()
+    first = first_of_each_class()
+    shown = []
+    for k, (condition, digit) in enumerate(zip(CONDITIONS, (0, 2, 3, 4, 5, 6))):
+        shown.append((condition, photo(images[first[digit]], np.random.default_rng(k), condition=condition)[0]))
+    for digit, name in LETTERFORMS.items():
+        seed = 0
+        while True:
+            image, drawn = photo(images[first[digit]], np.random.default_rng(seed), label=digit)
+            if drawn["letterform"] == name:
+                break
+            seed += 1
+        shown.append((name, image))
+    return shown
+
+
+def plot_conditions():
+    """One synthetic photo of each condition and letterform (top) and what the photo pipeline makes of it (bottom)."""
+    from neuralbook.preprocessing import BlankImageError
+
+    shown = condition_photos()
+    figure, axes = new_figure(ncols=len(shown), nrows=2, width=8.0, height=2.3)
+    for column, (name, photo) in enumerate(shown):
+        axes[0, column].imshow(photo, interpolation="antialiased")
+        axes[0, column].set_xticks([])
+        axes[0, column].set_yticks([])
+        axes[0, column].set_title(name, fontsize=8)
+        try:
+            x = preprocessing_steps(photo)["input"]
+        except BlankImageError:
+            x = np.zeros((FIELD_SIZE, FIELD_SIZE))
+        _show(axes[1, column], x)
+    axes[0, 0].set_ylabel("photo", fontsize=8)
+    axes[1, 0].set_ylabel("input", fontsize=8)
+    return figure
+
+
 def plot_shifts():
     """Accuracy of the book's model on MNIST test digits moved by 0 to 3 pixels, from ``results/photos.json``."""
     from neuralbook.experiments import load_result
@@ -239,6 +285,8 @@ def plot_photo_failures():
     with np.load(RESULTS / "photos-failures.npz", allow_pickle=False) as data:
         thumbnails, inputs = data["thumbnails"], data["inputs"]
         labels, predictions = data["labels"], data["predictions"]
+        conditions = data["conditions"] if "conditions" in data else np.full(len(labels), "")
+        letterforms = data["letterforms"] if "letterforms" in data else np.full(len(labels), "plain")
     count = min(len(labels), 12)
     columns = 6
     rows = 2 * -(-count // columns)
@@ -251,7 +299,8 @@ def plot_photo_failures():
     for k in range(count):
         top, column = 2 * (k // columns), k % columns
         axes[top, column].imshow(thumbnails[k], cmap="gray", vmin=0, vmax=255, interpolation="antialiased")
-        axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}", fontsize=8)
+        trouble = str(conditions[k]) + {"flagged one": ", flag", "crossed seven": ", bar"}.get(str(letterforms[k]), "")
+        axes[top, column].set_title(f"a {labels[k]}, read {predictions[k]}\n{trouble}", fontsize=8)
         _show(axes[top + 1, column], inputs[k] / 255.0)
     return figure
 
@@ -261,6 +310,7 @@ FIGURES = {
     "digit-pipeline.svg": plot_pipeline,
     "digit-without-steps.svg": plot_without_steps,
     "digit-ten-photos.svg": plot_ten_digits,
+    "digit-conditions.svg": plot_conditions,
     "digit-shifts.svg": plot_shifts,
     "digit-photo-failures.svg": plot_photo_failures,
 }
