@@ -534,6 +534,7 @@ LEAKAGE = {
 
 #: How many random halvings of the test set `choice_flattery` averages over.
 TEST_CHOICE_SPLITS = 200
+"""How many random halvings of the test set `choice_flattery` averages over."""
 
 
 # --8<-- [start:choice_flattery]
@@ -592,6 +593,7 @@ def choice_flattery(validation_accuracy, test_correct, *, splits: int = TEST_CHO
 #: shared seeds: enough to count how often one cost wins, since one slow seed in five
 #: says little about how often a cost starts slowly.
 COST_SEEDS = tuple(range(20))
+"""The twenty shared seeds of the quadratic and cross-entropy rows, to count how often one cost wins."""
 
 #: The epochs the slowest quadratic-cost seed is followed for, to see whether it is
 #: stuck or only slow to start.
