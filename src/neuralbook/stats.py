@@ -80,8 +80,19 @@ def summarize(values) -> Summary:
     0.98 0.01 3
     """
     values = _values(values)
-    return Summary(float(values.mean()), float(values.std(ddof=1)), int(values.size))
+    return Summary(float(values.mean()), _std(values), int(values.size))
 # --8<-- [end:summarize]
+
+
+def _std(values: np.ndarray) -> float:
+    # The sample standard deviation, computed on the values divided by a power of two near
+    # their largest deviation, so that squaring neither underflows nor overflows.
+    deviations = values - values.mean()
+    largest = float(np.max(np.abs(deviations)))
+    if largest == 0 or not math.isfinite(largest):
+        return 0.0 if largest == 0 else math.inf
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)
+    return float(np.std(deviations / scale, ddof=1)) * scale
 
 
 def _values(values) -> np.ndarray:
@@ -201,13 +212,16 @@ def compare(first, second, *, paired: bool) -> Comparison:
         wins = int(np.sum(a > b))
     else:
         d, wins = None, None
-        var_a, var_b = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+        se_a, se_b = summarize(a).standard_error, summarize(b).standard_error
         difference = float(a.mean() - b.mean())
-        standard_error = math.sqrt(var_a + var_b)
-        if standard_error > 0:
+        standard_error = math.hypot(se_a, se_b)
+        if standard_error > 0:  # Welch-Satterthwaite, in units of the larger standard error
+            var_a, var_b = (se_a / max(se_a, se_b)) ** 2, (se_b / max(se_a, se_b)) ** 2
             df = (var_a + var_b) ** 2 / (var_a**2 / (a.size - 1) + var_b**2 / (b.size - 1))
         else:
             df = float(a.size + b.size - 2)
+    if not (math.isfinite(difference) and math.isfinite(standard_error)):
+        raise ValueError("the values are too large to compare: their difference or spread overflows")
     half_width = t_quantile(df) * standard_error
     interval = (difference - half_width, difference + half_width)
     if interval[0] > 0:
