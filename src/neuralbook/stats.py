@@ -9,8 +9,10 @@ When the two settings were run with the *same* seeds, their runs share the initi
 weights and the batch order, and they are compared **paired**: seed by seed, through
 the mean of the per-seed differences. Otherwise they are compared **unpaired**, through
 the difference of the two means (Welch's standard error). The caller says which with
-``paired=``; there is no default, because choosing wrongly either wastes most of the
-information (unpaired on shared seeds) or invents it (paired on unrelated runs).
+``paired=``; there is no default, because comparing runs that share their seeds as if
+they were independent wastes most of the information. Pairing unrelated runs is still
+honest (the interval is a little wider); what invents precision is a pairing chosen after
+seeing the results, such as sorting both lists.
 
 The rule the book uses: a difference is *measurable* when its 95% confidence interval
 (Student's t) excludes zero. Otherwise the two settings are within the noise of the
