@@ -217,8 +217,8 @@ def compare(first, second, *, paired: bool) -> Comparison:
         se_a, se_b = summarize(a).standard_error, summarize(b).standard_error
         difference = float(a.mean() - b.mean())
         standard_error = math.hypot(se_a, se_b)
-        if standard_error > 0:  # Welch-Satterthwaite, in units of the larger standard error
-            var_a, var_b = (se_a / max(se_a, se_b)) ** 2, (se_b / max(se_a, se_b)) ** 2
+        if standard_error > 0:  # Welch-Satterthwaite, which a common scale leaves unchanged:
+            var_a, var_b = (se_a / max(se_a, se_b)) ** 2, (se_b / max(se_a, se_b)) ** 2  # no underflow
             df = (var_a + var_b) ** 2 / (var_a**2 / (a.size - 1) + var_b**2 / (b.size - 1))
         else:
             df = float(a.size + b.size - 2)
