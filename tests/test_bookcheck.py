@@ -344,3 +344,12 @@ def test_a_borderline_verdict_must_be_called_borderline(tmp_path):
     assert len(failures) == 1 and "must call the verdict borderline" in failures[0], failures
     path.write_text(path.read_text().replace("Dropout helps:", "Dropout helps, a borderline verdict:", 1), encoding="utf-8")
     assert run_page(path) == []
+
+
+def test_a_clear_verdict_must_not_be_called_borderline(tmp_path):
+    # The words tied to a verdict say "borderline", but the seeds agree far beyond it (p below 0.001).
+    path = _verdict_page(tmp_path, [0.9800, 0.9790, 0.9795, 0.9805, 0.9785])
+    text = path.read_text().replace("a gain well beyond the noise of the seeds", "a borderline verdict", 1)
+    path.write_text(text.replace('"beyond the noise of the seeds")', '"a borderline verdict")', 1), encoding="utf-8")
+    failures = run_page(path)
+    assert len(failures) == 1 and "calls the verdict borderline, but p = " in failures[0], failures

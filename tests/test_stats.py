@@ -150,3 +150,76 @@ def test_smallest_detectable_difference_finds_it_as_often_as_promised():
         assert abs(found / 2000 - power) < 0.05, (power, found / 2000)
     with pytest.raises(ValueError):
         smallest_detectable_difference(sd, 1)
+
+
+# An independent implementation from the textbook formulas, in exact-sum Python arithmetic.
+def _reference(first, second, paired):
+    first, second = [float(x) for x in first], [float(x) for x in second]
+    if paired:
+        d = [x - y for x, y in zip(first, second)]
+        n = len(d)
+        mean = math.fsum(d) / n
+        se = math.sqrt(math.fsum((x - mean) ** 2 for x in d) / (n - 1) / n)
+        df = n - 1
+    else:
+        n1, n2 = len(first), len(second)
+        m1, m2 = math.fsum(first) / n1, math.fsum(second) / n2
+        q1 = math.fsum((x - m1) ** 2 for x in first) / (n1 - 1) / n1
+        q2 = math.fsum((x - m2) ** 2 for x in second) / (n2 - 1) / n2
+        mean, se = m1 - m2, math.sqrt(q1 + q2)
+        df = (q1 + q2) ** 2 / (q1**2 / (n1 - 1) + q2**2 / (n2 - 1))
+    t = scipy_stats.t.isf(0.025, df)
+    return mean, se, df, (mean - t * se, mean + t * se)
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_compare_agrees_with_an_independent_implementation_on_random_data(paired):
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        n = int(rng.integers(2, 21))
+        m = n if paired else int(rng.integers(2, 21))
+        scale = 10.0 ** rng.uniform(-5, 0)
+        first = rng.normal(0.95, scale, n)
+        second = (first if paired else rng.normal(0.95, scale, m)) + rng.normal(rng.normal(0, scale), scale, m)
+        c = compare(first, second, paired=paired)
+        mean, se, df, (low, high) = _reference(first, second, paired)
+        assert c.degrees_of_freedom == pytest.approx(df, rel=1e-9)
+        assert c.difference == pytest.approx(mean, abs=1e-9 * se)
+        assert c.standard_error == pytest.approx(se, rel=1e-9)
+        assert c.interval[0] == pytest.approx(low, abs=1e-9 * se) and c.interval[1] == pytest.approx(high, abs=1e-9 * se)
+        assert (c.verdict == "better") == (low > 0) and (c.verdict == "worse") == (high < 0)
+
+
+def test_two_seeds_use_one_degree_of_freedom():
+    c = compare([0.97, 0.95], [0.96, 0.92], paired=True)  # differences 0.01 and 0.03
+    assert c.degrees_of_freedom == 1 and c.standard_error == pytest.approx(0.01)
+    assert c.interval[0] == pytest.approx(0.02 - 12.706 * 0.01, abs=1e-5) and c.verdict == "no measurable difference"
+
+
+def test_identical_differences_on_every_seed_are_certain():
+    c = compare([0.5, 0.75, 0.625], [0.25, 0.5, 0.375], paired=True)  # exactly 0.25 on every seed
+    assert c.standard_error == 0 and c.interval == (0.25, 0.25) and c.verdict == "better" and c.p_value == 0
+    c = compare([0.5, 0.75], [0.5, 0.75], paired=True)
+    assert c.verdict == "no measurable difference" and c.p_value == 1 and not c.borderline
+
+
+def test_one_setting_without_spread_leaves_welch_the_other_sides_degrees_of_freedom():
+    c = compare([0.9, 0.9, 0.9], [0.8, 0.85, 0.9, 0.95], paired=False)
+    assert c.degrees_of_freedom == pytest.approx(3)
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_the_verdict_does_not_depend_on_the_units(paired):
+    # Tiny values (a loss near zero, written in some unit) must not have their spread
+    # rounded away to zero: the t statistic and the verdict are the same at every scale.
+    first, second = np.array([1.0, 2.0, 4.0]), np.array([3.0, 5.0, 4.5])
+    reference = compare(first, second, paired=paired)
+    for scale in (2.0**-560, 1e-170, 1e150):
+        c = compare(first * scale, second * scale, paired=paired)
+        assert c.verdict == reference.verdict and c.p_value == pytest.approx(reference.p_value, rel=1e-9)
+        assert c.standard_error == pytest.approx(reference.standard_error * scale, rel=1e-9)
+
+
+def test_values_too_large_to_compare_are_refused_with_a_reason():
+    with pytest.raises(ValueError, match="too large"):
+        compare([1.7e308, -1.7e308], [-1.7e308, 1.7e308], paired=False)

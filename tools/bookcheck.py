@@ -226,9 +226,10 @@ def check_verdict(page: PageState, start: int, end: int, comparison, expected: s
     given, the prose of the region must contain it (the words that state the verdict,
     such as "within the noise of the seeds"), so that words and data are tied together.
     A verdict whose interval's edge is near zero
-    ([`Comparison.borderline`][neuralbook.stats.Comparison]) must be called borderline.
+    ([`Comparison.borderline`][neuralbook.stats.Comparison]) must be called borderline,
+    and a ``phrase`` that calls it borderline must be about such a verdict.
     """
-    from neuralbook.stats import VERDICTS
+    from neuralbook.stats import BORDERLINE, VERDICTS
 
     if expected not in VERDICTS:
         raise ValueError(f"unknown verdict {expected!r}; expected one of {VERDICTS}")
@@ -242,6 +243,11 @@ def check_verdict(page: PageState, start: int, end: int, comparison, expected: s
         )
     if phrase is not None and not re.search(_literal(phrase), page.text[start:end]):
         raise ProseCheckError(f"{page.path}:{line}: the prose before this check does not say {phrase!r}")
+    if phrase is not None and re.search(r"\bborderline\b", phrase, re.IGNORECASE) and not comparison.borderline:
+        raise ProseCheckError(
+            f"{page.path}:{line}: the prose calls the verdict borderline, but p = {comparison.p_value:.4f} "
+            f"lies outside {BORDERLINE[0]} to {BORDERLINE[1]}"
+        )
     if comparison.borderline and not re.search(r"\bborderline\b", page.text[start:end], re.IGNORECASE):
         raise ProseCheckError(
             f"{page.path}:{line}: the interval's edge is near zero (p = {comparison.p_value:.3f}), "

@@ -9,8 +9,10 @@ When the two settings were run with the *same* seeds, their runs share the initi
 weights and the batch order, and they are compared **paired**: seed by seed, through
 the mean of the per-seed differences. Otherwise they are compared **unpaired**, through
 the difference of the two means (Welch's standard error). The caller says which with
-``paired=``; there is no default, because choosing wrongly either wastes most of the
-information (unpaired on shared seeds) or invents it (paired on unrelated runs).
+``paired=``; there is no default, because comparing runs that share their seeds as if
+they were independent wastes most of the information. Pairing unrelated runs is still
+honest (the interval is a little wider); what invents precision is a pairing chosen after
+seeing the results, such as sorting both lists.
 
 The rule the book uses: a difference is *measurable* when its 95% confidence interval
 (Student's t) excludes zero. Otherwise the two settings are within the noise of the
@@ -80,8 +82,19 @@ def summarize(values) -> Summary:
     0.98 0.01 3
     """
     values = _values(values)
-    return Summary(float(values.mean()), float(values.std(ddof=1)), int(values.size))
+    return Summary(float(values.mean()), _std(values), int(values.size))
 # --8<-- [end:summarize]
+
+
+def _std(values: np.ndarray) -> float:
+    # The sample standard deviation, computed on the values divided by a power of two near
+    # their largest deviation, so that squaring neither underflows nor overflows.
+    deviations = values - values.mean()
+    largest = float(np.max(np.abs(deviations)))
+    if largest == 0 or not math.isfinite(largest):
+        return 0.0 if largest == 0 else math.inf
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)
+    return float(np.std(deviations / scale, ddof=1)) * scale
 
 
 def _values(values) -> np.ndarray:
@@ -201,13 +214,16 @@ def compare(first, second, *, paired: bool) -> Comparison:
         wins = int(np.sum(a > b))
     else:
         d, wins = None, None
-        var_a, var_b = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+        se_a, se_b = summarize(a).standard_error, summarize(b).standard_error
         difference = float(a.mean() - b.mean())
-        standard_error = math.sqrt(var_a + var_b)
-        if standard_error > 0:
+        standard_error = math.hypot(se_a, se_b)
+        if standard_error > 0:  # Welch-Satterthwaite, which a common scale leaves unchanged:
+            var_a, var_b = (se_a / max(se_a, se_b)) ** 2, (se_b / max(se_a, se_b)) ** 2  # no underflow
             df = (var_a + var_b) ** 2 / (var_a**2 / (a.size - 1) + var_b**2 / (b.size - 1))
         else:
             df = float(a.size + b.size - 2)
+    if not (math.isfinite(difference) and math.isfinite(standard_error)):
+        raise ValueError("the values are too large to compare: their difference or spread overflows")
     half_width = t_quantile(df) * standard_error
     interval = (difference - half_width, difference + half_width)
     if interval[0] > 0:
