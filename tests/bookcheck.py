@@ -219,10 +219,14 @@ def check_verdict(page: PageState, start: int, end: int, comparison, expected: s
     """Fail unless the seeds support the conclusion the prose draws.
 
     ``comparison`` is a [`neuralbook.stats.Comparison`][neuralbook.stats.Comparison]
-    computed from the results; ``expected`` is the verdict the prose states
+    computed from the results with [`compare`][neuralbook.stats.compare] (the page says
+    there whether the seeds are shared, ``paired=``); the verdict is reached by its 95%
+    interval; ``expected`` is the verdict the prose states
     (``"better"``, ``"worse"`` or ``"no measurable difference"``). If ``phrase`` is
     given, the prose of the region must contain it (the words that state the verdict,
     such as "within the noise of the seeds"), so that words and data are tied together.
+    A verdict whose interval's edge is near zero
+    ([`Comparison.borderline`][neuralbook.stats.Comparison]) must be called borderline.
     """
     from neuralbook.stats import VERDICTS
 
@@ -232,11 +236,17 @@ def check_verdict(page: PageState, start: int, end: int, comparison, expected: s
     if comparison.verdict != expected:
         raise ProseCheckError(
             f"{page.path}:{line}: the prose concludes {expected!r}, but the seeds say {comparison.verdict!r} "
-            f"(difference {comparison.difference:+.5f} \u00b1 {comparison.standard_error:.5f}, "
+            f"({'paired' if comparison.paired else 'unpaired'} difference {comparison.difference:+.5f}, "
+            f"95% interval {comparison.interval[0]:+.5f} to {comparison.interval[1]:+.5f}, "
             f"{comparison.first.count} and {comparison.second.count} seeds)"
         )
     if phrase is not None and not re.search(_literal(phrase), page.text[start:end]):
         raise ProseCheckError(f"{page.path}:{line}: the prose before this check does not say {phrase!r}")
+    if comparison.borderline and not re.search(r"\bborderline\b", page.text[start:end], re.IGNORECASE):
+        raise ProseCheckError(
+            f"{page.path}:{line}: the interval's edge is near zero (p = {comparison.p_value:.3f}), "
+            "so the prose before this check must call the verdict borderline"
+        )
 
 
 def _show(value) -> str:

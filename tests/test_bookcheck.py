@@ -296,7 +296,7 @@ _VERDICT_PAGE = """Dropout helps: {mean:.2f}% against 97.50%, a gain well beyond
 from neuralbook.stats import compare
 with_dropout = {with_dropout!r}
 plain = [0.9748, 0.9752, 0.9750, 0.9746, 0.9754]
-comparison = compare(with_dropout, plain)
+comparison = compare(with_dropout, plain, paired=True)
 says("{{}}% against {{}}%", 100 * comparison.first.mean, 100 * comparison.second.mean)
 verdict(comparison, "better", "beyond the noise of the seeds")
 -->
@@ -330,3 +330,17 @@ def test_a_verdict_needs_its_words_in_the_prose(tmp_path):
     path.write_text(path.read_text().replace("beyond the noise", "beyond the spread", 1), encoding="utf-8")
     failures = run_page(path)
     assert len(failures) == 1 and "does not say 'beyond the noise of the seeds'" in failures[0]
+
+
+def test_a_borderline_verdict_must_be_called_borderline(tmp_path):
+    # Dropout ahead on every seed but one, by a margin near the interval's edge (p about 0.03).
+    with_dropout = [0.9756, 0.9760, 0.9751, 0.9749, 0.9758]
+    path = _verdict_page(tmp_path, with_dropout)
+    from neuralbook.stats import compare
+
+    comparison = compare(with_dropout, [0.9748, 0.9752, 0.9750, 0.9746, 0.9754], paired=True)
+    assert comparison.verdict == "better" and comparison.borderline, comparison.p_value
+    failures = run_page(path)
+    assert len(failures) == 1 and "must call the verdict borderline" in failures[0], failures
+    path.write_text(path.read_text().replace("Dropout helps:", "Dropout helps, a borderline verdict:", 1), encoding="utf-8")
+    assert run_page(path) == []
