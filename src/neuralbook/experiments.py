@@ -374,10 +374,10 @@ def run_to_dict(result: RunResult, name: str = "") -> dict:
 
 # --- Ablations: one change at a time ---------------------------------------------------
 
-#: The epochs of every ablation row: the presets' 30, the budget of the final networks whose
-#: choices the table informs (a shorter budget would measure how fast each change starts,
-#: and favour whatever learns fast).
-ABLATION_EPOCHS = 30
+#: The epochs of every ablation row: a short budget on purpose, a tenth of the presets' 30.
+#: The table shows how fast each change starts to pay; the final network's own choices are
+#: made at its final budget (see `SELECTION_EPOCHS`).
+ABLATION_EPOCHS = 3
 
 _SIGMOID_BASE = PRESETS["nielsen"].replace(epochs=ABLATION_EPOCHS)
 _RELU_BASE = PRESETS["modern"].replace(schedule="constant", dropout=0.0, epochs=ABLATION_EPOCHS, validation_size=10_000)
@@ -449,6 +449,10 @@ MODERN_CANDIDATES = {
     "dropout-0.1": ("the same with dropout 0.1", _MODERN_START.replace(dropout=0.1)),
 }
 
+#: A default the selection did not choose, checked at the same budget on the validation set:
+#: the cosine schedule of every candidate against a constant learning rate (no dropout).
+SCHEDULE_CHECK = {"constant": ("Adam, constant learning rate", _MODERN_START.replace(schedule="constant"))}
+
 # --- The final networks, over the seeds, and what they must beat -------------------------
 
 #: Nielsen's network (the ``nielsen`` preset) once with each seed of `SEEDS`: final models,
@@ -468,9 +472,6 @@ NO_HIDDEN_LAYER = {
 #: average darkness, and scikit-learn's SVM with its default settings.
 NIELSEN_BASELINES = {"darkness": 22.25, "svm": 94.35}
 
-#: The final ensemble: the ``modern`` preset trained once with each seed of `SEEDS`; its
-#: probabilities are the average of the five networks' outputs.
-ENSEMBLE = {"modern": (PRESET_DESCRIPTIONS["modern"], PRESETS["modern"])}
 
 
 def _ensemble_record(results, images, labels) -> dict:
@@ -596,20 +597,19 @@ RESULT_FILES = {
     "selection": "selection.json",
     "nielsen-seeds": "nielsen-seeds.json",
     "baselines": "baselines.json",
-    "ensemble": "ensemble.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "nielsen-seeds", "baselines", "ensemble", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
+    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
     "threads", "modern", "summary", "web", "search", "photos",
 )
 """The parts of `write_results`, in the order they run."""
 
 #: The parts that need nothing from the others: with ``jobs=2``, `write_results` runs
 #: them in one process and the rest in another, side by side.
-INDEPENDENT_PARTS = ("selection", "baselines", "ensemble", "decay", "regularisation", "search")
+INDEPENDENT_PARTS = ("selection", "baselines", "regularisation", "search")
 
 
 def load_result(name: str) -> dict:
@@ -877,6 +877,7 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
     if "selection" in parts:
         kept = {}
         runs = run_seeds(MODERN_CANDIDATES, data, progress=progress, measure_train_accuracy=False, keep=kept)
+        schedule = run_seeds(SCHEDULE_CHECK, data, progress=progress, measure_train_accuracy=False)
         chosen = max(runs, key=lambda name: np.mean(runs[name]["validation_accuracy"]))
         if PRESETS["modern"] != MODERN_CANDIDATES[chosen][1].replace(validation_size=0, epochs=PRESETS["modern"].epochs):
             _log(f"WARNING: the validation set now chooses {chosen!r}; the modern preset must be changed to it")
@@ -885,26 +886,7 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
             name: _ensemble_record([kept[(name, seed)] for seed in SEEDS], split.validation_images, split.validation_labels)
             for name in MODERN_CANDIDATES
         }
-        save("selection", {"chosen": chosen, "rule": "highest mean final validation accuracy over the seeds", "runs": runs, "ensembles": ensembles})
-    nielsen_runs = {}  # the ablation's first row is the nielsen preset: its five runs are trained once
-    if "nielsen-seeds" in parts:
-        kept = nielsen_runs
-        runs = run_seeds(NIELSEN_SEEDS, data, progress=progress, measure_test=True, keep=kept)
-        runs["nielsen"]["test_accuracy"] = [record["test_accuracy"] for record in runs["nielsen"]["runs"]]
-        split = prepare_data(PRESETS["nielsen"], data)
-        results = [kept[("nielsen", seed)] for seed in SEEDS]
-        save("nielsen-seeds", {
-            "runs": runs,
-            "ensemble_validation": _ensemble_record(results, split.validation_images, split.validation_labels),
-        })
-    if "baselines" in parts:
-        save("baselines", _baselines(data, progress))
-    if "ensemble" in parts:
-        kept = {}
-        runs = run_seeds(ENSEMBLE, data, progress=progress, measure_test=True, keep=kept)
-        runs["modern"]["test_accuracy"] = [record["test_accuracy"] for record in runs["modern"]["runs"]]
-        results = [kept[("modern", seed)] for seed in SEEDS]
-        save("ensemble", {"runs": runs, "ensemble_test": _ensemble_record(results, data.test_images, data.test_labels)})
+        save("selection", {"chosen": chosen, "rule": "highest mean final validation accuracy over the seeds", "runs": runs, "ensembles": ensembles, "schedule_check": schedule})
     trained = {}
     if "presets" in parts:
         configs = {name: (PRESET_DESCRIPTIONS[name], config) for name, config in PRESETS.items()}
@@ -916,9 +898,21 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         save_model(model_path, nielsen.network, history=nielsen.history.to_dict(),
                    metadata={"preset": "nielsen", "config": nielsen.config.to_dict(), "test_accuracy": nielsen.test_accuracy})
         written.append(model_path)
+    if "nielsen-seeds" in parts:
+        kept = {}  # seed 0 is the run of the presets above, when they ran in this process
+        runs = run_seeds(NIELSEN_SEEDS, data, progress=progress, measure_test=True, keep=kept, reuse=trained.values())
+        runs["nielsen"]["test_accuracy"] = [record["test_accuracy"] for record in runs["nielsen"]["runs"]]
+        split = prepare_data(PRESETS["nielsen"], data)
+        results = [kept[("nielsen", seed)] for seed in SEEDS]
+        save("nielsen-seeds", {
+            "runs": runs,
+            "ensemble_validation": _ensemble_record(results, split.validation_images, split.validation_labels),
+        })
+    if "baselines" in parts:
+        save("baselines", _baselines(data, progress))
     if "ablations" in parts:
         kept = {}
-        runs = run_seeds(ABLATIONS, data, progress=progress, keep=kept, reuse=nielsen_runs.values())
+        runs = run_seeds(ABLATIONS, data, progress=progress, keep=kept)
         _add_border_weights(runs, kept)
         save("ablations", {"epochs": ABLATION_EPOCHS, "blocks": list(ABLATION_BLOCKS), "baselines": ABLATION_BASELINES, "runs": runs})
     if "decay" in parts:
