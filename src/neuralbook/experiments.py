@@ -597,12 +597,13 @@ RESULT_FILES = {
     "selection": "selection.json",
     "nielsen-seeds": "nielsen-seeds.json",
     "baselines": "baselines.json",
+    "sanity": "sanity.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
+    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "mistakes", "leakage",
     "threads", "modern", "summary", "web", "search", "photos",
 )
 """The parts of `write_results`, in the order they run."""
@@ -934,6 +935,14 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
     if "one-batch" in parts:
         result = run(ONE_BATCH, data, measure_test=False, progress=progress)
         save("one-batch", run_to_dict(result, "one-batch"))
+    if "sanity" in parts:  # the one-batch run's network before its first step, and after it
+        from neuralbook.sanity import start_statistics, update_ratios
+
+        split = prepare_data(ONE_BATCH, data)
+        network = build(ONE_BATCH)[0]
+        report = start_statistics(network, split.train_images, split.train_labels)
+        report["update_ratios"] = update_ratios(network, make_optimizer(ONE_BATCH), split.train_images, split.train_labels)
+        save("sanity", {"config": ONE_BATCH.to_dict()} | report)
     if "mistakes" in parts:
         compared = {name: MISTAKES[name] for name in MISTAKE_COMPARISONS}
         shown = {name: entry for name, entry in MISTAKES.items() if name not in MISTAKE_COMPARISONS}
