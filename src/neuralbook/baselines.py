@@ -53,6 +53,7 @@ def class_means(images, labels, classes: int = 10) -> np.ndarray:
     return sums / counts[:, None]
 
 
+# --8<-- [start:nearest_mean]
 def nearest_mean_predict(means, images) -> np.ndarray:
     """The class whose mean image is nearest (squared Euclidean distance) to each image.
 
@@ -64,6 +65,7 @@ def nearest_mean_predict(means, images) -> np.ndarray:
     if means.ndim != 2 or means.shape[1] != images.shape[1]:
         raise ValueError(f"expected means of shape (classes, {images.shape[1]}), got {means.shape}")
     return np.argmin(np.sum(means**2, axis=1) - 2 * images @ means.T, axis=1)
+# --8<-- [end:nearest_mean]
 
 
 def darkness_fit(images, labels, classes: int = 10) -> np.ndarray:
