@@ -599,12 +599,13 @@ RESULT_FILES = {
     "nielsen-seeds": "nielsen-seeds.json",
     "baselines": "baselines.json",
     "sanity": "sanity.json",
+    "lr-range": "lr-range.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "mistakes", "leakage",
+    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range", "mistakes", "leakage",
     "threads", "modern", "summary", "web", "search", "photos",
 )
 """The parts of `write_results`, in the order they run."""
@@ -944,6 +945,12 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         report = start_statistics(network, split.train_images, split.train_labels)
         report["update_ratios"] = update_ratios(network, make_optimizer(ONE_BATCH), split.train_images, split.train_labels)
         save("sanity", {"config": ONE_BATCH.to_dict()} | report)
+    if "lr-range" in parts:  # Choosing hyper-parameters: the range test beside the sweep
+        from neuralbook.search import SWEEP_BASE, learning_rate_range_test
+
+        split = prepare_data(SWEEP_BASE, data)  # the training images only
+        tests = [learning_rate_range_test(SWEEP_BASE.replace(seed=seed), (split.train_images, split.train_labels)) for seed in SEEDS]
+        save("lr-range", {"tests": tests})
     if "mistakes" in parts:
         compared = {name: MISTAKES[name] for name in MISTAKE_COMPARISONS}
         shown = {name: entry for name, entry in MISTAKES.items() if name not in MISTAKE_COMPARISONS}
