@@ -68,7 +68,7 @@ def test_train_help_explains_every_option(capsys):
         "--preset", "--sizes", "--activation", "--output", "--loss", "--init", "--dropout", "--dtype",
         "--optimizer", "--learning-rate", "--momentum", "--schedule", "--decay-factor", "--decay-every",
         "--weight-decay", "--batch-size", "--epochs", "--patience", "--seed", "--data-dir",
-        "--validation-size", "--train-size", "--quiet", "--out", "--history",
+        "--validation-size", "--train-size", "--quiet", "--out", "--history", "--test",
     ]
     for option in options:
         assert option in out, option
@@ -104,6 +104,7 @@ def test_train_evaluate_predict_export(tmp_path, fake_data, capsys):
     assert saved.network.sizes == [784, 32, 10]
     run = json.loads(history.read_text())
     assert run["epochs_trained"] == 3 and run["train_size"] == 500
+    assert "test_accuracy" not in run and "test_accuracy" not in saved.metadata  # no --test: the test set is untouched
     # 500 images in batches of 64: 7 full batches and one of 52.
     assert (run["iterations_per_epoch"], run["full_batches"], run["last_batch"]) == (8, 7, 52)
 
@@ -136,7 +137,32 @@ def test_train_prints_a_table_per_epoch(tmp_path, fake_data, capsys):
     assert cli.main(["train", "--sizes", "784,16,10", "--epochs", "2", "--validation-size", "100", "--out", str(tmp_path / "m.npz")]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.strip().split(" ")[0] in ("1", "2")]
-    assert len(lines) == 2 and "test accuracy" in out
+    assert len(lines) == 2 and "validation accuracy" in out
+    assert "test accuracy" not in out  # validation only, unless --test
+
+
+def test_train_measures_the_test_set_only_when_asked(tmp_path, fake_data, capsys):
+    model, history = tmp_path / "m.npz", tmp_path / "run.json"
+    args = ["train", "--sizes", "784,16,10", "--epochs", "2", "--validation-size", "100", "--seed", "3"]
+    assert cli.main([*args, "--out", str(model), "--history", str(history), "--test"]) == 0
+    out = capsys.readouterr().out
+    saved = load_model(model)
+    data = fake_mnist()
+    expected = float(np.mean(saved.network.forward(data.test_images).argmax(axis=1) == data.test_labels))
+    assert f"test accuracy: {100 * expected:.2f}%" in out
+    assert json.loads(history.read_text())["test_accuracy"] == pytest.approx(expected)
+    assert saved.metadata["test_accuracy"] == pytest.approx(expected)
+    # The same run without --test: the same network, and no test accuracy anywhere.
+    assert cli.main([*args, "--out", str(model), "--history", str(history)]) == 0
+    assert "test accuracy" not in capsys.readouterr().out
+    assert "test_accuracy" not in json.loads(history.read_text())
+    assert "test_accuracy" not in load_model(model).metadata
+
+
+def test_train_without_validation_says_how_to_measure(tmp_path, fake_data, capsys):
+    assert cli.main(["train", "--sizes", "784,16,10", "--epochs", "1", "--validation-size", "0", "--out", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "neuralbook evaluate" in out and "--test" in out and "test accuracy" not in out
 
 
 def test_divergence_is_reported_with_its_cause(tmp_path, fake_data, capsys):

@@ -386,3 +386,46 @@ def test_results_in_two_processes_names_the_group_that_failed(mnist, tmp_path):
     with pytest.raises(RuntimeError, match=r"the process for web \(exit status"):
         experiments._write_in_processes([["one-batch"], ["web"]], None, tmp_path, False, tmp_path / "digit-model.json")
     assert (tmp_path / "one-batch.json").exists()  # the other group finished its work
+
+
+# --- choosing on the test set: choice_flattery ---------------------------------------------
+
+
+def test_choice_flattery_recomputed_by_hand():
+    from neuralbook.experiments import choice_flattery
+
+    rng = np.random.default_rng(5)
+    right = rng.random((4, 10)) < 0.7
+    validation = [0.6, 0.9, 0.7, 0.8]
+    out = choice_flattery(validation, right, splits=3, seed=11)
+    again = np.random.default_rng(11)  # the same halvings, drawn independently here
+    for k in range(3):
+        order = again.permutation(10)
+        a, b = order[:5], order[5:]
+        scores_a = [right[i, a].sum() / 5 for i in range(4)]
+        leaked = max(range(4), key=lambda i: (scores_a[i], -i))  # the first of the best, as argmax
+        assert out["leaked"][k] == leaked and out["leaked_reported"][k] == scores_a[leaked]
+        assert out["leaked_fresh"][k] == right[leaked, b].sum() / 5
+        assert out["honest"][k] == 1 and out["honest_fresh"][k] == right[1, b].sum() / 5
+
+
+def test_choosing_among_equal_runs_on_the_test_set_flatters_by_the_expected_maximum():
+    # Thirty runs that are all right on 90% of images, independently: no run is better.
+    from neuralbook.experiments import choice_flattery
+
+    rng = np.random.default_rng(0)
+    runs, images, p = 30, 4000, 0.9
+    right = rng.random((runs, images)) < p
+    out = choice_flattery(rng.random(runs), right, splits=100, seed=1)
+    sd = np.sqrt(p * (1 - p) / (images / 2))  # one run's accuracy on a half
+    bias = np.mean(out["leaked_reported"]) - p
+    # The expected maximum of 30 standard normals is about 2.04 (tabulated).
+    assert 1.6 * sd < bias < 2.5 * sd, (bias, sd)
+    # The unseen half is not flattered: within the noise of one run's accuracy on all images.
+    assert abs(np.mean(out["leaked_fresh"]) - p) < 3 * np.sqrt(p * (1 - p) / images)
+    # The honest winner is one fixed run: over many halvings its unseen-half score averages
+    # its accuracy on all the images.
+    honest = out["honest"][0]
+    assert abs(np.mean(out["honest_fresh"]) - right[honest].mean()) < 0.002
+    with pytest.raises(ValueError):
+        choice_flattery([0.5], right)

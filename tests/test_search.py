@@ -143,7 +143,7 @@ def test_learning_rate_sweep_and_curve_keep_every_seed():
 
 def test_coarse_to_fine_narrows_around_the_coarse_winner():
     split = search.split_for_search(_NoTestSet(), validation_size=200)
-    result = search.coarse_to_fine(TINY.replace(epochs=1), split, trials=4, batch_sizes=(25, 50, 100), finalists=2, seeds=(0, 1))
+    result = search.coarse_to_fine(TINY.replace(epochs=1, seed=0), split, trials=4, batch_sizes=(25, 50, 100), finalists=2, seeds=(1, 2))
     coarse = [t for t in result["trials"] if t["stage"] == "coarse"]
     fine = [t for t in result["trials"] if t["stage"] == "fine"]
     assert len(coarse) == len(fine) == 4
@@ -158,9 +158,23 @@ def test_coarse_to_fine_narrows_around_the_coarse_winner():
                     key=lambda t: t["validation_accuracy"], reverse=True)
     assert [f["single_run_accuracy"] for f in result["finalists"]] == [t["validation_accuracy"] for t in ranked[:2]]
     assert all(len(f["runs"]) == 2 for f in result["finalists"])
-    # Seed 0 of a finalist repeats its single run exactly (same config, same seed).
+    # Fresh seeds: no confirmation run repeats a trial's seed, and the base setting
+    # (the one the search tries to beat) runs with the same seeds, for a paired comparison.
+    assert result["seeds"] == [1, 2]
+    assert all([r["seed"] for r in f["runs"]] == [1, 2] for f in result["finalists"])
+    assert [r["seed"] for r in result["reference"]["runs"]] == [1, 2]
+    assert (result["reference"]["learning_rate"], result["reference"]["batch_size"]) == (TINY.learning_rate, TINY.batch_size)
+    # Seed 1 of a finalist is exactly the run validation_run gives for that setting and seed.
     first = result["finalists"][0]
-    assert first["runs"][0]["validation_accuracy"] == first["single_run_accuracy"]
+    again = search.validation_run(TINY.replace(epochs=1, seed=1, learning_rate=first["learning_rate"], batch_size=first["batch_size"]), split)
+    assert first["runs"][0]["validation_accuracy"] == again["validation_accuracy"]
+
+
+def test_the_confirmation_refuses_the_trials_seed():
+    split = search.split_for_search(_NoTestSet(), validation_size=200)
+    trials = [{"learning_rate": 0.1, "batch_size": 50, "validation_accuracy": 0.5}]
+    with pytest.raises(ValueError, match="fresh"):
+        search.confirm_finalists(TINY.replace(epochs=1, seed=0), split, trials, finalists=1, seeds=(0, 1))
 
 
 def test_dead_fraction_counts_neurons_that_never_fire():

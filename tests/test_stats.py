@@ -131,3 +131,22 @@ def test_bad_input_is_refused(values):
         summarize(values)
     with pytest.raises(ValueError):
         compare(values, [0.9, 0.8], paired=False)
+
+
+def test_smallest_detectable_difference_finds_it_as_often_as_promised():
+    # Simulate paired experiments with a true difference of exactly that size: the share of
+    # experiments whose interval excludes zero must be close to the promised power.
+    from neuralbook.stats import smallest_detectable_difference
+
+    rng = np.random.default_rng(0)
+    sd, n = 0.002, 5
+    for power in (0.5, 0.8):
+        delta = smallest_detectable_difference(sd, n, power=power)
+        found = 0
+        for _ in range(2000):
+            d = rng.normal(delta, sd, n)
+            se = d.std(ddof=1) / math.sqrt(n)
+            found += d.mean() - T_TABLE[4] * se > 0  # the hand formula with the tabulated t
+        assert abs(found / 2000 - power) < 0.05, (power, found / 2000)
+    with pytest.raises(ValueError):
+        smallest_detectable_difference(sd, 1)

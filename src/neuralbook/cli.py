@@ -140,7 +140,10 @@ def _add_train_parser(commands) -> None:
                            "each way, anew every epoch (default when given alone: 2; 0 = off)")
     output = parser.add_argument_group("output")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (no progress bar, no epoch lines)")
-    output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table, test accuracy) as JSON")
+    output.add_argument("--history", metavar="FILE", help="also write the run (config, per-epoch table; the test accuracy only with --test) as JSON")
+    output.add_argument("--test", action="store_true",
+                        help="also measure the test set, once, at the end: only for a final model, after every choice "
+                             "is made (otherwise train reports validation only; `neuralbook evaluate` measures a saved model)")
     parser.set_defaults(run=_train)
 
 
@@ -225,14 +228,22 @@ def _train(args) -> int:
         say(f"{record.epoch:>5} {record.train_loss:>8.4f} {_percent(record.train_accuracy):>8} "
             f"{_percent(record.validation_accuracy):>8} {record.seconds:>8.2f}")
 
-    result = run(config, data, progress=False if args.quiet else None, on_epoch=on_epoch)
+    result = run(config, data, measure_test=args.test, progress=False if args.quiet else None, on_epoch=on_epoch)
     if result.diverged:
         print(f"error: {result.diverged}", file=sys.stderr)
         return 1
     if result.history.stopped_early:
         say(f"early stopping: no better validation accuracy for {config.patience} epochs; kept epoch {result.history.best_epoch}")
-    say(f"test accuracy: {_percent(result.test_accuracy)}")
-    metadata = {"config": config.to_dict(), "test_accuracy": result.test_accuracy, "preset": args.preset}
+    if config.validation_size:
+        kept = result.history.best_validation_accuracy if result.history.stopped_early else result.history[-1].validation_accuracy
+        say(f"validation accuracy: {_percent(kept)}")
+    elif not args.test:
+        say("no validation set (--validation-size 0): measure the final model with `neuralbook evaluate` or train with --test")
+    if args.test:
+        say(f"test accuracy: {_percent(result.test_accuracy)}")
+    metadata = {"config": config.to_dict(), "preset": args.preset}
+    if args.test:
+        metadata["test_accuracy"] = result.test_accuracy
     save_model(args.out, result.network, history=result.history.to_dict(), metadata=metadata)
     say(f"saved {args.out}")
     if args.history:

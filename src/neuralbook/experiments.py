@@ -64,6 +64,9 @@ __all__ = [
     "write_results",
     "RESULT_FILES",
     "RESULT_PARTS",
+    "choice_flattery",
+    "COST_SEEDS",
+    "TEST_CHOICE_SPLITS",
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
@@ -578,6 +581,72 @@ LEAKAGE = {
 }
 
 
+#: How many random halvings of the test set `choice_flattery` averages over.
+TEST_CHOICE_SPLITS = 200
+
+
+# --8<-- [start:choice_flattery]
+def choice_flattery(validation_accuracy, test_correct, *, splits: int = TEST_CHOICE_SPLITS, seed: int = 0) -> dict:
+    """What choosing among runs by the test set does to the score it reports.
+
+    For each of ``splits`` random halvings of the test set into a half A and a half B:
+    the *leaked* choice is the run with the best accuracy on A, which reports that
+    accuracy; the *honest* choice is the run with the best validation accuracy. Both
+    winners are then scored on B, which neither choice saw.
+
+    Parameters
+    ----------
+    validation_accuracy : sequence of float
+        One validation accuracy per run.
+    test_correct : array of bool, shape (runs, test images)
+        Whether each run reads each test image right.
+
+    Returns
+    -------
+    dict
+        Per halving: ``leaked`` (index of the run chosen on A), ``leaked_reported`` (its
+        accuracy on A), ``leaked_fresh`` (on B), ``honest`` (index chosen on
+        validation) and ``honest_fresh`` (its accuracy on B).
+
+    Examples
+    --------
+    >>> right = np.array([[1, 1, 0, 0], [1, 0, 1, 0]], dtype=bool)  # two runs, four test images
+    >>> out = choice_flattery([0.5, 0.6], right, splits=1, seed=0)
+    >>> out["honest"], out["honest_fresh"] == [right[1][half].mean() for half in [out["half_b"][0]]]
+    ([1], True)
+    """
+    test_correct = np.asarray(test_correct, dtype=bool)
+    validation_accuracy = np.asarray(validation_accuracy, dtype=np.float64)
+    if test_correct.ndim != 2 or test_correct.shape[0] != validation_accuracy.size or test_correct.shape[1] < 2:
+        raise ValueError(f"expected one row of test results per run, got {test_correct.shape} for {validation_accuracy.size} runs")
+    rng = np.random.default_rng(seed)
+    honest = int(np.argmax(validation_accuracy))
+    out = {key: [] for key in ("leaked", "leaked_reported", "leaked_fresh", "honest", "honest_fresh", "half_b")}
+    for _ in range(splits):
+        order = rng.permutation(test_correct.shape[1])
+        half_a, half_b = order[: len(order) // 2], order[len(order) // 2 :]
+        on_a, on_b = test_correct[:, half_a].mean(axis=1), test_correct[:, half_b].mean(axis=1)
+        leaked = int(np.argmax(on_a))
+        out["leaked"].append(leaked)
+        out["leaked_reported"].append(float(on_a[leaked]))
+        out["leaked_fresh"].append(float(on_b[leaked]))
+        out["honest"].append(honest)
+        out["honest_fresh"].append(float(on_b[honest]))
+        out["half_b"].append(half_b)
+    return out
+# --8<-- [end:choice_flattery]
+
+
+#: The quadratic and cross-entropy ablation rows, at the ablation's budget, over twenty
+#: shared seeds: enough to count how often one cost wins, since one slow seed in five
+#: says little about how often a cost starts slowly.
+COST_SEEDS = tuple(range(20))
+
+#: The epochs the slowest quadratic-cost seed is followed for, to see whether it is
+#: stuck or only slow to start.
+COST_SLOW_EPOCHS = 30
+
+
 # --- Reading and writing results -------------------------------------------------------
 
 #: The files [`write_results`][neuralbook.experiments.write_results] writes into ``neuralbook/results/``.
@@ -600,13 +669,15 @@ RESULT_FILES = {
     "baselines": "baselines.json",
     "sanity": "sanity.json",
     "lr-range": "lr-range.json",
+    "cost-seeds": "cost-seeds.json",
+    "test-choice": "test-choice.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range", "mistakes", "leakage",
-    "threads", "modern", "summary", "web", "search", "photos",
+    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range",
+    "mistakes", "leakage", "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -964,6 +1035,41 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         # and the network the rule keeps is the one with the best of those.
         leaked["leaked"]["test_accuracy"] = [r["best_validation_accuracy"] for r in leaked["leaked"]["runs"]]
         save("leakage", {"patience": LEAKAGE_PATIENCE, "runs": honest | leaked})
+    if "cost-seeds" in parts:
+        costs = {name: ABLATIONS[name] for name in ("quadratic", "cross-entropy")}
+        runs = run_seeds(costs, data, seeds=COST_SEEDS, progress=progress, measure_train_accuracy=False)
+        quadratic = runs["quadratic"]
+        slowest = quadratic["seeds"][int(np.argmin(quadratic["validation_accuracy"]))]
+        _log(f"cost-seeds: quadratic seed {slowest} for {COST_SLOW_EPOCHS} epochs")
+        config = ABLATIONS["quadratic"][1].replace(seed=slowest, epochs=COST_SLOW_EPOCHS)
+        slow = run_to_dict(run(config, data, measure_test=False, measure_train_accuracy=False, progress=progress), "quadratic")
+        save("cost-seeds", {"epochs": ABLATION_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
+    if "test-choice" in parts:  # Tuning on the test set: every run of the sweep and the search, chosen on test or validation
+        from neuralbook.search import RESULT_FILE, SWEEP_BASE
+
+        recorded = load_result(RESULT_FILE)
+        sweep, found = recorded["learning_rate_sweep"], recorded["search"]
+        candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
+        candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
+        candidates += [(s["learning_rate"], s["batch_size"], seed) for s in [*found["finalists"], found["reference"]] for seed in found["seeds"]]
+        runs, correct = [], []
+        for rate, batch_size, seed in candidates:
+            result = run(SWEEP_BASE.replace(learning_rate=rate, batch_size=batch_size, seed=seed), data, measure_test=False,
+                         measure_train_accuracy=False, progress=progress)
+            if result.diverged is not None:
+                right = np.zeros(len(data.test_labels), dtype=bool)
+                validation = 0.0
+            else:
+                right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
+                validation = result.history[-1].validation_accuracy
+            runs.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
+                         "validation_accuracy": validation, "test_accuracy": float(right.mean())})
+            correct.append(right)
+            _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
+        flattery = choice_flattery([r["validation_accuracy"] for r in runs], np.array(correct))
+        del flattery["half_b"]  # recomputed from the seed when needed
+        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": runs,
+                             "splits": TEST_CHOICE_SPLITS, "split_seed": 0, "choices": flattery})
     if "threads" in parts:
         save("threads", {"preset": "quick", "runs": [_thread_run(threads, data_dir) for threads in (1, 2)]})
     if "modern" in parts:  # "web" alone exports the model already in out_dir
@@ -997,6 +1103,11 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
 
         _log("search: learning-rate sweep, coarse-to-fine search, learning curve, the measured exercises")
         written += search.write_results(data, out_dir, progress=progress, data_dir=data_dir)
+    if "search-confirmation" in parts and "search" not in parts:  # the search's last stage alone, on its recorded trials
+        from neuralbook import search
+
+        _log("search-confirmation: the finalists and the sweep's choice with fresh seeds")
+        written.append(search.rewrite_confirmation(data, out_dir, progress=progress))
     if "photos" in parts:  # Draw your own digit: needs the modern model above
         from neuralbook import photos
 

@@ -13,7 +13,7 @@ can be compared with [`neuralbook.stats.compare`][neuralbook.stats.compare].
   examples;
 - a **coarse-to-fine random search** ([`coarse_to_fine`][neuralbook.search.coarse_to_fine]):
   random settings in a wide box, then in a narrow box around the best, then the
-  finalists again with several seeds.
+  finalists again with fresh seeds, beside the sweep's choice on the same seeds.
 
 [`write_results`][neuralbook.search.write_results] runs them all (and the measured
 exercises of the chapter and of the capstone project) and writes ``search.json``.
@@ -56,6 +56,9 @@ __all__ = [
     "sample_settings",
     "narrow_range",
     "coarse_to_fine",
+    "confirm_finalists",
+    "rewrite_confirmation",
+    "CONFIRMATION_SEEDS",
     "shifted_copies",
     "blas_threads",
     "write_results",
@@ -65,6 +68,12 @@ __all__ = [
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
 SEEDS = (0, 1, 2, 3, 4)
 """The seeds of every setting of the search: each is trained once with each seed."""
+
+#: The seeds that confirm the search's finalists: fresh ones, used by no trial, so that a
+#: finalist chosen for one lucky run is measured again on runs that played no part in
+#: choosing it (the trials use the base config's seed, 0).
+CONFIRMATION_SEEDS = (5, 6, 7, 8, 9)
+"""Fresh seeds for the search's confirmation stage: none of them chose a finalist."""
 
 #: The file [`write_results`][neuralbook.search.write_results] writes into ``neuralbook/results/``.
 RESULT_FILE = "search.json"
@@ -367,16 +376,18 @@ def _ranked(trials: list[dict]) -> list[dict]:
 # --8<-- [start:coarse_to_fine]
 def coarse_to_fine(
     base: TrainingConfig, split, *, seed: int = 0, coarse=(0.001, 3.0), trials: int = 8,
-    batch_sizes=(32, 64, 128, 256), finalists: int = 2, seeds=SEEDS, progress=False,
+    batch_sizes=(32, 64, 128, 256), finalists: int = 2, seeds=CONFIRMATION_SEEDS, progress=False,
 ) -> dict:
-    """Random search in a wide box, again in a narrow box around the best, then seeds.
+    """Random search in a wide box, again in a narrow box around the best, then fresh seeds.
 
     1. *coarse*: ``trials`` random settings (learning rate log-uniform in ``coarse``,
-       a batch size from ``batch_sizes``), one seed each;
+       a batch size from ``batch_sizes``), one seed each (the seed of ``base``);
     2. *fine*: ``trials`` more, with the learning rate within a factor of three of the
        coarse winner's and its batch size or a neighbour;
-    3. *confirm*: the ``finalists`` best settings of both stages, each with every seed,
-       because one run per setting cannot tell a better setting from a lucky seed.
+    3. *confirm*: the ``finalists`` best settings of both stages, and ``base`` itself
+       (the setting the search tries to beat), each with every one of ``seeds``: fresh
+       seeds, because a run picked for being high is high partly by luck
+       (`confirm_finalists`).
     """
     rng = np.random.default_rng(seed)
 
@@ -394,18 +405,59 @@ def coarse_to_fine(
     neighbours = list(batch_sizes)[max(0, i - 1) : i + 2]
     fine_range = narrow_range(best["learning_rate"])
     fine_trials = run_all(sample_settings(rng, trials, fine_range, neighbours), "fine")
-    top = _ranked(coarse_trials + fine_trials)[:finalists]
-    confirmed = []
-    for trial in top:
-        setting = {"learning_rate": trial["learning_rate"], "batch_size": trial["batch_size"]}
-        runs = [validation_run(base.replace(**setting, seed=s), split) for s in seeds]
-        confirmed.append(setting | {"single_run_accuracy": trial["validation_accuracy"], "runs": runs})
-    return {
+    found = {
         "config": base.to_dict(), "seed": seed, "coarse_range": list(coarse), "fine_range": list(fine_range),
         "batch_sizes": list(batch_sizes), "fine_batch_sizes": neighbours, "trials": coarse_trials + fine_trials,
-        "finalists": confirmed, "seeds": list(seeds),
     }
+    return found | confirm_finalists(base, split, found["trials"], finalists=finalists, seeds=seeds, progress=progress)
 # --8<-- [end:coarse_to_fine]
+
+
+# --8<-- [start:confirm_finalists]
+def confirm_finalists(base: TrainingConfig, split, trials, *, finalists: int = 2, seeds=CONFIRMATION_SEEDS,
+                      progress=False) -> dict:
+    """Train the ``finalists`` best of ``trials``, and ``base`` itself, once with each of ``seeds``.
+
+    The seeds must be fresh (none of them ran a trial): the best trial was chosen for
+    being high, and part of that is its seed's luck, which fresh seeds do not share.
+    Every setting runs with the same seeds, so they compare seed by seed.
+    """
+    used = {base.seed}
+    if used & set(seeds):
+        raise ValueError(f"the confirmation seeds {list(seeds)} must be fresh; the trials used seed {base.seed}")
+
+    def with_seeds(setting):
+        runs = [validation_run(base.replace(**setting, seed=s), split) for s in seeds]
+        if progress:
+            _log(f"[search] confirm {setting}: {seeds_of(runs)}")
+        return runs
+
+    confirmed = []
+    for trial in _ranked(trials)[:finalists]:
+        setting = {"learning_rate": trial["learning_rate"], "batch_size": trial["batch_size"]}
+        confirmed.append(setting | {"single_run_accuracy": trial["validation_accuracy"], "runs": with_seeds(setting)})
+    reference = {"learning_rate": base.learning_rate, "batch_size": base.batch_size}
+    return {"finalists": confirmed, "reference": reference | {"runs": with_seeds(reference)}, "seeds": list(seeds)}
+# --8<-- [end:confirm_finalists]
+
+
+def rewrite_confirmation(data, out_dir=None, *, progress=False) -> Path:
+    """Re-run only the confirmation stage of the search recorded in ``search.json``, on its trials.
+
+    The trials stay as they were measured; the finalists and the base setting are
+    trained again with `CONFIRMATION_SEEDS`, and ``search.json`` is rewritten with them.
+    """
+    from neuralbook.experiments import results_dir, write_json
+
+    out_dir = Path(out_dir) if out_dir is not None else results_dir()
+    path = out_dir / RESULT_FILE
+    results = json.loads(path.read_text(encoding="utf-8"))
+    search = results["search"]
+    base = TrainingConfig.from_dict(search["config"])
+    confirmed = confirm_finalists(base, split_for_search(data), search["trials"], finalists=len(search["finalists"]),
+                                  progress=progress)
+    results["search"] = search | confirmed
+    return write_json(path, results)
 
 
 # --8<-- [start:shifted_copies]
