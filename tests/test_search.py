@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from types import SimpleNamespace
 
@@ -206,3 +207,20 @@ def test_learning_rate_range_test_grows_the_rate_geometrically_and_stops_when_th
     assert test["lowest"] == rates[int(np.argmin(test["smoothed"]))]
     with pytest.raises(ValueError, match="low < high"):
         learning_rate_range_test(config, (images, labels), low=1.0, high=0.1)
+
+
+def test_rewrite_confirmation_keeps_the_trials_and_confirms_with_fresh_seeds(tmp_path):
+    data = _NoTestSet()
+    split = search.split_for_search(data, validation_size=200)
+    base = TINY.replace(epochs=1, seed=0)
+    found = search.coarse_to_fine(base, split, trials=2, batch_sizes=(25, 50), finalists=2, seeds=(1, 2))
+    (tmp_path / search.RESULT_FILE).write_text(json.dumps({"search": found, "kept": [1, 2, 3]}))
+    search.rewrite_confirmation(data, tmp_path, validation_size=200)
+    rewritten = json.loads((tmp_path / search.RESULT_FILE).read_text())
+    assert rewritten["kept"] == [1, 2, 3] and rewritten["search"]["trials"] == found["trials"]
+    assert rewritten["search"]["seeds"] == list(search.CONFIRMATION_SEEDS)
+    first = rewritten["search"]["finalists"][0]
+    assert [r["seed"] for r in first["runs"]] == list(search.CONFIRMATION_SEEDS)
+    again = search.validation_run(base.replace(seed=search.CONFIRMATION_SEEDS[0], learning_rate=first["learning_rate"],
+                                               batch_size=first["batch_size"]), split)
+    assert first["runs"][0]["validation_accuracy"] == again["validation_accuracy"]

@@ -441,7 +441,7 @@ def confirm_finalists(base: TrainingConfig, split, trials, *, finalists: int = 2
 # --8<-- [end:confirm_finalists]
 
 
-def rewrite_confirmation(data, out_dir=None, *, progress=False) -> Path:
+def rewrite_confirmation(data, out_dir=None, *, progress=False, validation_size: int = 10_000) -> Path:
     """Re-run only the confirmation stage of the search recorded in ``search.json``, on its trials.
 
     The trials stay as they were measured; the finalists and the base setting are
@@ -454,7 +454,8 @@ def rewrite_confirmation(data, out_dir=None, *, progress=False) -> Path:
     results = json.loads(path.read_text(encoding="utf-8"))
     search = results["search"]
     base = TrainingConfig.from_dict(search["config"])
-    confirmed = confirm_finalists(base, split_for_search(data), search["trials"], finalists=len(search["finalists"]),
+    split = split_for_search(data, validation_size=validation_size)
+    confirmed = confirm_finalists(base, split, search["trials"], finalists=len(search["finalists"]),
                                   progress=progress)
     results["search"] = search | confirmed
     return write_json(path, results)
