@@ -161,6 +161,45 @@ def test_runs_that_take_part_in_a_choice_never_measure_the_test_set(monkeypatch)
     assert measured == [True] and result.test_accuracy is not None  # a final model is measured, once
 
 
+def test_run_seeds_reuses_a_run_already_trained_and_hides_its_test_accuracy(monkeypatch):
+    data = small_mnist()
+    config = PRESETS["quick"].replace(validation_size=200, train_size=300, epochs=1, sizes=[784, 16, 10])
+    kept = {}
+    final = experiments.run_seeds({"a": ("a", config)}, data, seeds=(0,), measure_test=True, keep=kept)
+    trained = experiments.run_seeds({"a": ("a", config)}, data, seeds=(0,))  # the same run, trained again
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a reused run must not be trained again")
+
+    monkeypatch.setattr(experiments, "run", no_training)
+    reused = experiments.run_seeds({"b": ("b", config)}, data, seeds=(0,), reuse=kept.values())
+    assert "test_accuracy" in final["a"]["runs"][0] and "test_accuracy" not in reused["b"]["runs"][0]
+    timing = {"seconds", "evaluation_seconds", "seconds_per_epoch", "total_seconds", "name"}
+
+    def without_timing(record):
+        record = {k: v for k, v in record.items() if k not in timing}
+        record["history"] = [{k: v for k, v in r.items() if k not in timing} for r in record["history"]["records"]]
+        return record
+
+    assert without_timing(reused["b"]["runs"][0]) == without_timing(trained["a"]["runs"][0])
+    with pytest.raises(AssertionError, match="trained again"):  # another seed is trained
+        experiments.run_seeds({"b": ("b", config)}, data, seeds=(1,), reuse=kept.values())
+
+
+def test_ablation_blocks_and_baselines_cover_every_row_once():
+    blocks, baselines = set(experiments.ABLATION_BLOCKS), set(experiments.ABLATION_BASELINES)
+    assert blocks.isdisjoint(baselines) and blocks | baselines == set(ABLATIONS)
+    # relu-sgd changes five things from the sigmoid rows, so it starts a block of its own.
+    a, b = ABLATIONS["relu-sgd"][1].to_dict(), ABLATIONS["xavier"][1].to_dict()
+    assert {key for key in a if a[key] != b[key]} >= {"sizes", "hidden_activation", "init", "batch_size", "learning_rate"}
+    # The table is a short budget on purpose; the final network's choices are made at its own.
+    assert all(config.epochs == experiments.ABLATION_EPOCHS < PRESETS["modern"].epochs for _, config in ABLATIONS.values())
+    for table in (experiments.MODERN_CANDIDATES, experiments.SCHEDULE_CHECK):
+        assert all(config.epochs == PRESETS["modern"].epochs for _, config in table.values())
+    check = experiments.SCHEDULE_CHECK["constant"][1]
+    assert check == experiments.MODERN_CANDIDATES["no-dropout"][1].replace(schedule="constant")
+
+
 def test_augmented_runs_differ_and_are_reproducible():
     data = small_mnist()
     config = PRESETS["quick"].replace(validation_size=200, train_size=300, epochs=1, augment=2)

@@ -192,6 +192,23 @@ def test_dead_fraction_counts_neurons_that_never_fire():
     assert fractions[0] >= 0.4 and fractions[1] == 1.0
 
 
+def test_learning_rate_range_test_grows_the_rate_geometrically_and_stops_when_the_loss_explodes():
+    from neuralbook.search import SWEEP_BASE, learning_rate_range_test
+
+    rng = np.random.default_rng(0)
+    images = rng.random((200, 6)).astype(np.float32)
+    labels = (images[:, 0] > 0.5).astype(np.int64)
+    config = SWEEP_BASE.replace(sizes=[6, 8, 2], batch_size=10)
+    test = learning_rate_range_test(config, (images, labels), low=1e-4, high=1e4, steps=41)
+    rates = np.array(test["learning_rates"])
+    np.testing.assert_allclose(rates, 1e-4 * 10 ** (np.arange(len(rates)) * 8 / 40), rtol=1e-9)  # a tenfold rise every five steps
+    assert test["smoothed"][0] == pytest.approx(test["losses"][0])  # the bias correction undoes the zero start
+    assert len(rates) < 41  # a rate of thousands makes the loss explode long before the last step
+    assert test["lowest"] == rates[int(np.argmin(test["smoothed"]))]
+    with pytest.raises(ValueError, match="low < high"):
+        learning_rate_range_test(config, (images, labels), low=1.0, high=0.1)
+
+
 def test_rewrite_confirmation_keeps_the_trials_and_confirms_with_fresh_seeds(tmp_path):
     data = _NoTestSet()
     split = search.split_for_search(data, validation_size=200)

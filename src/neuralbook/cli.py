@@ -609,12 +609,13 @@ def _add_results_parser(commands) -> None:
     parser = commands.add_parser(  # no help=: listed apart, as the maintainers' command, in the epilog
         "results",
         description="Re-run every training result the book reports and rewrite the package's results folder "
-        "(src/neuralbook/results/), which the chapters cite: the model selection, the presets (the only runs "
-        "measured on the test set), the ablations, weight decay, the 1,000-image regularisation runs, the common "
+        "(src/neuralbook/results/), which the chapters cite: the model selection (30 epochs, five seeds, on the "
+        "validation set), the presets and Nielsen's network over five seeds (the only runs measured on the test "
+        "set), the baselines, the ablations, weight decay, the 1,000-image regularisation runs, the common "
         "mistakes, the modern model and its evaluation, the MNIST summary, the web export, the hyper-parameter "
         "search and the photo measurements. Every comparison is trained with five seeds. Needs the MNIST files "
-        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes under half an hour on a quiet two-core machine "
-        "with --jobs 2 (the default there), about 40 minutes with --jobs 1, and many times longer beside other "
+        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes about half an hour on a quiet two-core machine "
+        "with --jobs 2 (the default there), about 50 minutes with --jobs 1, and many times longer beside other "
         "heavy work; it logs every run with the time elapsed.",
     )
     _add_data_dir(parser)

@@ -13,7 +13,7 @@ Every comparison the book draws is run with each of the seeds `SEEDS`;
 | ``quick`` | a first run: [784, 128, 64, 10], Adam, two epochs, well under a minute |
 | ``nielsen`` | Nielsen's chapter-1 ``network.py``: [784, 30, 10], sigmoid, quadratic cost, every weight and bias from N(0, 1), SGD η = 3.0, batch 10, 30 epochs, trained on 50,000 images |
 | ``nielsen-wide`` | the same with 100 hidden neurons |
-| ``modern`` | [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128, cosine schedule, dropout 0.1, 30 epochs (chosen on the validation set, then trained on all 60,000 images) |
+| ``modern`` | [784, 128, 64, 10], ReLU, softmax + cross-entropy, He, Adam, batch 128, cosine schedule, dropout 0.1 (chosen on the validation set), 30 epochs on all 60,000 images |
 
 [`write_results`][neuralbook.experiments.write_results] (the command ``neuralbook results``) re-runs every measured
 result of the book and writes them into ``neuralbook/results/``; [`load_result`][neuralbook.experiments.load_result]
@@ -196,7 +196,8 @@ PRESETS = {
         sizes=[784, 100, 10], hidden_activation="sigmoid", output="sigmoid", loss="quadratic",
         init="standard_normal", optimizer="sgd", learning_rate=3.0, batch_size=10, epochs=30,
     ),
-    # Chosen on the validation set (see MODERN_CANDIDATES), then trained on all 60,000 images.
+    # The relu-adam ablation row with a cosine schedule (a default, checked: SCHEDULE_CHECK) and
+    # dropout 0.1 (chosen on the validation set: MODERN_CANDIDATES), then trained on all 60,000 images.
     "modern": TrainingConfig(
         sizes=[784, 128, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy",
         init="he", optimizer="adam", learning_rate=1e-3, schedule="cosine", dropout=0.1,
@@ -391,8 +392,9 @@ def run_to_dict(result: RunResult, name: str = "") -> dict:
 
 # --- Ablations: one change at a time ---------------------------------------------------
 
-#: The epochs of every ablation row (far fewer than the presets' 30, to afford five seeds
-#: of every row on a shared two-core machine).
+#: The epochs of every ablation row: a short budget on purpose, a tenth of the presets' 30.
+#: The table shows how fast each change starts to pay; the final network's own choices are
+#: made at its final budget (see `SELECTION_EPOCHS`).
 ABLATION_EPOCHS = 3
 
 _SIGMOID_BASE = PRESETS["nielsen"].replace(epochs=ABLATION_EPOCHS)
@@ -401,14 +403,15 @@ _CH3 = _SIGMOID_BASE.replace(loss="cross_entropy", learning_rate=0.5, init="niel
 
 # --8<-- [start:ablations]
 #: name -> (what changes, config). Each row changes one thing from the row that
-#: ABLATION_BASELINES names (the cost comes with its own learning rate).
+#: ABLATION_BASELINES names (the cost comes with its own learning rate), except the
+#: first row of each of the two blocks: ``relu-sgd`` is a new baseline, not a one-change row.
 ABLATIONS = {
     "quadratic": ("Nielsen's chapter-1 network: N(0, 1) start, sigmoid, quadratic cost, SGD eta=3.0, batch 10", _SIGMOID_BASE),
     "cross-entropy": ("cross-entropy cost instead of quadratic (with Nielsen's eta=0.5)", _SIGMOID_BASE.replace(loss="cross_entropy", learning_rate=0.5)),
     "ch3-init": ("Nielsen's chapter-3 start: weights from N(0, 1/n_in)", _CH3),
     "softmax": ("a softmax output layer instead of ten sigmoids", _CH3.replace(output="softmax")),
     "xavier": ("Xavier initialisation, biases 0", _CH3.replace(output="softmax", init="xavier")),
-    "relu-sgd": ("[784, 128, 64, 10], ReLU, He init, softmax, plain SGD eta=0.1, batch 128", _RELU_BASE.replace(optimizer="sgd", learning_rate=0.1)),
+    "relu-sgd": ("a new baseline: [784, 128, 64, 10], ReLU, He init, softmax, plain SGD eta=0.1, batch 128", _RELU_BASE.replace(optimizer="sgd", learning_rate=0.1)),
     "relu-momentum": ("momentum (beta=0.9) instead of plain SGD", _RELU_BASE.replace(optimizer="momentum", learning_rate=0.1)),
     "relu-adam": ("Adam (eta=0.001) instead of momentum", _RELU_BASE),
     "adam-l2": ("Adam with L2 regularisation lambda=1e-4", _RELU_BASE.replace(weight_decay=1e-4)),
@@ -418,13 +421,16 @@ ABLATIONS = {
 # --8<-- [end:ablations]
 """name -> (what changes, config); each row changes one thing from the row it names."""
 
-#: The row each ablation is compared with.
+#: The first row of each block of the table: a baseline of its own, compared with no row
+#: (``relu-sgd`` changes the architecture, activation, initialisation, batch and rate at once).
+ABLATION_BLOCKS = ("quadratic", "relu-sgd")
+
+#: The row each ablation is compared with (every row but the first of each block).
 ABLATION_BASELINES = {
     "cross-entropy": "quadratic",
     "ch3-init": "cross-entropy",
     "softmax": "ch3-init",
     "xavier": "softmax",
-    "relu-sgd": "xavier",
     "relu-momentum": "relu-sgd",
     "relu-adam": "relu-momentum",
     "adam-l2": "relu-adam",
@@ -440,9 +446,10 @@ DECAY = {
     "adamw-0.1": ("AdamW, weight decay 0.1", _RELU_BASE.replace(optimizer="adamw", weight_decay=0.1)),
 }
 
-#: The epochs of each candidate of the selection (five seeds of 30 epochs each were more
-#: than the shared machine that measured this book could afford).
-SELECTION_EPOCHS = 10
+#: The epochs of each candidate of the selection: the final budget, the presets' 30, because
+#: the choice is about the final network (a choice after fewer epochs would be a choice about
+#: which candidate starts faster).
+SELECTION_EPOCHS = 30
 
 #: Where the search for the ``modern`` preset started: the ``relu-adam`` ablation with a
 #: cosine schedule.
@@ -459,6 +466,62 @@ MODERN_CANDIDATES = {
     "no-dropout": ("Adam, cosine schedule", _MODERN_START),
     "dropout-0.1": ("the same with dropout 0.1", _MODERN_START.replace(dropout=0.1)),
 }
+
+#: A default the selection did not choose, checked at the same budget on the validation set:
+#: the cosine schedule of every candidate against a constant learning rate (no dropout).
+SCHEDULE_CHECK = {"constant": ("Adam, constant learning rate", _MODERN_START.replace(schedule="constant"))}
+
+# --- The final networks, over the seeds, and what they must beat -------------------------
+
+#: Nielsen's network (the ``nielsen`` preset) once with each seed of `SEEDS`: final models,
+#: so each is measured on the test set, to compare with the numbers Nielsen published.
+NIELSEN_SEEDS = {"nielsen": (PRESET_DESCRIPTIONS["nielsen"], PRESETS["nielsen"])}
+
+#: The networks with no hidden layer, each one change from a network of the book: Nielsen's
+#: own exercise (his chapter-1 network without its hidden layer) and softmax regression
+#: (the ``softmax`` ablation row without its hidden layer). Same 50,000 images, same 30
+#: epochs, every seed of `SEEDS`, measured on the validation set.
+NO_HIDDEN_LAYER = {
+    "nielsen-no-hidden": ("Nielsen's network with no hidden layer: [784, 10], sigmoid, quadratic cost, SGD eta=3.0", PRESETS["nielsen"].replace(sizes=[784, 10])),
+    "softmax-regression": ("softmax regression: [784, 10], softmax + cross-entropy, SGD eta=0.5", _CH3.replace(output="softmax", sizes=[784, 10], epochs=PRESETS["nielsen"].epochs)),
+}
+
+#: The baselines Nielsen reports on the test set (his chapter 1), in percent: each digit's
+#: average darkness, and scikit-learn's SVM with its default settings.
+NIELSEN_BASELINES = {"darkness": 22.25, "svm": 94.35}
+
+
+
+def _ensemble_record(results, images, labels) -> dict:
+    """How the average of ``results``' networks' probabilities scores, next to each network alone."""
+    from neuralbook.baselines import ensemble_probabilities
+
+    probabilities = ensemble_probabilities([result.network for result in results], images)
+    return {
+        "seeds": [result.config.seed for result in results],
+        "accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
+        "single_accuracy": [accuracy_of(result.network, images, labels) for result in results],
+    }
+
+
+def _baselines(data, progress) -> dict:
+    """The nearest class mean, the average darkness and the networks with no hidden layer, on validation."""
+    from neuralbook.baselines import class_means, darkness_fit, darkness_predict, nearest_mean_predict
+
+    split = prepare_data(PRESETS["nielsen"], data)  # the same 50,000 training and 10,000 validation images
+    means = class_means(split.train_images, split.train_labels)
+    darkness = darkness_fit(split.train_images, split.train_labels)
+    validation = split.validation_labels
+    nearest = float(np.mean(nearest_mean_predict(means, split.validation_images) == validation))
+    dark = float(np.mean(darkness_predict(darkness, split.validation_images) == validation))
+    _log(f"nearest class mean: validation {nearest}; average darkness: validation {dark}")
+    return {
+        "nearest_class_mean": {"validation_accuracy": nearest, "train_size": len(split.train_images)},
+        "darkness": {"validation_accuracy": dark, "class_darkness": darkness.tolist()},
+        "nielsen": NIELSEN_BASELINES,
+        "runs": run_seeds(NO_HIDDEN_LAYER, data, progress=progress),
+    }
+
 
 # --- Nielsen's chapter 3: regularisation where it matters ---------------------------------
 
@@ -618,6 +681,10 @@ RESULT_FILES = {
     "modern-model": "modern.npz",
     "speed": "speed.json",
     "selection": "selection.json",
+    "nielsen-seeds": "nielsen-seeds.json",
+    "baselines": "baselines.json",
+    "sanity": "sanity.json",
+    "lr-range": "lr-range.json",
     "cost-seeds": "cost-seeds.json",
     "test-choice": "test-choice.json",
     "capstone": "capstone.json",
@@ -626,8 +693,8 @@ RESULT_FILES = {
 
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
-    "selection", "presets", "ablations", "decay", "regularisation", "one-batch", "mistakes", "leakage",
-    "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
+    "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range",
+    "mistakes", "leakage", "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
     "capstone",
 )
 """The parts of `write_results`, in the order they run."""
@@ -712,23 +779,30 @@ def _runs(configs: dict, data, progress, keep=None, measure_test=True) -> dict:
     return runs
 
 
-def run_seeds(configs: dict, data, *, seeds=SEEDS, progress=False, measure_train_loss=False, measure_test=False, measure_train_accuracy=True, keep=None) -> dict:
+def run_seeds(configs: dict, data, *, seeds=SEEDS, progress=False, measure_train_loss=False, measure_test=False, measure_train_accuracy=True, keep=None, reuse=None) -> dict:
     """Train every config of ``configs`` (name -> (description, config)) once per seed.
 
     Returns name -> ``{"description", "seeds", "validation_accuracy", "runs"}``: the
     final validation accuracy of each seed, and each seed's whole run (config, history,
     validation accuracy) as [`run_to_dict`][neuralbook.experiments.run_to_dict] gives it.
     The test set is not measured (``measure_test=False``) unless the comparison is
-    about the test set itself.
+    about the test set itself. ``reuse`` (a list of `RunResult`) holds runs already
+    trained with the same measurements: a config and seed found there is not trained
+    again (its test accuracy, if measured, is left out unless ``measure_test``).
     """
+    done = {json.dumps(result.config.to_dict(), sort_keys=True): result for result in (reuse or [])}
     out = {}
     for name, (description, config) in configs.items():
         entry = {"description": description, "seeds": list(seeds), "validation_accuracy": [], "runs": []}
         for seed in seeds:
-            result = run(
-                config.replace(seed=seed), data, measure_test=measure_test, measure_train_loss=measure_train_loss,
-                measure_train_accuracy=measure_train_accuracy, progress=progress,
-            )
+            result = done.get(json.dumps(config.replace(seed=seed).to_dict(), sort_keys=True))
+            if result is None:
+                result = run(
+                    config.replace(seed=seed), data, measure_test=measure_test, measure_train_loss=measure_train_loss,
+                    measure_train_accuracy=measure_train_accuracy, progress=progress,
+                )
+            elif not measure_test and result.test_accuracy is not None:
+                result = dataclasses.replace(result, test_accuracy=None)
             if keep is not None:
                 keep[(name, seed)] = result
             record = run_to_dict(result, name)
@@ -828,8 +902,10 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
 
     Every comparison is trained with each seed of `SEEDS`; only the presets, the final
     models, are measured on the test set. It logs each run to stderr with the time
-    elapsed. On a quiet two-core machine it takes about 40 minutes with ``jobs=1``
-    and under 30 with ``jobs=2``, and many times longer on a busy one: run it alone.
+    elapsed. On a quiet two-core machine it takes about 50 minutes with ``jobs=1``
+    and about half an hour with ``jobs=2`` (the 1,000-image runs of 400 epochs and the
+    search, in one process, take about as long as everything else in the other), and
+    many times longer on a busy one: run it alone.
 
     The book's results were written with ``jobs=2``: two processes, each with one BLAS
     thread. (Two processes that each use two threads on two cores wait for each other
@@ -893,11 +969,18 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         _log(f"wrote {written[-1]}")
 
     if "selection" in parts:
-        runs = run_seeds(MODERN_CANDIDATES, data, progress=progress, measure_train_accuracy=False)
+        kept = {}
+        runs = run_seeds(MODERN_CANDIDATES, data, progress=progress, measure_train_accuracy=False, keep=kept)
+        schedule = run_seeds(SCHEDULE_CHECK, data, progress=progress, measure_train_accuracy=False)
         chosen = max(runs, key=lambda name: np.mean(runs[name]["validation_accuracy"]))
         if PRESETS["modern"] != MODERN_CANDIDATES[chosen][1].replace(validation_size=0, epochs=PRESETS["modern"].epochs):
             _log(f"WARNING: the validation set now chooses {chosen!r}; the modern preset must be changed to it")
-        save("selection", {"chosen": chosen, "rule": "highest mean final validation accuracy over the seeds", "runs": runs})
+        split = prepare_data(MODERN_CANDIDATES[chosen][1], data)
+        ensembles = {  # each candidate's five networks, their probabilities averaged, on the validation set
+            name: _ensemble_record([kept[(name, seed)] for seed in SEEDS], split.validation_images, split.validation_labels)
+            for name in MODERN_CANDIDATES
+        }
+        save("selection", {"chosen": chosen, "rule": "highest mean final validation accuracy over the seeds", "runs": runs, "ensembles": ensembles, "schedule_check": schedule})
     trained = {}
     if "presets" in parts:
         configs = {name: (PRESET_DESCRIPTIONS[name], config) for name, config in PRESETS.items()}
@@ -909,11 +992,23 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         save_model(model_path, nielsen.network, history=nielsen.history.to_dict(),
                    metadata={"preset": "nielsen", "config": nielsen.config.to_dict(), "test_accuracy": nielsen.test_accuracy})
         written.append(model_path)
+    if "nielsen-seeds" in parts:
+        kept = {}  # seed 0 is the run of the presets above, when they ran in this process
+        runs = run_seeds(NIELSEN_SEEDS, data, progress=progress, measure_test=True, keep=kept, reuse=trained.values())
+        runs["nielsen"]["test_accuracy"] = [record["test_accuracy"] for record in runs["nielsen"]["runs"]]
+        split = prepare_data(PRESETS["nielsen"], data)
+        results = [kept[("nielsen", seed)] for seed in SEEDS]
+        save("nielsen-seeds", {
+            "runs": runs,
+            "ensemble_validation": _ensemble_record(results, split.validation_images, split.validation_labels),
+        })
+    if "baselines" in parts:
+        save("baselines", _baselines(data, progress))
     if "ablations" in parts:
         kept = {}
         runs = run_seeds(ABLATIONS, data, progress=progress, keep=kept)
         _add_border_weights(runs, kept)
-        save("ablations", {"epochs": ABLATION_EPOCHS, "baselines": ABLATION_BASELINES, "runs": runs})
+        save("ablations", {"epochs": ABLATION_EPOCHS, "blocks": list(ABLATION_BLOCKS), "baselines": ABLATION_BASELINES, "runs": runs})
     if "decay" in parts:
         kept = {}
         runs = run_seeds(DECAY, data, progress=progress, keep=kept)
@@ -931,6 +1026,20 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
     if "one-batch" in parts:
         result = run(ONE_BATCH, data, measure_test=False, progress=progress)
         save("one-batch", run_to_dict(result, "one-batch"))
+    if "sanity" in parts:  # the one-batch run's network before its first step, and after it
+        from neuralbook.sanity import start_statistics, update_ratios
+
+        split = prepare_data(ONE_BATCH, data)
+        network = build(ONE_BATCH)[0]
+        report = start_statistics(network, split.train_images, split.train_labels)
+        report["update_ratios"] = update_ratios(network, make_optimizer(ONE_BATCH), split.train_images, split.train_labels)
+        save("sanity", {"config": ONE_BATCH.to_dict()} | report)
+    if "lr-range" in parts:  # Choosing hyper-parameters: the range test beside the sweep
+        from neuralbook.search import SWEEP_BASE, learning_rate_range_test
+
+        split = prepare_data(SWEEP_BASE, data)  # the training images only
+        tests = [learning_rate_range_test(SWEEP_BASE.replace(seed=seed), (split.train_images, split.train_labels)) for seed in SEEDS]
+        save("lr-range", {"tests": tests})
     if "mistakes" in parts:
         compared = {name: MISTAKES[name] for name in MISTAKE_COMPARISONS}
         shown = {name: entry for name, entry in MISTAKES.items() if name not in MISTAKE_COMPARISONS}

@@ -96,8 +96,32 @@ def plot_learning_curve():
     return figure
 
 
+def plot_learning_rate_range_test():
+    """Smith's range test: the smoothed training loss against a learning rate that grows every step."""
+    from neuralbook.experiments import load_result
+
+    tests = load_result("lr-range")["tests"]
+    figure, ax = new_figure(width=6.5, height=3.8)
+    for number, test in enumerate(tests):
+        label = "smoothed loss, one run per seed" if number == 0 else None
+        ax.plot(test["learning_rates"], test["smoothed"], color=COLORS["function"], alpha=0.7, label=label)
+        ax.scatter([test["lowest"]], [min(test["smoothed"])], color=COLORS["bad"], s=14, zorder=3,
+                   label="lowest smoothed loss" if number == 0 else None)
+    ax.axvline(0.1, color=COLORS["good"], linestyle="--", label="the sweep's choice, η = 0.1")
+    ax.set_ylim(0, 1.3 * max(test["smoothed"][0] for test in tests))  # the loss of an untrained network, and a margin
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate η at that step (logarithmic scale)")
+    ax.set_ylabel("training loss (smoothed)")
+    config = tests[0]["config"]
+    ax.set_title(f"{config['sizes']}, SGD, batch {config['batch_size']}: {tests[0]['steps']} steps from η = {tests[0]['low']:g} to {tests[0]['high']:g}", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return figure
+
+
 FIGURES = {
     "learning-rate-sweep.svg": plot_learning_rate_sweep,
     "random-search.svg": plot_random_search,
     "learning-curve.svg": plot_learning_curve,
+    "learning-rate-range-test.svg": plot_learning_rate_range_test,
 }
