@@ -614,9 +614,11 @@ def _add_results_parser(commands) -> None:
         "set), the baselines, the ablations, weight decay, the 1,000-image regularisation runs, the common "
         "mistakes, the modern model and its evaluation, the MNIST summary, the web export, the hyper-parameter "
         "search and the photo measurements. Every comparison is trained with five seeds. Needs the MNIST files "
-        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes about half an hour on a quiet two-core machine "
-        "with --jobs 2 (the default there), about 50 minutes with --jobs 1, and many times longer beside other "
-        "heavy work; it logs every run with the time elapsed.",
+        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes about an hour on a quiet two-core machine "
+        "with --jobs 2 (the default there) and longer with --jobs 1 (estimated from its parts' recorded times: "
+        "it has not been timed whole since the 30-epoch selection, the baselines, the twenty-seed cost "
+        "comparison and the capstone study were added), and many times longer beside other heavy work; it "
+        "logs every run with the time elapsed.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")

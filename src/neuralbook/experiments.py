@@ -902,10 +902,10 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
 
     Every comparison is trained with each seed of `SEEDS`; only the presets, the final
     models, are measured on the test set. It logs each run to stderr with the time
-    elapsed. On a quiet two-core machine it takes about 50 minutes with ``jobs=1``
-    and about half an hour with ``jobs=2`` (the 1,000-image runs of 400 epochs and the
-    search, in one process, take about as long as everything else in the other), and
-    many times longer on a busy one: run it alone.
+    elapsed. On a quiet two-core machine it takes about an hour with ``jobs=2`` and
+    longer with ``jobs=1`` (an estimate from the parts' recorded times: it has not been
+    timed whole since its newest parts were added), and many times longer on a busy one:
+    run it alone.
 
     The book's results were written with ``jobs=2``: two processes, each with one BLAS
     thread. (Two processes that each use two threads on two cores wait for each other
