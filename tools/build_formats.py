@@ -126,8 +126,19 @@ _PAPER_JS = """
       widgets += 1;
     }
   }
+  // A part whose pages are all left out of the print page (the API reference) would print
+  // as a lone heading on a page of its own: drop it, and its line in the contents.
+  let emptyParts = 0;
+  for (const part of document.querySelectorAll('#print-site-page section.md-section')) {
+    if (part.querySelector('section.print-page')) continue;
+    for (const link of document.querySelectorAll('a[href="#' + part.id + '"]')) (link.closest('li') || link).remove();
+    part.remove();
+    emptyParts += 1;
+  }
   let answers = 0;
   for (const section of document.querySelectorAll('#print-site-page section.print-page')) {
+    // A part's section holds its chapters' sections: each chapter gets its own key.
+    if (section.querySelector('section.print-page')) continue;
     const blocks = Array.from(section.querySelectorAll('details.success, details.question'));
     if (!blocks.length) continue;
     const key = document.createElement('div');
@@ -150,7 +161,7 @@ _PAPER_JS = """
         pointer.append(question);
       }
       const where = document.createElement('p');
-      where.textContent = (isQuestion ? 'Answer' : label) + ': answer ' + number + ' in the key at the end of this chapter.';
+      where.textContent = (isQuestion ? 'Answer ' + number + ' is' : label + ': answer ' + number) + ' in the key at the end of this chapter.';
       pointer.append(where);
       const answer = document.createElement('div');
       answer.className = 'nb-answer';
@@ -165,7 +176,7 @@ _PAPER_JS = """
     });
     section.append(key);
   }
-  return {widgets, answers, leftDetails: document.querySelectorAll('#print-site-page details.success, #print-site-page details.question').length};
+  return {widgets, answers, emptyParts, leftDetails: document.querySelectorAll('#print-site-page details.success, #print-site-page details.question').length};
 }
 """
 
