@@ -403,3 +403,21 @@ def test_offline_build_fixes_raw_script_paths():
     assert mkdocs_hooks.relink_scripts('<script src="javascripts/x.js"></script>', "index.md", "index.html") == (
         '<script src="javascripts/x.js"></script>'
     )
+
+
+def test_offline_copy_links_the_published_zip_it_cannot_hold(tmp_path):
+    from build_formats import link_published_zip
+
+    (tmp_path / "appendix").mkdir()
+    top = '<a href="neuralbook-offline.zip">Offline copy</a> <a href="neuralbook.pdf">PDF</a>'
+    (tmp_path / "index.html").write_text(top, encoding="utf-8")
+    (tmp_path / "appendix" / "glossary.html").write_text('<a href="../neuralbook-offline.zip">Offline copy</a>', encoding="utf-8")
+    (tmp_path / "search.json").write_text('"neuralbook-offline.zip"', encoding="utf-8")
+    assert link_published_zip(tmp_path, "https://example.org/book") == 2
+    zip_url = "https://example.org/book/neuralbook-offline.zip"
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == (
+        f'<a href="{zip_url}">Offline copy</a> <a href="neuralbook.pdf">PDF</a>'  # the PDF is in the copy
+    )
+    assert (tmp_path / "appendix" / "glossary.html").read_text(encoding="utf-8") == f'<a href="{zip_url}">Offline copy</a>'
+    assert (tmp_path / "search.json").read_text(encoding="utf-8") == '"neuralbook-offline.zip"'
+    assert link_published_zip(tmp_path, "https://example.org/book") == 0

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,7 @@ ZIP_FOLDER = "neuralbook"
 PRINT_PAGE = "print_page.html"
 CHROMIUM = Path("/usr/bin/chromium")
 
-__all__ = ["build_offline", "print_pdf", "zip_site", "build_all"]
+__all__ = ["build_offline", "link_published_zip", "print_pdf", "zip_site", "build_all"]
 
 
 def build_offline(site_dir: Path) -> Path:
@@ -50,7 +51,35 @@ def build_offline(site_dir: Path) -> Path:
         raise RuntimeError(f"mkdocs build -f {OFFLINE_CONFIG.name} failed:\n{result.stdout}\n{result.stderr}")
     if not (site_dir / PRINT_PAGE).is_file():
         raise RuntimeError(f"the offline build has no {PRINT_PAGE}: is print-site in {OFFLINE_CONFIG.name}?")
+    link_published_zip(site_dir)
     return site_dir
+
+
+def link_published_zip(site_dir: Path, site_url: str | None = None) -> int:
+    """Point the offline copy's *Offline copy* links at the published zip; return the pages changed.
+
+    A zip cannot hold itself, so in the unzipped folder a relative link to it finds nothing.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "index.html").write_text('<a href="neuralbook-offline.zip">Offline copy</a>')
+    >>> link_published_zip(folder, "https://example.org/book/")
+    1
+    >>> (folder / "index.html").read_text()
+    '<a href="https://example.org/book/neuralbook-offline.zip">Offline copy</a>'
+    """
+    url = (site_url or os.environ.get("SITE_URL") or PUBLISHED_URL).rstrip("/") + "/" + ZIP_NAME
+    relative = re.compile(r'href="(?:\.\./)*' + re.escape(ZIP_NAME) + '"')
+    changed = 0
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        linked, count = relative.subn(f'href="{url}"', text)
+        if count:
+            temporary = page.with_name(page.name + ".tmp")
+            temporary.write_text(linked, encoding="utf-8")
+            os.replace(temporary, page)
+            changed += 1
+    return changed
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
