@@ -853,6 +853,9 @@ def test_offline_zip_holds_the_notebooks_and_the_pdf(formats):
     assert "neuralbook/neuralbook.pdf" in names
     assert any(name.startswith("neuralbook/notebooks/") and name.endswith(".ipynb") for name in names)
     assert not any(".." in name or name.startswith("/") for name in names)
+    # The zip cannot hold itself: its pages link the published one.
+    index = zipfile.ZipFile(formats.zip).read("neuralbook/index.html").decode("utf-8")
+    assert 'href="https://' in index.split("neuralbook-offline.zip", 1)[0].rsplit("<a ", 1)[-1]
 
 
 def _chapter_titles() -> list[str]:
