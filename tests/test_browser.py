@@ -853,6 +853,9 @@ def test_offline_zip_holds_the_notebooks_and_the_pdf(formats):
     assert "neuralbook/neuralbook.pdf" in names
     assert any(name.startswith("neuralbook/notebooks/") and name.endswith(".ipynb") for name in names)
     assert not any(".." in name or name.startswith("/") for name in names)
+    # The zip cannot hold itself: its pages link the published one.
+    index = zipfile.ZipFile(formats.zip).read("neuralbook/index.html").decode("utf-8")
+    assert 'href="https://' in index.split("neuralbook-offline.zip", 1)[0].rsplit("<a ", 1)[-1]
 
 
 def _chapter_titles() -> list[str]:
@@ -938,6 +941,44 @@ def test_pdf_is_a_book_with_cover_bookmarks_title_and_answers_apart(formats):
     text = " ".join(" ".join(pages).split())
     assert "answer 1 in the key at the end of this chapter" in text and "Answer 1." in text
     assert "On the web, an interactive widget stands here: https://" in text
+
+
+def test_paper_keys_answers_per_chapter_and_drops_an_empty_part(browser):
+    """On a print page whose parts hold chapters, each chapter's answers are numbered from 1
+    in a key at the end of that chapter (not of its part), and a part whose pages were all
+    left out of the print page (the API reference) is dropped with its line in the contents."""
+    from build_formats import _PAPER_JS
+
+    def chapter(name, *blocks):
+        return f'<section class="print-page" id="{name}"><h1>{name}</h1><p>Question</p>{"".join(blocks)}</section>'
+
+    solution = '<details class="success"><summary>Solution</summary><p>{}</p></details>'.format
+    question = '<details class="question"><summary>Why?</summary><p>{}</p></details>'.format
+    page = browser.new_page()
+    try:
+        page.set_content(
+            '<div id="print-page-toc"><ul><li><a href="#section-1">Part</a></li>'
+            '<li><a href="#section-2">API reference</a></li></ul></div><div id="print-site-page">'
+            '<section class="print-page md-section" id="section-1"><h1>Part</h1>'
+            + chapter("one", solution("first")) + chapter("two", solution("second"), question("because"))
+            + '</section><section class="print-page md-section" id="section-2"><h1>API reference</h1></section></div>'
+        )
+        found = page.evaluate(_PAPER_JS, {"title": "T", "siteUrl": "https://example.org/", "pageUrls": {}, "figures": []})
+        keys = page.evaluate("""() => Array.from(document.querySelectorAll('.nb-answer-key'),
+            key => key.parentElement.id + ': ' + key.textContent)""")
+        pointers = page.evaluate("() => Array.from(document.querySelectorAll('.nb-answer-pointer'), p => p.textContent)")
+        toc = page.evaluate("() => document.getElementById('print-page-toc').textContent")
+        left = page.evaluate("() => Array.from(document.querySelectorAll('section'), s => s.id)")
+    finally:
+        page.close()
+    assert keys == ["one: AnswersAnswer 1.first", "two: AnswersAnswer 1.secondAnswer 2.because"]
+    assert pointers == [
+        "Solution: answer 1 in the key at the end of this chapter.",
+        "Solution: answer 1 in the key at the end of this chapter.",
+        "Why?Answer 2 is in the key at the end of this chapter.",
+    ]
+    assert (found["answers"], found["emptyParts"], found["leftDetails"]) == (3, 1, 0)
+    assert toc == "Part" and left == ["section-1", "one", "two"]
 
 
 def _pdf_forms(path: Path) -> int:

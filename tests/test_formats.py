@@ -365,7 +365,9 @@ def test_readme_first_screen_links_every_form_before_any_command():
 def test_readme_commands_write_into_an_ignored_folder():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
-    outputs = re.findall(r"(?:--out|--figure|evaluate|predict)\s+(\S+\.(?:npz|svg|png))", readme)
+    # What a command writes, and the models it reads back (not the reader's own photo).
+    outputs = re.findall(r"(?:--out|--figure)\s+(\S+\.(?:npz|svg|png))|(?:evaluate|predict)\s+(\S+\.npz)", readme)
+    outputs = [written or read for written, read in outputs]
     assert outputs, "the README writes no model or figure any more?"
     for path in outputs:
         assert "/" in path and path.split("/")[0] + "/" in ignored, f"the README writes {path} outside an ignored folder"
@@ -401,3 +403,21 @@ def test_offline_build_fixes_raw_script_paths():
     assert mkdocs_hooks.relink_scripts('<script src="javascripts/x.js"></script>', "index.md", "index.html") == (
         '<script src="javascripts/x.js"></script>'
     )
+
+
+def test_offline_copy_links_the_published_zip_it_cannot_hold(tmp_path):
+    from build_formats import link_published_zip
+
+    (tmp_path / "appendix").mkdir()
+    top = '<a href="neuralbook-offline.zip">Offline copy</a> <a href="neuralbook.pdf">PDF</a>'
+    (tmp_path / "index.html").write_text(top, encoding="utf-8")
+    (tmp_path / "appendix" / "glossary.html").write_text('<a href="../neuralbook-offline.zip">Offline copy</a>', encoding="utf-8")
+    (tmp_path / "search.json").write_text('"neuralbook-offline.zip"', encoding="utf-8")
+    assert link_published_zip(tmp_path, "https://example.org/book") == 2
+    zip_url = "https://example.org/book/neuralbook-offline.zip"
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == (
+        f'<a href="{zip_url}">Offline copy</a> <a href="neuralbook.pdf">PDF</a>'  # the PDF is in the copy
+    )
+    assert (tmp_path / "appendix" / "glossary.html").read_text(encoding="utf-8") == f'<a href="{zip_url}">Offline copy</a>'
+    assert (tmp_path / "search.json").read_text(encoding="utf-8") == '"neuralbook-offline.zip"'
+    assert link_published_zip(tmp_path, "https://example.org/book") == 0

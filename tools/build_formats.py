@@ -20,6 +20,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,7 @@ ZIP_FOLDER = "neuralbook"
 PRINT_PAGE = "print_page.html"
 CHROMIUM = Path("/usr/bin/chromium")
 
-__all__ = ["build_offline", "print_pdf", "zip_site", "build_all"]
+__all__ = ["build_offline", "link_published_zip", "print_pdf", "zip_site", "build_all"]
 
 
 def build_offline(site_dir: Path) -> Path:
@@ -50,7 +51,35 @@ def build_offline(site_dir: Path) -> Path:
         raise RuntimeError(f"mkdocs build -f {OFFLINE_CONFIG.name} failed:\n{result.stdout}\n{result.stderr}")
     if not (site_dir / PRINT_PAGE).is_file():
         raise RuntimeError(f"the offline build has no {PRINT_PAGE}: is print-site in {OFFLINE_CONFIG.name}?")
+    link_published_zip(site_dir)
     return site_dir
+
+
+def link_published_zip(site_dir: Path, site_url: str | None = None) -> int:
+    """Point the offline copy's *Offline copy* links at the published zip; return the pages changed.
+
+    A zip cannot hold itself, so in the unzipped folder a relative link to it finds nothing.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "index.html").write_text('<a href="neuralbook-offline.zip">Offline copy</a>')
+    >>> link_published_zip(folder, "https://example.org/book/")
+    1
+    >>> (folder / "index.html").read_text()
+    '<a href="https://example.org/book/neuralbook-offline.zip">Offline copy</a>'
+    """
+    url = (site_url or os.environ.get("SITE_URL") or PUBLISHED_URL).rstrip("/") + "/" + ZIP_NAME
+    relative = re.compile(r'href="(?:\.\./)*' + re.escape(ZIP_NAME) + '"')
+    changed = 0
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        linked, count = relative.subn(f'href="{url}"', text)
+        if count:
+            temporary = page.with_name(page.name + ".tmp")
+            temporary.write_text(linked, encoding="utf-8")
+            os.replace(temporary, page)
+            changed += 1
+    return changed
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -126,8 +155,19 @@ _PAPER_JS = """
       widgets += 1;
     }
   }
+  // A part whose pages are all left out of the print page (the API reference) would print
+  // as a lone heading on a page of its own: drop it, and its line in the contents.
+  let emptyParts = 0;
+  for (const part of document.querySelectorAll('#print-site-page section.md-section')) {
+    if (part.querySelector('section.print-page')) continue;
+    for (const link of document.querySelectorAll('a[href="#' + part.id + '"]')) (link.closest('li') || link).remove();
+    part.remove();
+    emptyParts += 1;
+  }
   let answers = 0;
   for (const section of document.querySelectorAll('#print-site-page section.print-page')) {
+    // A part's section holds its chapters' sections: each chapter gets its own key.
+    if (section.querySelector('section.print-page')) continue;
     const blocks = Array.from(section.querySelectorAll('details.success, details.question'));
     if (!blocks.length) continue;
     const key = document.createElement('div');
@@ -150,7 +190,7 @@ _PAPER_JS = """
         pointer.append(question);
       }
       const where = document.createElement('p');
-      where.textContent = (isQuestion ? 'Answer' : label) + ': answer ' + number + ' in the key at the end of this chapter.';
+      where.textContent = (isQuestion ? 'Answer ' + number + ' is' : label + ': answer ' + number) + ' in the key at the end of this chapter.';
       pointer.append(where);
       const answer = document.createElement('div');
       answer.className = 'nb-answer';
@@ -165,7 +205,7 @@ _PAPER_JS = """
     });
     section.append(key);
   }
-  return {widgets, answers, leftDetails: document.querySelectorAll('#print-site-page details.success, #print-site-page details.question').length};
+  return {widgets, answers, emptyParts, leftDetails: document.querySelectorAll('#print-site-page details.success, #print-site-page details.question').length};
 }
 """
 
