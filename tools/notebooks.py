@@ -271,8 +271,9 @@ def chapter_notebook(markdown_text: str, page: str, *, source_root: Path, site_u
         f"*This notebook is the chapter [{title}]({url}) of* Neural Networks from Scratch, "
         f"*generated from the chapter itself{' (neuralbook ' + version + ')' if version else ''}.* "
         "Its code cells are the chapter's examples, in order. The first cell installs the book's "
-        "package, the version the chapter was built with, wherever it is not installed yet (Jupyter, "
-        "VS Code or a hosted notebook service); in a clone of the book's repository it does nothing."
+        "package, the version the chapter was built with, from the Python Package Index wherever it is not "
+        "installed yet (Jupyter, VS Code or a hosted notebook service); where the package is installed, as "
+        "in a clone of the book's repository, it does nothing."
     )
     if "mnist_missing" in markdown_text:
         intro += (
