@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -789,13 +790,16 @@ def solution(name: str) -> None:
     Examples
     --------
     >>> solution("sigmoid")  # doctest: +ELLIPSIS
-    def sigmoid(z):
+    def sigmoid(z: np.typing.ArrayLike) -> np.ndarray:
     ...
-        return _same_kind(np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
     """
     reference = _exercise(name).reference
     try:
         source = inspect.getsource(reference)
     except (OSError, TypeError):
         source = f"{reference!r}"
-    print(source.rstrip())
+    # The book's listing markers and the package's private plumbing (a decorator that
+    # converts and checks the input) are not part of the answer.
+    lines = [line for line in source.splitlines() if not re.match(r"\s*(# --8<--|@_)", line)]
+    print("\n".join(lines).rstrip())
