@@ -334,3 +334,57 @@ def test_a_png_whose_text_inflates_too_far_names_the_file(tmp_path):
     path.write_bytes(png)
     with pytest.raises(ValueError, match=r"cannot read .*bomb\.png"):
         open_image(path)
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def palette_png(side: int) -> bytes:
+    """A ``side`` x ``side`` PNG, every pixel palette entry 0 (white, transparent), built from the format's definition."""
+    row = bytes(1 + side)  # filter type 0, then one palette index a pixel
+    deflated, _, _ = repeated_deflate(b"", row, side)
+    adler = 1
+    for _ in range(side):
+        adler = zlib.adler32(row, adler)
+    idat = b"\x78\xda" + deflated + struct.pack(">I", adler)
+    header = struct.pack(">IIBBBBB", side, side, 8, 3, 0, 0, 0)  # 8-bit palette colour
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"PLTE", b"\xff" * 3)
+            + png_chunk(b"tRNS", b"\x00") + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+
+
+def test_a_small_png_of_many_pixels_is_refused_before_it_is_decoded(tmp_path):
+    # 88 million pixels (just under Pillow's own limit) in under 300 kB: decoded whole, a
+    # palette with transparency becomes RGBA and then premultiplied RGBa, some 800 MB.
+    path = tmp_path / "wide.png"
+    path.write_bytes(palette_png(9400))
+    assert path.stat().st_size < 300_000
+    output, peak, seconds = measured(
+        f"""
+        from neuralbook.preprocessing import preprocess_image
+        try:
+            preprocess_image({str(path)!r})
+        except ValueError as error:
+            print("refused:", error)
+        """
+    )
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds, output)
+    assert output.startswith("refused:") and "wide.png" in output and "9400 x 9400" in output, output
+
+
+def test_a_progressive_jpeg_is_decoded_whole_so_its_pixels_are_bounded(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from neuralbook import preprocessing
+
+    monkeypatch.setattr(preprocessing, "MAX_WHOLE_PIXELS", 300 * 300)
+    picture = Image.new("L", (400, 400), 255)
+    progressive, baseline = tmp_path / "progressive.jpg", tmp_path / "baseline.jpg"
+    picture.save(progressive, progressive=True)
+    picture.save(baseline)
+    with pytest.raises(ValueError, match=r"progressive\.jpg: the image is too large \(400 x 400 pixels; a progressive JPEG"):
+        preprocessing.open_image(progressive)
+    assert preprocessing.open_image(baseline).size == (400, 400)  # read at a reduced size when large: no limit
+    small = tmp_path / "small.png"
+    Image.new("L", (300, 300), 255).save(small)
+    assert preprocessing.open_image(small).size == (300, 300)  # at the limit: read

@@ -79,6 +79,9 @@ INVERT_LEVEL = 0.5
 IMAGE_FORMATS = ("PNG", "JPEG")
 #: A file is decoded at a reduced size so that its longer side is at most this many pixels.
 DECODE_SIZE = 1024
+#: The most pixels of a picture that must be decoded whole before it can be reduced (a PNG, a
+#: progressive JPEG): about nine bytes a pixel at the peak, so a few hundred MB at most.
+MAX_WHOLE_PIXELS = 25_000_000
 #: The window of the background estimate, as a fraction of the picture's longer side.
 BACKGROUND_WINDOW = 0.25
 #: The window of the noise-smoothing box blur, as a fraction of the picture's shorter side (at least 3 pixels).
@@ -157,8 +160,10 @@ def open_image(source):
     Only the formats of `IMAGE_FORMATS` are tried, so a file in any other format (an
     EPS, which Pillow would hand to Ghostscript, a TIFF, ...) is refused before it is
     decoded. A JPEG larger than `DECODE_SIZE` is decoded directly at 1/2, 1/4 or 1/8 of
-    its size (``Image.draft``); the phone's EXIF rotation is applied. Pillow refuses an
-    image of more than ``Image.MAX_IMAGE_PIXELS`` (about 89 million pixels).
+    its size (``Image.draft``); the phone's EXIF rotation is applied. A PNG or a progressive
+    JPEG is decoded whole first, so one of more than `MAX_WHOLE_PIXELS` pixels is refused
+    before it is decoded; Pillow refuses any image of more than ``Image.MAX_IMAGE_PIXELS``
+    (about 89 million pixels).
 
     Raises
     ------
@@ -176,6 +181,7 @@ def open_image(source):
             opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
                                 formats=list(IMAGE_FORMATS))
             _check_not_truncated(opened, source, name)
+            _check_decodable_whole(opened)
             if opened.format == "JPEG" and max(opened.size) > DECODE_SIZE:
                 scale = DECODE_SIZE / max(opened.size)
                 opened.draft(opened.mode, (int(opened.size[0] * scale), int(opened.size[1] * scale)))
@@ -218,6 +224,25 @@ def _check_not_truncated(opened, source, name: str) -> None:
         raise ValueError(
             f"cannot read {name}: the file is truncated or damaged: its header announces "
             f"{width} x {height} pixels, which need at least {needed:,} bytes, and it holds {size:,}"
+        )
+
+
+def _check_decodable_whole(opened) -> None:
+    """Refuse, before decoding it, a picture that is decoded whole and has too many pixels.
+
+    A PNG has no reduced decoding, and a progressive JPEG keeps every coefficient of the
+    whole picture while it decodes; then the reduction converts it (a palette to RGBA,
+    RGBA to premultiplied RGBa), up to about nine bytes a pixel at the peak.
+    """
+    from PIL import Image
+
+    width, height = opened.size
+    whole = opened.format == "PNG" or bool(opened.info.get("progressive"))
+    if whole and width * height > MAX_WHOLE_PIXELS:
+        kind = "a PNG" if opened.format == "PNG" else "a progressive JPEG"
+        raise Image.DecompressionBombError(
+            f"{width} x {height} pixels; {kind} is decoded whole, and at most {MAX_WHOLE_PIXELS:,} pixels are: "
+            f"scale it down, or save it as a (baseline) JPEG"
         )
 
 
