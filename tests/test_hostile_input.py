@@ -195,6 +195,39 @@ def test_a_config_within_the_cap_is_checked_against_the_headers_before_anything_
     assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
 
 
+def test_a_member_named_again_and_again_is_refused_before_the_members_are_opened(tmp_path):
+    # 65,535 entries of the central directory, all pointing at one format marker: 3.6 MB
+    # that took 11 seconds to open member by member before failing on the missing version.
+    members = model_members(Network([4, 3, 2], seed=0))
+    archive = zip_archive({"format.npy": members["format.npy"]})
+    end = archive.index(b"PK\x05\x06")
+    directory_start = archive.index(b"PK\x01\x02")
+    entry, local = archive[directory_start:end], archive[:directory_start]
+    count = 65_535
+    directory = entry * count
+    path = tmp_path / "echo.npz"
+    path.write_bytes(local + directory + b"PK\x05\x06"
+                     + struct.pack("<HHHHIIH", 0, 0, count, count, len(directory), len(local), 0))
+    out, peak, seconds = load_in_child(path)
+    assert "the archive names a member more than once" in out, out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS / 2, (peak, seconds)
+
+
+def test_a_model_deeper_than_the_cap_is_refused_by_its_number_of_members(tmp_path):
+    from neuralbook.serialization import MAX_LAYERS
+
+    network = Network([784] + [1] * MAX_LAYERS + [10], seed=0)  # MAX_LAYERS + 1 weight matrices
+    path = tmp_path / "deep.npz"
+    path.write_bytes(zip_archive(model_members(network)))
+    out, peak, seconds = load_in_child(path)
+    members = 5 + 2 * (MAX_LAYERS + 1)  # format, version, config, history, metadata; W and b a layer
+    assert f"{members:,} members; a model of at most {MAX_LAYERS:,} layers has at most {members - 2:,}" in out, out
+    with pytest.raises(ValueError, match=f"sizes describe {MAX_LAYERS + 1:,} layers"):
+        from neuralbook.serialization import parameter_shapes
+
+        parameter_shapes(network.sizes)
+
+
 def test_a_compressed_member_declaring_a_huge_array_is_refused_from_its_header(tmp_path):
     network = Network([4, 3, 2], seed=0)
     members = model_members(network)
