@@ -741,3 +741,21 @@ def test_an_output_never_replaces_a_data_file(tmp_path, fake_data, capsys):
     code = cli.main(["train", "--data-dir", str(data), "--out", str(target), "--quiet"])
     assert code == 1 and "--out names the same file as the data file t10k-labels-idx1-ubyte.gz" in capsys.readouterr().err
     assert target.read_bytes() == b"the labels"
+
+
+@pytest.mark.parametrize("where", ["NEURALBOOK_DATA", "cache"])
+def test_an_output_never_replaces_a_data_file_found_without_data_dir(tmp_path, fake_data, capsys, monkeypatch, where):
+    # Without --data-dir the files come from $NEURALBOOK_DATA, then the cache: inputs all the same.
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    monkeypatch.setenv("NEURALBOOK_DATA", str(data))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    folder = data if where == "NEURALBOOK_DATA" else cache / "neuralbook" / "mnist"
+    folder.mkdir(parents=True)
+    target = folder / "train-labels-idx1-ubyte.gz"
+    target.write_bytes(b"the labels")
+    code = cli.main(["train", "--out", str(target), "--quiet"])
+    what = "the data file" if where == "NEURALBOOK_DATA" else "the cached data file"
+    assert code == 1 and f"--out names the same file as {what} train-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert target.read_bytes() == b"the labels"
+    assert cli.main(["evaluate", str(cli.shipped_model()), "--figure", str(folder / "t10k-images-idx3-ubyte.gz")]) == 1
+    assert "--figure names the same file as" in capsys.readouterr().err

@@ -247,13 +247,18 @@ def check_distinct(inputs: dict, outputs: dict) -> None:
 
 
 def _data_files(data_dir: str | None) -> dict[str, str]:
-    """The MNIST files a ``--data-dir`` may hold, as inputs that no output may replace."""
-    from neuralbook.datasets import MNIST_FILES
+    """The MNIST files a command may read, as inputs that no output may replace.
 
-    if data_dir is None:
-        return {}
+    Those of ``--data-dir`` (else of ``$NEURALBOOK_DATA``) and those of the cache, where
+    the files are looked for next.
+    """
+    from neuralbook.datasets import DATA_ENV, MNIST_FILES, default_cache_dir
+
+    folders = {"the data file": data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None,
+               "the cached data file": default_cache_dir()}
     names = [name + suffix for name in MNIST_FILES for suffix in (".gz", "")]
-    return {f"the data file {name}": os.path.join(data_dir, name) for name in names}
+    return {f"{what} {name}": os.path.join(os.path.expanduser(folder), name)
+            for what, folder in folders.items() if folder is not None for name in names}
 
 
 def _check_readable(path, what: str) -> None:
