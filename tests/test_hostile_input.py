@@ -421,3 +421,26 @@ def test_a_progressive_jpeg_is_decoded_whole_so_its_pixels_are_bounded(tmp_path,
     small = tmp_path / "small.png"
     Image.new("L", (300, 300), 255).save(small)
     assert preprocessing.open_image(small).size == (300, 300)  # at the limit: read
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/pagemap"), reason="needs Linux's /proc/self/pagemap")
+def test_a_data_file_that_reads_longer_than_its_size_is_refused_after_its_size(tmp_path):
+    # /proc/self/pagemap says it holds 0 bytes, yet reading it yields 8 bytes for every page
+    # of the address space: terabytes, which hashing it read to the end of.
+    import signal
+
+    from neuralbook.datasets import ChecksumError, locate_mnist
+
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").symlink_to("/proc/self/pagemap")
+
+    def give_up(signum, frame):
+        raise TimeoutError("still hashing after 20 seconds")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(20)
+    try:
+        with pytest.raises(ChecksumError, match=r"more than 4542 bytes, the original file's size"):
+            locate_mnist(tmp_path, download=False, cache_dir=tmp_path / "cache", names=["t10k-labels-idx1-ubyte"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

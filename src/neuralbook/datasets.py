@@ -334,11 +334,24 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     >>> sha256_of(path)[:16]
     'e3b0c44298fc1c14'
     """
-    digest = hashlib.sha256()
+    return _sha256_and_size(path)[0]
+
+
+def _sha256_and_size(path, most: int | None = None) -> tuple[str, int]:
+    """The SHA-256 of a file and its length in bytes, reading no more than ``most + 1`` bytes.
+
+    The size a file's folder entry gives is not always what reading it yields (a link
+    into ``/proc`` says 0 bytes and never ends), so the bytes are counted as they come.
+    """
+    digest, count = hashlib.sha256(), 0
     with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
+        while most is None or count <= most:
+            chunk = file.read(1 << 20 if most is None else min(1 << 20, most + 1 - count))
+            if not chunk:
+                break
             digest.update(chunk)
-    return digest.hexdigest()
+            count += len(chunk)
+    return digest.hexdigest(), count
 
 
 def _verify(path: Path, expected: str) -> None:
@@ -347,7 +360,9 @@ def _verify(path: Path, expected: str) -> None:
     size, known = path.stat().st_size, (MNIST_SIZES if compressed else MNIST_RAW_SIZES).get(name)
     if known is not None and size > known:  # refused without reading gigabytes to hash them
         raise ChecksumError(f"{path}: {size} bytes, but the original file has {known}: not the original file")
-    actual = sha256_of(path)
+    actual, length = _sha256_and_size(path, known)
+    if known is not None and length > known:  # more than its size said (a link into /proc)
+        raise ChecksumError(f"{path}: more than {known} bytes, the original file's size: not the original file")
     if actual != expected:
         raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
 
