@@ -759,3 +759,14 @@ def test_an_output_never_replaces_a_data_file_found_without_data_dir(tmp_path, f
     assert target.read_bytes() == b"the labels"
     assert cli.main(["evaluate", str(cli.shipped_model()), "--figure", str(folder / "t10k-images-idx3-ubyte.gz")]) == 1
     assert "--figure names the same file as" in capsys.readouterr().err
+
+
+def test_predict_finds_a_missing_image_before_it_loads_the_model(tmp_path, capsys, monkeypatch):
+    # A model of 24 million float64 parameters takes seconds and 600 MB to load: a typo in
+    # the image's name must not cost that.
+    def load(path):
+        raise AssertionError("the model was loaded before the image was looked for")
+
+    monkeypatch.setattr(cli, "_load_mnist_model", load)
+    assert cli.main(["predict", str(cli.shipped_model()), str(tmp_path / "typo.png")]) == 1
+    assert "typo.png: no such file" in capsys.readouterr().err

@@ -561,8 +561,8 @@ def _predict(args) -> int:
         _check_outputs(args.save_input)
         if Path(args.save_input).suffix.lower() != ".png":
             raise ValueError(f"cannot save {args.save_input} as a PNG: expected a name ending in .png")
+    _check_readable(image, "an image")  # before the model, which may take seconds to load
     network = _load_mnist_model(model)
-    _check_readable(image, "an image")
     x = preprocess_image(image)  # what predict_image does, keeping the network's input to save it
     if args.save_input is not None:
         _save_input(x, args.save_input)
