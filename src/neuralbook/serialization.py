@@ -193,6 +193,15 @@ MAX_PARAMETERS = 25_000_000
 #: members are opened (each costs a little time, however small).
 MAX_LAYERS = 1000
 
+#: The most a parameter member of more than `COMPRESSION_CHECKED_BYTES` may inflate when it is
+#: read: weights that were trained are noise to a compressor (about 1.1-fold), and
+#: `save_model` stores them uncompressed; a member of constant weights that inflates a
+#: thousandfold would make a file of kilobytes cost hundreds of MB and seconds to use.
+MAX_COMPRESSION = 10
+
+#: Members up to this size (in bytes, inflated) may compress any amount: biases that are all zero.
+COMPRESSION_CHECKED_BYTES = 1 << 20
+
 #: The longest text entry (config, history, metadata) a model file may hold, in characters.
 MAX_TEXT_CHARACTERS = 10_000_000
 
@@ -333,6 +342,8 @@ def _read_entries(path):
             if not isinstance(config, dict):
                 raise ModelFileError(path, f"the config should be a JSON object, got {type(config).__name__}")
             _check_parameter_headers(path, config, names, entries["parameter_headers"])
+            for name in names:
+                _check_compression(path, headers[name][2])
             entries["parameters"] = [_read(archive, headers[name][2]) for name in names]
             return entries
     except ModelFileError:
@@ -360,6 +371,16 @@ def _check_parameter_headers(path, config: dict, names: list[str], headers: list
             raise ModelFileError(path, f"{name} should hold floats (float32 or float64), got {dtype}")
         if shape != needed:
             raise ModelFileError(path, f"{name} has shape {shape}, but the config {config.get('sizes')} needs {needed}")
+
+
+def _check_compression(path, info: zipfile.ZipInfo) -> None:
+    """Refuse a large parameter member that inflates more than `MAX_COMPRESSION`-fold: constant, not trained."""
+    if info.file_size > COMPRESSION_CHECKED_BYTES and info.file_size > MAX_COMPRESSION * info.compress_size:
+        raise ModelFileError(
+            path, f"{info.filename} inflates {info.file_size / max(info.compress_size, 1):,.0f}-fold, from "
+            f"{info.compress_size:,} to {info.file_size:,} bytes: trained weights do not compress more than "
+            f"{MAX_COMPRESSION}-fold (neuralbook saves them uncompressed), so this is no trained network"
+        )
 
 
 def _is_parameter_name(key: str) -> bool:
