@@ -463,3 +463,61 @@ def test_a_data_file_that_reads_longer_than_its_size_is_refused_after_its_size(t
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def jpeg_segments(data: bytes) -> list[bytes]:
+    """The segments of a JPEG after its start marker, each scan with its coded data (by the format's rules)."""
+    i, segments = 2, []
+    while data[i + 1] != 0xD9:
+        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        end = i + 2 + length
+        if data[i + 1] == 0xDA:  # coded data runs to the next 0xFF that is not stuffing or a restart
+            while data[end] != 0xFF or data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
+                end += 1
+        segments.append(data[i:end])
+        i = end
+    return segments
+
+
+def test_jpeg_scans_counts_what_libjpeg_writes():
+    import io
+
+    from PIL import Image
+
+    from neuralbook.preprocessing import jpeg_scans
+
+    def scans(mode, **options):
+        buffer = io.BytesIO()
+        Image.new(mode, (64, 64), "white").save(buffer, "JPEG", **options)
+        return jpeg_scans(buffer.getvalue())
+
+    # libjpeg's jpeg_simple_progression: 6 scans for one component, 10 for three (its documentation).
+    assert (scans("L"), scans("RGB"), scans("L", progressive=True), scans("RGB", progressive=True)) == (1, 1, 6, 10)
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_it_is_decoded(tmp_path):
+    # A progressive 1,000 x 1,000 page, its last scan (a few dozen bytes) repeated 20,000
+    # times: each copy is a pass over every 8 x 8 block; it took 18 s (at 4,000 x 4,000, minutes).
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (1000, 1000), 255).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    segments = jpeg_segments(data)
+    assert segments[-1][:2] == b"\xff\xda" and segments[-2][:2] == b"\xff\xc4"  # a Huffman table, then a scan
+    path = tmp_path / "passes.jpg"
+    path.write_bytes(data[:2] + b"".join(segments) + (segments[-2] + segments[-1]) * 20_000 + b"\xff\xd9")
+    assert path.stat().st_size < 2_000_000
+    output, peak, seconds = measured(
+        f"""
+        from neuralbook.preprocessing import preprocess_image
+        try:
+            preprocess_image({str(path)!r})
+        except ValueError as error:
+            print("refused:", error)
+        """
+    )
+    assert seconds < MAX_SECONDS / 2 and peak < MAX_PEAK_MB, (seconds, peak, output)
+    assert "passes.jpg: it holds 20,006 scans of 1000 x 1000 pixels" in output, output
