@@ -770,3 +770,20 @@ def test_predict_finds_a_missing_image_before_it_loads_the_model(tmp_path, capsy
     monkeypatch.setattr(cli, "_load_mnist_model", load)
     assert cli.main(["predict", str(cli.shipped_model()), str(tmp_path / "typo.png")]) == 1
     assert "typo.png: no such file" in capsys.readouterr().err
+
+
+def test_results_never_exports_the_widget_over_the_model_it_reads_or_a_data_file(tmp_path, fake_data, capsys):
+    # `results --only web` exports out_dir/modern.npz to --web-out: naming the model itself
+    # replaced it with JSON, and exited 0.
+    out_dir, data = tmp_path / "results", tmp_path / "data"
+    out_dir.mkdir()
+    data.mkdir()
+    model = out_dir / "modern.npz"
+    model.write_bytes(cli.shipped_model().read_bytes())
+    labels = data / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(b"the labels")
+    for web_out, named in ((model, "the result file modern.npz"), (labels, "the data file t10k-labels-idx1-ubyte.gz")):
+        code = cli.main(["results", "--only", "web", "--jobs", "1", "--out-dir", str(out_dir), "--data-dir", str(data),
+                         "--web-out", str(web_out)])
+        assert code == 1 and f"--web-out names the same file as {named}" in capsys.readouterr().err
+    assert model.read_bytes() == cli.shipped_model().read_bytes() and labels.read_bytes() == b"the labels"

@@ -637,9 +637,12 @@ def _add_results_parser(commands) -> None:
 
 
 def _results(args) -> int:
-    from neuralbook.experiments import write_results
+    from neuralbook.experiments import RESULT_FILES, results_dir, write_results
     from neuralbook.files import check_folder_writable
 
+    out_dir = Path(args.out_dir) if args.out_dir is not None else results_dir()
+    results = {f"the result file {name}": out_dir / name for name in RESULT_FILES.values()}  # the model exported is one
+    check_distinct(_data_files(args.data_dir) | results, {"--web-out": args.web_out})
     _check_outputs(args.web_out)  # before minutes of work, not after
     if args.out_dir is not None:
         check_folder_writable(args.out_dir)
