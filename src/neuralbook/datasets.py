@@ -32,6 +32,7 @@ import contextlib
 import errno
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import shutil
@@ -39,6 +40,7 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -542,9 +544,65 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
 
     Every ``stall`` seconds at least `STALL_BYTES` must have come (or the rest of the file).
     """
+    sockets: list = []
+    expired = threading.Event()
+
+    def expire():  # wakes a read that waits on a mirror trickling its headers, which no timeout ends
+        expired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    # The body's own checks speak first (within one read's timeout of the deadline); this ends the rest.
+    timer = threading.Timer(deadline + min(timeout, deadline, stall), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        _fetch_body(url, file, label, progress, timeout, size, deadline, stall, sockets)
+    except (OSError, http.client.HTTPException) as error:
+        if expired.is_set():
+            raise TimeoutError(f"too slow: no whole file after {deadline:g} s; trying the next mirror") from None
+        if isinstance(error, OSError):
+            raise
+        raise OSError(f"not an HTTP answer ({type(error).__name__}: {error})") from None
+    finally:
+        timer.cancel()
+
+
+def _watched_opener(sockets: list):
+    """A URL opener that puts the socket of every connection it makes into ``sockets``."""
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(Handler, SecureHandler)
+
+
+def _open(request, timeout: float, sockets: list):
+    """``urllib.request.urlopen(request, timeout=timeout)``, keeping the sockets it connects in ``sockets``."""
+    return _watched_opener(sockets).open(request, timeout=timeout)
+
+
+def _fetch_body(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float,
+                stall: float, sockets: list) -> None:
     started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
-    with urllib.request.urlopen(request, timeout=min(timeout, deadline, stall)) as response:
+    with _open(request, min(timeout, deadline, stall), sockets) as response:
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.strip().isdigit() else None
         if size is not None and announced is not None and announced != size:
