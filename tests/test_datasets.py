@@ -1070,3 +1070,23 @@ def test_a_mirror_that_trickles_its_headers_is_left_at_the_deadline(tmp_path):
         signal.signal(signal.SIGALRM, previous)
         listener.close()
     assert time.monotonic() - started < 10
+
+
+def test_a_mirror_that_answers_no_http_is_a_failed_mirror(tmp_path):
+    # http.client's BadStatusLine is no OSError: it used to escape as a traceback.
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with pytest.raises(DownloadError, match=r"not an HTTP answer \(BadStatusLine"):
+            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[f"http://127.0.0.1:{listener.getsockname()[1]}/"],
+                                   progress=False, timeout=2, deadline=3, stall=2)
+    finally:
+        listener.close()
+    assert list(tmp_path.iterdir()) == []  # no .part file left
