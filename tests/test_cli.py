@@ -787,3 +787,20 @@ def test_results_never_exports_the_widget_over_the_model_it_reads_or_a_data_file
                          "--web-out", str(web_out)])
         assert code == 1 and f"--web-out names the same file as {named}" in capsys.readouterr().err
     assert model.read_bytes() == cli.shipped_model().read_bytes() and labels.read_bytes() == b"the labels"
+
+
+def test_a_batch_larger_than_the_training_images_is_not_counted_as_memory(tmp_path, fake_data, capsys):
+    # 2,000 images make batches of at most 2,000, whatever --batch-size says: this was refused as
+    # needing 788.8 GB (100,000,000 x 2 x 986 activations x 4 bytes).
+    code = cli.main(["train", "--sizes", "784,8,10", "--batch-size", "100000000", "--train-size", "50",
+                     "--validation-size", "100", "--epochs", "1", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_a_validation_set_of_every_image_is_refused_in_plain_numbers(tmp_path, fake_data, capsys):
+    available = len(fake_mnist().train_images)  # what the fake_data fixture loads
+    code = cli.main(["train", "--validation-size", "1000000000000", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and f"--validation-size 1,000,000,000,000 holds out every one of the {available:,}" in err, err
+    assert " -9" not in err  # no negative count of images (it said "more than the -999,999,999,400 ...")
+    assert not (tmp_path / "m.npz").exists()

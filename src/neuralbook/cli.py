@@ -343,8 +343,13 @@ def memory_needed(config: TrainingConfig) -> int:
     itemsize = 8 if config.dtype == "float64" else 4
     count = sum(math.prod(shape) for shape in parameter_shapes(config.sizes))
     copies = 2 + _OPTIMIZER_COPIES.get(config.optimizer, 2) + (1 if config.patience else 0)
-    activations = 2 * config.batch_size * sum(config.sizes)
+    batch = min(config.batch_size, config.train_size or _MNIST_TRAINING_IMAGES)  # no batch outgrows the images
+    activations = 2 * batch * sum(config.sizes)
     return itemsize * (copies * count + activations)
+
+
+#: The images of MNIST's training files (``train-images-idx3-ubyte``), the most a batch can hold.
+_MNIST_TRAINING_IMAGES = 60_000
 
 
 def _physical_memory() -> int | None:
@@ -389,6 +394,11 @@ def without_timings(history: dict) -> dict:
 
 def _check_train_size(config, available: int) -> None:
     """Refuse a ``--train-size`` larger than the training images left after the validation set."""
+    if config.validation_size >= available:
+        raise ValueError(
+            f"--validation-size {config.validation_size:,} holds out every one of the {available:,} training images: "
+            f"it can be at most {available - 1:,} (the book uses 10,000)"
+        )
     left = available - config.validation_size
     if config.train_size is not None and config.train_size > left:
         raise ValueError(
