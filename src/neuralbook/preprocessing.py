@@ -239,7 +239,7 @@ class _Refused(ValueError):
     """A file refused before decoding, with a message that says why in full."""
 
 
-def jpeg_scans(data) -> int:
+def jpeg_scans(data: bytes | mmap.mmap) -> int:
     """The number of scans (start-of-scan markers) in the bytes of a JPEG file.
 
     The segments are walked by their lengths, so a thumbnail inside the EXIF data is not
