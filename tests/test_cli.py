@@ -741,3 +741,66 @@ def test_an_output_never_replaces_a_data_file(tmp_path, fake_data, capsys):
     code = cli.main(["train", "--data-dir", str(data), "--out", str(target), "--quiet"])
     assert code == 1 and "--out names the same file as the data file t10k-labels-idx1-ubyte.gz" in capsys.readouterr().err
     assert target.read_bytes() == b"the labels"
+
+
+@pytest.mark.parametrize("where", ["NEURALBOOK_DATA", "cache"])
+def test_an_output_never_replaces_a_data_file_found_without_data_dir(tmp_path, fake_data, capsys, monkeypatch, where):
+    # Without --data-dir the files come from $NEURALBOOK_DATA, then the cache: inputs all the same.
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    monkeypatch.setenv("NEURALBOOK_DATA", str(data))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    folder = data if where == "NEURALBOOK_DATA" else cache / "neuralbook" / "mnist"
+    folder.mkdir(parents=True)
+    target = folder / "train-labels-idx1-ubyte.gz"
+    target.write_bytes(b"the labels")
+    code = cli.main(["train", "--out", str(target), "--quiet"])
+    what = "the data file" if where == "NEURALBOOK_DATA" else "the cached data file"
+    assert code == 1 and f"--out names the same file as {what} train-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert target.read_bytes() == b"the labels"
+    assert cli.main(["evaluate", str(cli.shipped_model()), "--figure", str(folder / "t10k-images-idx3-ubyte.gz")]) == 1
+    assert "--figure names the same file as" in capsys.readouterr().err
+
+
+def test_predict_finds_a_missing_image_before_it_loads_the_model(tmp_path, capsys, monkeypatch):
+    # A model of 24 million float64 parameters takes seconds and 600 MB to load: a typo in
+    # the image's name must not cost that.
+    def load(path):
+        raise AssertionError("the model was loaded before the image was looked for")
+
+    monkeypatch.setattr(cli, "_load_mnist_model", load)
+    assert cli.main(["predict", str(cli.shipped_model()), str(tmp_path / "typo.png")]) == 1
+    assert "typo.png: no such file" in capsys.readouterr().err
+
+
+def test_results_never_exports_the_widget_over_the_model_it_reads_or_a_data_file(tmp_path, fake_data, capsys):
+    # `results --only web` exports out_dir/modern.npz to --web-out: naming the model itself
+    # replaced it with JSON, and exited 0.
+    out_dir, data = tmp_path / "results", tmp_path / "data"
+    out_dir.mkdir()
+    data.mkdir()
+    model = out_dir / "modern.npz"
+    model.write_bytes(cli.shipped_model().read_bytes())
+    labels = data / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(b"the labels")
+    for web_out, named in ((model, "the result file modern.npz"), (labels, "the data file t10k-labels-idx1-ubyte.gz")):
+        code = cli.main(["results", "--only", "web", "--jobs", "1", "--out-dir", str(out_dir), "--data-dir", str(data),
+                         "--web-out", str(web_out)])
+        assert code == 1 and f"--web-out names the same file as {named}" in capsys.readouterr().err
+    assert model.read_bytes() == cli.shipped_model().read_bytes() and labels.read_bytes() == b"the labels"
+
+
+def test_a_batch_larger_than_the_training_images_is_not_counted_as_memory(tmp_path, fake_data, capsys):
+    # 2,000 images make batches of at most 2,000, whatever --batch-size says: this was refused as
+    # needing 788.8 GB (100,000,000 x 2 x 986 activations x 4 bytes).
+    code = cli.main(["train", "--sizes", "784,8,10", "--batch-size", "100000000", "--train-size", "50",
+                     "--validation-size", "100", "--epochs", "1", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_a_validation_set_of_every_image_is_refused_in_plain_numbers(tmp_path, fake_data, capsys):
+    available = len(fake_mnist().train_images)  # what the fake_data fixture loads
+    code = cli.main(["train", "--validation-size", "1000000000000", "--out", str(tmp_path / "m.npz"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and f"--validation-size 1,000,000,000,000 holds out every one of the {available:,}" in err, err
+    assert " -9" not in err  # no negative count of images (it said "more than the -999,999,999,400 ...")
+    assert not (tmp_path / "m.npz").exists()

@@ -8,6 +8,7 @@ independent parse of the files written in this module with ``gzip`` and ``struct
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
@@ -549,10 +550,10 @@ def test_stale_part_files_of_a_killed_download_are_removed(tmp_path, fake, serve
 def test_offline_the_message_says_what_to_do(tmp_path, fake, monkeypatch):
     import urllib.error
 
-    def no_dns(request, timeout):
+    def no_dns(request, timeout, sockets):
         raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", no_dns)
+    monkeypatch.setattr(datasets, "_open", no_dns)
     with pytest.raises(DownloadError) as caught:
         load_mnist(cache_dir=tmp_path / "cache", progress=False)
     message = str(caught.value)
@@ -1033,3 +1034,59 @@ def test_pixel_statistics_and_standardise_against_a_hand_computation():
         pixel_statistics(np.ones((2, 2)))
     with pytest.raises(ValueError, match="positive standard deviation"):
         standardise(test, 0.0, 0.0)
+
+
+def test_a_mirror_that_trickles_its_headers_is_left_at_the_deadline(tmp_path):
+    # The status line, then one byte of a header every half second: every read succeeds
+    # within the timeout, so only the deadline ends it (before, the download waited forever).
+    import signal
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            with contextlib.suppress(OSError):
+                for _ in range(120):
+                    connection.sendall(b"X")
+                    time.sleep(0.5)
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def give_up(signum, frame):
+        raise AssertionError("still downloading after 30 seconds")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(30)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DownloadError, match=r"too slow: no whole file after 3 s"):
+            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[f"http://127.0.0.1:{listener.getsockname()[1]}/"],
+                          progress=False, timeout=2, deadline=3, stall=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        listener.close()
+    assert time.monotonic() - started < 10
+
+
+def test_a_mirror_that_answers_no_http_is_a_failed_mirror(tmp_path):
+    # http.client's BadStatusLine is no OSError: it used to escape as a traceback.
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with pytest.raises(DownloadError, match=r"not an HTTP answer \(BadStatusLine"):
+            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[f"http://127.0.0.1:{listener.getsockname()[1]}/"],
+                                   progress=False, timeout=2, deadline=3, stall=2)
+    finally:
+        listener.close()
+    assert list(tmp_path.iterdir()) == []  # no .part file left

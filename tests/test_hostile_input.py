@@ -195,6 +195,58 @@ def test_a_config_within_the_cap_is_checked_against_the_headers_before_anything_
     assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
 
 
+def test_a_member_named_again_and_again_is_refused_before_the_members_are_opened(tmp_path):
+    # 65,535 entries of the central directory, all pointing at one format marker: 3.6 MB
+    # that took 11 seconds to open member by member before failing on the missing version.
+    members = model_members(Network([4, 3, 2], seed=0))
+    archive = zip_archive({"format.npy": members["format.npy"]})
+    end = archive.index(b"PK\x05\x06")
+    directory_start = archive.index(b"PK\x01\x02")
+    entry, local = archive[directory_start:end], archive[:directory_start]
+    count = 65_535
+    directory = entry * count
+    path = tmp_path / "echo.npz"
+    path.write_bytes(local + directory + b"PK\x05\x06"
+                     + struct.pack("<HHHHIIH", 0, 0, count, count, len(directory), len(local), 0))
+    out, peak, seconds = load_in_child(path)
+    assert "the archive names a member more than once" in out, out
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS / 2, (peak, seconds)
+
+
+def test_a_model_deeper_than_the_cap_is_refused_by_its_number_of_members(tmp_path):
+    from neuralbook.serialization import MAX_LAYERS
+
+    network = Network([784] + [1] * MAX_LAYERS + [10], seed=0)  # MAX_LAYERS + 1 weight matrices
+    path = tmp_path / "deep.npz"
+    path.write_bytes(zip_archive(model_members(network)))
+    out, peak, seconds = load_in_child(path)
+    members = 5 + 2 * (MAX_LAYERS + 1)  # format, version, config, history, metadata; W and b a layer
+    assert f"{members:,} members; a model of at most {MAX_LAYERS:,} layers has at most {members - 2:,}" in out, out
+    with pytest.raises(ValueError, match=f"sizes describe {MAX_LAYERS + 1:,} layers"):
+        from neuralbook.serialization import parameter_shapes
+
+        parameter_shapes(network.sizes)
+
+
+def test_a_model_of_constant_weights_compressed_a_thousandfold_is_refused_before_it_is_read(tmp_path):
+    # Within every cap, a 194 kB file of 24 million zero weights took 614 MB and 18 s to
+    # evaluate. Here: 784 x 2,000 float64 zeros (12.5 MB) in about 12 kB.
+    network = Network([784, 2000, 10], seed=0, dtype=np.float64)
+    members: dict = dict(model_members(network))
+    members["param_0.npy"] = repeated_deflate(npy_header((2000, 784)), bytes(784 * 8), 2000)
+    path = tmp_path / "constant.npz"
+    path.write_bytes(zip_archive(members))
+    out, peak, seconds = load_in_child(path)
+    assert "param_0.npy inflates" in out and "from" in out, out
+    ratio = (2000 * 784 * 8 + len(npy_header((2000, 784)))) / len(members["param_0.npy"][0])
+    assert ratio > 100
+    assert f"inflates {ratio:,.0f}-fold" in out, out
+    # Stored uncompressed, as save_model writes it, the same zeros are what the file holds: read.
+    members["param_0.npy"] = npy(np.zeros((2000, 784)))
+    path.write_bytes(zip_archive(members))
+    assert load_in_child(path)[0] == "loaded"
+
+
 def test_a_compressed_member_declaring_a_huge_array_is_refused_from_its_header(tmp_path):
     network = Network([4, 3, 2], seed=0)
     members = model_members(network)
@@ -334,3 +386,138 @@ def test_a_png_whose_text_inflates_too_far_names_the_file(tmp_path):
     path.write_bytes(png)
     with pytest.raises(ValueError, match=r"cannot read .*bomb\.png"):
         open_image(path)
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def palette_png(side: int) -> bytes:
+    """A ``side`` x ``side`` PNG, every pixel palette entry 0 (white, transparent), built from the format's definition."""
+    row = bytes(1 + side)  # filter type 0, then one palette index a pixel
+    deflated, _, _ = repeated_deflate(b"", row, side)
+    adler = 1
+    for _ in range(side):
+        adler = zlib.adler32(row, adler)
+    idat = b"\x78\xda" + deflated + struct.pack(">I", adler)
+    header = struct.pack(">IIBBBBB", side, side, 8, 3, 0, 0, 0)  # 8-bit palette colour
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"PLTE", b"\xff" * 3)
+            + png_chunk(b"tRNS", b"\x00") + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+
+
+def test_a_small_png_of_many_pixels_is_refused_before_it_is_decoded(tmp_path):
+    # 88 million pixels (just under Pillow's own limit) in under 300 kB: decoded whole, a
+    # palette with transparency becomes RGBA and then premultiplied RGBa, some 800 MB.
+    path = tmp_path / "wide.png"
+    path.write_bytes(palette_png(9400))
+    assert path.stat().st_size < 300_000
+    output, peak, seconds = measured(
+        f"""
+        from neuralbook.preprocessing import preprocess_image
+        try:
+            preprocess_image({str(path)!r})
+        except ValueError as error:
+            print("refused:", error)
+        """
+    )
+    assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds, output)
+    assert output.startswith("refused:") and "wide.png" in output and "9400 x 9400" in output, output
+
+
+def test_a_progressive_jpeg_is_decoded_whole_so_its_pixels_are_bounded(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from neuralbook import preprocessing
+
+    monkeypatch.setattr(preprocessing, "MAX_WHOLE_PIXELS", 300 * 300)
+    picture = Image.new("L", (400, 400), 255)
+    progressive, baseline = tmp_path / "progressive.jpg", tmp_path / "baseline.jpg"
+    picture.save(progressive, progressive=True)
+    picture.save(baseline)
+    with pytest.raises(ValueError, match=r"progressive\.jpg: the image is too large \(400 x 400 pixels; a progressive JPEG"):
+        preprocessing.open_image(progressive)
+    assert preprocessing.open_image(baseline).size == (400, 400)  # read at a reduced size when large: no limit
+    small = tmp_path / "small.png"
+    Image.new("L", (300, 300), 255).save(small)
+    assert preprocessing.open_image(small).size == (300, 300)  # at the limit: read
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/pagemap"), reason="needs Linux's /proc/self/pagemap")
+def test_a_data_file_that_reads_longer_than_its_size_is_refused_after_its_size(tmp_path):
+    # /proc/self/pagemap says it holds 0 bytes, yet reading it yields 8 bytes for every page
+    # of the address space: terabytes, which hashing it read to the end of.
+    import signal
+
+    from neuralbook.datasets import ChecksumError, locate_mnist
+
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").symlink_to("/proc/self/pagemap")
+
+    def give_up(signum, frame):
+        raise TimeoutError("still hashing after 20 seconds")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(20)
+    try:
+        with pytest.raises(ChecksumError, match=r"more than 4542 bytes, the original file's size"):
+            locate_mnist(tmp_path, download=False, cache_dir=tmp_path / "cache", names=["t10k-labels-idx1-ubyte"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def jpeg_segments(data: bytes) -> list[bytes]:
+    """The segments of a JPEG after its start marker, each scan with its coded data (by the format's rules)."""
+    i, segments = 2, []
+    while data[i + 1] != 0xD9:
+        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        end = i + 2 + length
+        if data[i + 1] == 0xDA:  # coded data runs to the next 0xFF that is not stuffing or a restart
+            while data[end] != 0xFF or data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
+                end += 1
+        segments.append(data[i:end])
+        i = end
+    return segments
+
+
+def test_jpeg_scans_counts_what_libjpeg_writes():
+    import io
+
+    from PIL import Image
+
+    from neuralbook.preprocessing import jpeg_scans
+
+    def scans(mode, **options):
+        buffer = io.BytesIO()
+        Image.new(mode, (64, 64), "white").save(buffer, "JPEG", **options)
+        return jpeg_scans(buffer.getvalue())
+
+    # libjpeg's jpeg_simple_progression: 6 scans for one component, 10 for three (its documentation).
+    assert (scans("L"), scans("RGB"), scans("L", progressive=True), scans("RGB", progressive=True)) == (1, 1, 6, 10)
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_it_is_decoded(tmp_path):
+    # A progressive 1,000 x 1,000 page, its last scan (a few dozen bytes) repeated 20,000
+    # times: each copy is a pass over every 8 x 8 block; it took 18 s (at 4,000 x 4,000, minutes).
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (1000, 1000), 255).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    segments = jpeg_segments(data)
+    assert segments[-1][:2] == b"\xff\xda" and segments[-2][:2] == b"\xff\xc4"  # a Huffman table, then a scan
+    path = tmp_path / "passes.jpg"
+    path.write_bytes(data[:2] + b"".join(segments) + (segments[-2] + segments[-1]) * 20_000 + b"\xff\xd9")
+    assert path.stat().st_size < 2_000_000
+    output, peak, seconds = measured(
+        f"""
+        from neuralbook.preprocessing import preprocess_image
+        try:
+            preprocess_image({str(path)!r})
+        except ValueError as error:
+            print("refused:", error)
+        """
+    )
+    assert seconds < MAX_SECONDS / 2 and peak < MAX_PEAK_MB, (seconds, peak, output)
+    assert "passes.jpg: it holds 20,006 scans of 1000 x 1000 pixels" in output, output

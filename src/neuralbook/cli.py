@@ -247,13 +247,18 @@ def check_distinct(inputs: dict, outputs: dict) -> None:
 
 
 def _data_files(data_dir: str | None) -> dict[str, str]:
-    """The MNIST files a ``--data-dir`` may hold, as inputs that no output may replace."""
-    from neuralbook.datasets import MNIST_FILES
+    """The MNIST files a command may read, as inputs that no output may replace.
 
-    if data_dir is None:
-        return {}
+    Those of ``--data-dir`` (else of ``$NEURALBOOK_DATA``) and those of the cache, where
+    the files are looked for next.
+    """
+    from neuralbook.datasets import DATA_ENV, MNIST_FILES, default_cache_dir
+
+    folders = {"the data file": data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None,
+               "the cached data file": default_cache_dir()}
     names = [name + suffix for name in MNIST_FILES for suffix in (".gz", "")]
-    return {f"the data file {name}": os.path.join(data_dir, name) for name in names}
+    return {f"{what} {name}": os.path.join(os.path.expanduser(folder), name)
+            for what, folder in folders.items() if folder is not None for name in names}
 
 
 def _check_readable(path, what: str) -> None:
@@ -338,8 +343,13 @@ def memory_needed(config: TrainingConfig) -> int:
     itemsize = 8 if config.dtype == "float64" else 4
     count = sum(math.prod(shape) for shape in parameter_shapes(config.sizes))
     copies = 2 + _OPTIMIZER_COPIES.get(config.optimizer, 2) + (1 if config.patience else 0)
-    activations = 2 * config.batch_size * sum(config.sizes)
+    batch = min(config.batch_size, config.train_size or _MNIST_TRAINING_IMAGES)  # no batch outgrows the images
+    activations = 2 * batch * sum(config.sizes)
     return itemsize * (copies * count + activations)
+
+
+#: The images of MNIST's training files (``train-images-idx3-ubyte``), the most a batch can hold.
+_MNIST_TRAINING_IMAGES = 60_000
 
 
 def _physical_memory() -> int | None:
@@ -384,6 +394,11 @@ def without_timings(history: dict) -> dict:
 
 def _check_train_size(config, available: int) -> None:
     """Refuse a ``--train-size`` larger than the training images left after the validation set."""
+    if config.validation_size >= available:
+        raise ValueError(
+            f"--validation-size {config.validation_size:,} holds out every one of the {available:,} training images: "
+            f"it can be at most {available - 1:,} (the book uses 10,000)"
+        )
     left = available - config.validation_size
     if config.train_size is not None and config.train_size > left:
         raise ValueError(
@@ -556,8 +571,8 @@ def _predict(args) -> int:
         _check_outputs(args.save_input)
         if Path(args.save_input).suffix.lower() != ".png":
             raise ValueError(f"cannot save {args.save_input} as a PNG: expected a name ending in .png")
+    _check_readable(image, "an image")  # before the model, which may take seconds to load
     network = _load_mnist_model(model)
-    _check_readable(image, "an image")
     x = preprocess_image(image)  # what predict_image does, keeping the network's input to save it
     if args.save_input is not None:
         _save_input(x, args.save_input)
@@ -635,9 +650,12 @@ def _add_results_parser(commands) -> None:
 
 
 def _results(args) -> int:
-    from neuralbook.experiments import write_results
+    from neuralbook.experiments import RESULT_FILES, results_dir, write_results
     from neuralbook.files import check_folder_writable
 
+    out_dir = Path(args.out_dir) if args.out_dir is not None else results_dir()
+    results = {f"the result file {name}": out_dir / name for name in RESULT_FILES.values()}  # the model exported is one
+    check_distinct(_data_files(args.data_dir) | results, {"--web-out": args.web_out})
     _check_outputs(args.web_out)  # before minutes of work, not after
     if args.out_dir is not None:
         check_folder_writable(args.out_dir)

@@ -32,6 +32,7 @@ import contextlib
 import errno
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import shutil
@@ -39,6 +40,7 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -334,11 +336,24 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     >>> sha256_of(path)[:16]
     'e3b0c44298fc1c14'
     """
-    digest = hashlib.sha256()
+    return _sha256_and_size(path)[0]
+
+
+def _sha256_and_size(path, most: int | None = None) -> tuple[str, int]:
+    """The SHA-256 of a file and its length in bytes, reading no more than ``most + 1`` bytes.
+
+    The size a file's folder entry gives is not always what reading it yields (a link
+    into ``/proc`` says 0 bytes and never ends), so the bytes are counted as they come.
+    """
+    digest, count = hashlib.sha256(), 0
     with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
+        while most is None or count <= most:
+            chunk = file.read(1 << 20 if most is None else min(1 << 20, most + 1 - count))
+            if not chunk:
+                break
             digest.update(chunk)
-    return digest.hexdigest()
+            count += len(chunk)
+    return digest.hexdigest(), count
 
 
 def _verify(path: Path, expected: str) -> None:
@@ -347,7 +362,9 @@ def _verify(path: Path, expected: str) -> None:
     size, known = path.stat().st_size, (MNIST_SIZES if compressed else MNIST_RAW_SIZES).get(name)
     if known is not None and size > known:  # refused without reading gigabytes to hash them
         raise ChecksumError(f"{path}: {size} bytes, but the original file has {known}: not the original file")
-    actual = sha256_of(path)
+    actual, length = _sha256_and_size(path, known)
+    if known is not None and length > known:  # more than its size said (a link into /proc)
+        raise ChecksumError(f"{path}: more than {known} bytes, the original file's size: not the original file")
     if actual != expected:
         raise ChecksumError(f"{path}: SHA-256 mismatch: expected {expected}, got {actual}")
 
@@ -527,9 +544,65 @@ def _fetch(url: str, file, label: str, progress: bool, timeout: float, size: int
 
     Every ``stall`` seconds at least `STALL_BYTES` must have come (or the rest of the file).
     """
+    sockets: list = []
+    expired = threading.Event()
+
+    def expire():  # wakes a read that waits on a mirror trickling its headers, which no timeout ends
+        expired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    # The body's own checks speak first (within one read's timeout of the deadline); this ends the rest.
+    timer = threading.Timer(deadline + min(timeout, deadline, stall), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        _fetch_body(url, file, label, progress, timeout, size, deadline, stall, sockets)
+    except (OSError, http.client.HTTPException) as error:
+        if expired.is_set():
+            raise TimeoutError(f"too slow: no whole file after {deadline:g} s; trying the next mirror") from None
+        if isinstance(error, OSError):
+            raise
+        raise OSError(f"not an HTTP answer ({type(error).__name__}: {error})") from None
+    finally:
+        timer.cancel()
+
+
+def _watched_opener(sockets: list):
+    """A URL opener that puts the socket of every connection it makes into ``sockets``."""
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def connect(self):
+            super().connect()
+            sockets.append(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(SecureConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(Handler, SecureHandler)
+
+
+def _open(request, timeout: float, sockets: list):
+    """``urllib.request.urlopen(request, timeout=timeout)``, keeping the sockets it connects in ``sockets``."""
+    return _watched_opener(sockets).open(request, timeout=timeout)
+
+
+def _fetch_body(url: str, file, label: str, progress: bool, timeout: float, size: int | None, deadline: float,
+                stall: float, sockets: list) -> None:
     started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "neuralbook (MNIST loader)"})
-    with urllib.request.urlopen(request, timeout=min(timeout, deadline, stall)) as response:
+    with _open(request, min(timeout, deadline, stall), sockets) as response:
         length = response.headers.get("Content-Length")
         announced = int(length) if length and length.strip().isdigit() else None
         if size is not None and announced is not None and announced != size:

@@ -58,6 +58,7 @@ of the in-page widget) can reproduce it number for number:
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import warnings
 from pathlib import Path
@@ -85,6 +86,14 @@ POLARITY_TAIL = 0.01
 IMAGE_FORMATS = ("PNG", "JPEG")
 #: A file is decoded at a reduced size so that its longer side is at most this many pixels.
 DECODE_SIZE = 1024
+#: The most pixels of a picture that must be decoded whole before it can be reduced (a PNG, a
+#: progressive JPEG): about nine bytes a pixel at the peak, so a few hundred MB at most.
+MAX_WHOLE_PIXELS = 25_000_000
+#: The most pixels a JPEG's scans may pass over in all (scans x pixels): each scan of a
+#: progressive file is a pass over the whole picture, and a photo has about ten, so a
+#: 12-megapixel photo passes over 120 million; a megabyte file of 20,000 copies of one small
+#: scan of a 4,000 x 4,000 picture took minutes.
+MAX_SCAN_PIXELS = 300_000_000
 #: The window of the background estimate, as a fraction of the picture's longer side.
 BACKGROUND_WINDOW = 0.25
 #: The window of the noise-smoothing box blur, as a fraction of the picture's shorter side (at least 3 pixels).
@@ -163,8 +172,11 @@ def open_image(source):
     Only the formats of `IMAGE_FORMATS` are tried, so a file in any other format (an
     EPS, which Pillow would hand to Ghostscript, a TIFF, ...) is refused before it is
     decoded. A JPEG larger than `DECODE_SIZE` is decoded directly at 1/2, 1/4 or 1/8 of
-    its size (``Image.draft``); the phone's EXIF rotation is applied. Pillow refuses an
-    image of more than ``Image.MAX_IMAGE_PIXELS`` (about 89 million pixels).
+    its size (``Image.draft``); the phone's EXIF rotation is applied. A PNG or a progressive
+    JPEG is decoded whole first, so one of more than `MAX_WHOLE_PIXELS` pixels is refused
+    before it is decoded, and so is a JPEG whose scans would pass over more than
+    `MAX_SCAN_PIXELS` pixels in all; Pillow refuses any image of more than
+    ``Image.MAX_IMAGE_PIXELS`` (about 89 million pixels).
 
     Raises
     ------
@@ -182,6 +194,8 @@ def open_image(source):
             opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source),
                                 formats=list(IMAGE_FORMATS))
             _check_not_truncated(opened, source, name)
+            _check_decodable_whole(opened)
+            _check_scans(opened, source, name)
             if opened.format == "JPEG" and max(opened.size) > DECODE_SIZE:
                 scale = DECODE_SIZE / max(opened.size)
                 opened.draft(opened.mode, (int(opened.size[0] * scale), int(opened.size[1] * scale)))
@@ -193,7 +207,7 @@ def open_image(source):
             if orientation in upright:  # the phone's rotation, applied to the small image
                 reduced = reduced.transpose(upright[orientation])
             return reduced
-    except FileNotFoundError:
+    except (FileNotFoundError, _Refused):
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise ValueError(f"cannot read {name}: the image is too large ({error})") from error
@@ -224,6 +238,79 @@ def _check_not_truncated(opened, source, name: str) -> None:
         raise ValueError(
             f"cannot read {name}: the file is truncated or damaged: its header announces "
             f"{width} x {height} pixels, which need at least {needed:,} bytes, and it holds {size:,}"
+        )
+
+
+class _Refused(ValueError):
+    """A file refused before decoding, with a message that says why in full."""
+
+
+def jpeg_scans(data: bytes | mmap.mmap) -> int:
+    """The number of scans (start-of-scan markers) in the bytes of a JPEG file.
+
+    The segments are walked by their lengths, so a thumbnail inside the EXIF data is not
+    counted; inside a scan's coded data a byte 0xFF is followed by 0 or a restart marker.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> picture, buffer = Image.new("L", (16, 16), 255), io.BytesIO()
+    >>> picture.save(buffer, "JPEG")
+    >>> jpeg_scans(buffer.getvalue())
+    1
+    """
+    scans, i = 0, 2  # after the start-of-image marker
+    while True:
+        i = data.find(b"\xff", i)
+        if i < 0 or i + 1 >= len(data):
+            return scans
+        marker = data[i + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            i += 1
+        elif marker in (0x00, 0x01) or 0xD0 <= marker <= 0xD7:  # a stuffed 0xFF, TEM, a restart marker
+            i += 2
+        elif marker == 0xD9:  # end of image
+            return scans
+        else:
+            scans += marker == 0xDA
+            i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")  # the segment (a scan's header)
+
+
+def _check_scans(opened, source, name: str) -> None:
+    """Refuse, before it is decoded, a JPEG whose scans pass over more than `MAX_SCAN_PIXELS` pixels."""
+    if opened.format != "JPEG":
+        return
+    if isinstance(source, bytes):
+        scans = jpeg_scans(source)
+    else:
+        with open(source, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            scans = jpeg_scans(data)
+    width, height = opened.size
+    if scans * width * height > MAX_SCAN_PIXELS:
+        raise _Refused(
+            f"cannot read {name}: it holds {scans:,} scans of {width} x {height} pixels, each a pass over the whole "
+            f"picture ({scans * width * height:,} pixels in all, more than the {MAX_SCAN_PIXELS:,} read); "
+            f"a photo has about ten"
+        )
+
+
+def _check_decodable_whole(opened) -> None:
+    """Refuse, before decoding it, a picture that is decoded whole and has too many pixels.
+
+    A PNG has no reduced decoding, and a progressive JPEG keeps every coefficient of the
+    whole picture while it decodes; then the reduction converts it (a palette to RGBA,
+    RGBA to premultiplied RGBa), up to about nine bytes a pixel at the peak.
+    """
+    from PIL import Image
+
+    width, height = opened.size
+    whole = opened.format == "PNG" or bool(opened.info.get("progressive"))
+    if whole and width * height > MAX_WHOLE_PIXELS:
+        kind = "a PNG" if opened.format == "PNG" else "a progressive JPEG"
+        raise Image.DecompressionBombError(
+            f"{width} x {height} pixels; {kind} is decoded whole, and at most {MAX_WHOLE_PIXELS:,} pixels are: "
+            f"scale it down, or save it as a (baseline) JPEG"
         )
 
 

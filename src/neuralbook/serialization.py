@@ -188,6 +188,20 @@ def _kind_of_file(path) -> str | None:
 #: more is refused before anything of that size is allocated.
 MAX_PARAMETERS = 25_000_000
 
+#: The most layers (weight matrices) a model file may hold (or ``neuralbook train`` build):
+#: about a hundred times the book's deepest network. A deeper file is refused before its
+#: members are opened (each costs a little time, however small).
+MAX_LAYERS = 1000
+
+#: The most a parameter member of more than `COMPRESSION_CHECKED_BYTES` may inflate when it is
+#: read: weights that were trained are noise to a compressor (about 1.1-fold), and
+#: `save_model` stores them uncompressed; a member of constant weights that inflates a
+#: thousandfold would make a file of kilobytes cost hundreds of MB and seconds to use.
+MAX_COMPRESSION = 10
+
+#: Members up to this size (in bytes, inflated) may compress any amount: biases that are all zero.
+COMPRESSION_CHECKED_BYTES = 1 << 20
+
 #: The longest text entry (config, history, metadata) a model file may hold, in characters.
 MAX_TEXT_CHARACTERS = 10_000_000
 
@@ -204,7 +218,7 @@ def parameter_shapes(sizes: object) -> list[tuple[int, ...]]:
     ------
     ValueError
         If ``sizes`` is not a list of at least two positive integers, or the network
-        would have more than `MAX_PARAMETERS` parameters.
+        would have more than `MAX_LAYERS` layers or `MAX_PARAMETERS` parameters.
 
     Examples
     --------
@@ -219,6 +233,8 @@ def parameter_shapes(sizes: object) -> list[tuple[int, ...]]:
         isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes
     ):
         raise ValueError(f"expected sizes to be a list of at least two positive integers, got {sizes!r}")
+    if len(sizes) - 1 > MAX_LAYERS:
+        raise ValueError(f"sizes describe {len(sizes) - 1:,} layers; the most neuralbook builds is {MAX_LAYERS:,}")
     shapes: list[tuple[int, ...]] = [shape for n_in, n_out in zip(sizes[:-1], sizes[1:]) for shape in ((n_out, n_in), (n_out,))]
     count = sum(math.prod(shape) for shape in shapes)
     if count > MAX_PARAMETERS:
@@ -235,6 +251,11 @@ def _headers(archive: zipfile.ZipFile, path) -> dict[str, tuple[tuple[int, ...],
         if not info.filename.endswith(".npy"):
             raise ModelFileError(path, f"unexpected member {info.filename!r}: a model holds only .npy arrays")
     keys = [info.filename[: -len(".npy")] for info in infos]
+    if len(set(keys)) != len(keys):
+        raise ModelFileError(path, "the archive names a member more than once: it was not written by NumPy")
+    if len(keys) > len(_KNOWN_TEXTS) + 1 + 2 * MAX_LAYERS:
+        raise ModelFileError(path, f"{len(keys):,} members; a model of at most {MAX_LAYERS:,} layers has at most "
+                                   f"{len(_KNOWN_TEXTS) + 1 + 2 * MAX_LAYERS:,}")
     if "format" not in keys:
         raise ModelFileError(path, f"not a neuralbook model: the archive has no format marker {FORMAT_MARKER!r}")
     unknown = sorted(key for key in keys if key not in (*_KNOWN_TEXTS, "version") and not _is_parameter_name(key))
@@ -321,6 +342,8 @@ def _read_entries(path):
             if not isinstance(config, dict):
                 raise ModelFileError(path, f"the config should be a JSON object, got {type(config).__name__}")
             _check_parameter_headers(path, config, names, entries["parameter_headers"])
+            for name in names:
+                _check_compression(path, headers[name][2])
             entries["parameters"] = [_read(archive, headers[name][2]) for name in names]
             return entries
     except ModelFileError:
@@ -348,6 +371,16 @@ def _check_parameter_headers(path, config: dict, names: list[str], headers: list
             raise ModelFileError(path, f"{name} should hold floats (float32 or float64), got {dtype}")
         if shape != needed:
             raise ModelFileError(path, f"{name} has shape {shape}, but the config {config.get('sizes')} needs {needed}")
+
+
+def _check_compression(path, info: zipfile.ZipInfo) -> None:
+    """Refuse a large parameter member that inflates more than `MAX_COMPRESSION`-fold: constant, not trained."""
+    if info.file_size > COMPRESSION_CHECKED_BYTES and info.file_size > MAX_COMPRESSION * info.compress_size:
+        raise ModelFileError(
+            path, f"{info.filename} inflates {info.file_size / max(info.compress_size, 1):,.0f}-fold, from "
+            f"{info.compress_size:,} to {info.file_size:,} bytes: trained weights do not compress more than "
+            f"{MAX_COMPRESSION}-fold (neuralbook saves them uncompressed), so this is no trained network"
+        )
 
 
 def _is_parameter_name(key: str) -> bool:
