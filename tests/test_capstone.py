@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from finite_differences import assert_gradients_match
 
 from neuralbook import capstone
 from neuralbook.network import Network
@@ -89,20 +90,7 @@ def test_backward_matches_finite_differences():
     zs, _ = capstone.forward(W, b, x)
     assert all(np.abs(z).min() > 1e-4 for z in zs[:-1])  # no ReLU input at its kink: its derivative is defined
     dW, db = capstone.backward(W, *capstone.forward(W, b, x), y)
-    epsilon = 1e-6
-    for parameters, gradients in ((W, dW), (b, db)):
-        for p, g in zip(parameters, gradients):
-            assert g.shape == p.shape
-            numeric = np.zeros_like(p)
-            for index in np.ndindex(p.shape):
-                saved = p[index]
-                p[index] = saved + epsilon
-                up = cost()
-                p[index] = saved - epsilon
-                down = cost()
-                p[index] = saved
-                numeric[index] = (up - down) / (2 * epsilon)
-            np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-9)
+    assert_gradients_match(cost, [*W, *b], [*dW, *db], rtol=1e-5, atol=1e-9)
 
 
 def test_momentum_steps_match_the_packages_network_and_momentum():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from finite_differences import assert_gradients_match
 
 from neuralbook import scratch
 from neuralbook.network import Network
@@ -73,20 +74,7 @@ def test_backward_matches_finite_differences():
         return scratch.quadratic_cost(scratch.forward(W, b, x)[1][-1], y)
 
     dW, db = scratch.backward(W, *scratch.forward(W, b, x), y)
-    epsilon = 1e-6
-    for parameters, gradients in ((W, dW), (b, db)):
-        for p, g in zip(parameters, gradients):
-            assert g.shape == p.shape
-            numeric = np.zeros_like(p)
-            for index in np.ndindex(p.shape):
-                saved = p[index]
-                p[index] = saved + epsilon
-                up = cost()
-                p[index] = saved - epsilon
-                down = cost()
-                p[index] = saved
-                numeric[index] = (up - down) / (2 * epsilon)
-            np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-10)
+    assert_gradients_match(cost, [*W, *b], [*dW, *db], rtol=1e-6, atol=1e-10)
 
 
 def test_sgd_steps_match_the_packages_network_and_sgd():
