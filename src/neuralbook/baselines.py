@@ -109,8 +109,7 @@ def ensemble_probabilities(networks, images) -> np.ndarray:
     networks = list(networks)
     if not networks:
         raise ValueError("expected at least one network to average")
-    total = None
-    for network in networks:
-        output = np.asarray(network.forward(images), dtype=np.float64)
-        total = output if total is None else total + output
+    total = np.asarray(networks[0].forward(images), dtype=np.float64)
+    for network in networks[1:]:
+        total = total + np.asarray(network.forward(images), dtype=np.float64)
     return total / len(networks)
