@@ -45,7 +45,6 @@ __all__ = [
     "SEEDS",
     "SWEEP_BASE",
     "CURVE_BASE",
-    "CAPSTONE",
     "log_grid",
     "split_for_search",
     "validation_run",
@@ -487,13 +486,6 @@ def shifted_copies(images, shifts) -> np.ndarray:
 
 # --- The measured exercises and the capstone ----------------------------------------------
 
-#: The capstone project: [784, 64, 10], ReLU, softmax, momentum.
-CAPSTONE = TrainingConfig(
-    sizes=[784, 64, 10], hidden_activation="relu", output="softmax", loss="cross_entropy", init="he",
-    optimizer="momentum", learning_rate=0.05, momentum=0.9, batch_size=64, epochs=3,
-)
-"""The capstone project: [784, 64, 10], ReLU, softmax, momentum."""
-
 #: The exercises' version of Nielsen's network (as the ``nielsen`` preset, for fewer epochs).
 EXERCISE_EPOCHS = 2
 HIDDEN_SIZES = (10, 30, 100, 300)
@@ -535,28 +527,6 @@ def _augmentation(split, seeds, progress) -> dict:
     if progress:
         _log(f"[search] augmentation: {seeds_of(result['plain'])} vs {seeds_of(result['shifted'])}")
     return result
-
-
-def _capstone(data, seeds, progress) -> dict:
-    """The capstone network with every seed: validation after training, and the test set once per final model."""
-    split = split_for_search(data)
-    runs = []
-    for seed in seeds:
-        config = CAPSTONE.replace(seed=seed)
-        network, optimizer, _ = build(config)
-        history = train(
-            network, split[0], split[1], epochs=config.epochs, batch_size=config.batch_size, optimizer=optimizer,
-            validation=(split[2], split[3]), seed=seed, progress=False,
-        )
-        runs.append({
-            "seed": seed, "validation_accuracy": history[-1].validation_accuracy,
-            "validation_accuracy_per_epoch": history.column("validation_accuracy"),
-            "train_loss_per_epoch": history.column("train_loss"),
-            "test_accuracy": accuracy_of(network, data.test_images, data.test_labels),
-        })
-        if progress:
-            _log(f"[search] capstone seed {seed}: {runs[-1]['validation_accuracy']}, test {runs[-1]['test_accuracy']}")
-    return {"config": CAPSTONE.to_dict(), "runs": runs}
 
 
 _THREADS_SCRIPT = """
@@ -692,7 +662,6 @@ def write_results(data, out_dir=None, *, progress=False, data_dir=None) -> list[
     })
     exercises["augmentation"] = timed("augmentation", _augmentation, split, SEEDS, progress)
     results["exercises"] = exercises
-    results["capstone"] = timed("capstone", _capstone, data, SEEDS, progress)
     results["blas_threads"] = timed("blas_threads", blas_threads, data_dir=data_dir)
     seconds["total"] = time.perf_counter() - started
     results["seconds"] = seconds
