@@ -1036,24 +1036,35 @@ def test_pixel_statistics_and_standardise_against_a_hand_computation():
         standardise(test, 0.0, 0.0)
 
 
-def test_a_mirror_that_trickles_its_headers_is_left_at_the_deadline(tmp_path):
-    # The status line, then one byte of a header every half second: every read succeeds
-    # within the timeout, so only the deadline ends it (before, the download waited forever).
-    import signal
-
+@contextlib.contextmanager
+def one_shot_mirror(answer):
+    """A mirror on 127.0.0.1 that takes one request and lets ``answer(connection)`` reply; yields its URL."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve():
         connection, _ = listener.accept()
         with connection:
             connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\n")
             with contextlib.suppress(OSError):
-                for _ in range(120):
-                    connection.sendall(b"X")
-                    time.sleep(0.5)
+                answer(connection)
 
     threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    finally:
+        listener.close()
+
+
+def test_a_mirror_that_trickles_its_headers_is_left_at_the_deadline(tmp_path):
+    # The status line, then one byte of a header every half second: every read succeeds
+    # within the timeout, so only the deadline ends it (before, the download waited forever).
+    import signal
+
+    def trickle(connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(120):
+            connection.sendall(b"X")
+            time.sleep(0.5)
 
     def give_up(signum, frame):
         raise AssertionError("still downloading after 30 seconds")
@@ -1062,31 +1073,19 @@ def test_a_mirror_that_trickles_its_headers_is_left_at_the_deadline(tmp_path):
     signal.alarm(30)
     started = time.monotonic()
     try:
-        with pytest.raises(DownloadError, match=r"too slow: no whole file after 3 s"):
-            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[f"http://127.0.0.1:{listener.getsockname()[1]}/"],
-                          progress=False, timeout=2, deadline=3, stall=2)
+        with one_shot_mirror(trickle) as url, pytest.raises(DownloadError, match=r"too slow: no whole file after 3 s"):
+            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[url],
+                                   progress=False, timeout=2, deadline=3, stall=2)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-        listener.close()
     assert time.monotonic() - started < 10
 
 
 def test_a_mirror_that_answers_no_http_is_a_failed_mirror(tmp_path):
     # http.client's BadStatusLine is no OSError: it used to escape as a traceback.
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve():
-        connection, _ = listener.accept()
-        with connection:
-            connection.recv(65536)
-            connection.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
+    with one_shot_mirror(lambda connection: connection.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")) as url:
         with pytest.raises(DownloadError, match=r"not an HTTP answer \(BadStatusLine"):
-            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[f"http://127.0.0.1:{listener.getsockname()[1]}/"],
+            datasets.download_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[url],
                                    progress=False, timeout=2, deadline=3, stall=2)
-    finally:
-        listener.close()
     assert list(tmp_path.iterdir()) == []  # no .part file left
