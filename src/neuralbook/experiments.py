@@ -392,10 +392,13 @@ def run_to_dict(result: RunResult, name: str = "") -> dict:
 
 # --- Ablations: one change at a time ---------------------------------------------------
 
-#: The epochs of every ablation row: a short budget on purpose, a tenth of the presets' 30.
-#: The table shows how fast each change starts to pay; the final network's own choices are
-#: made at its final budget (see `SELECTION_EPOCHS`).
-ABLATION_EPOCHS = 3
+#: The epochs of every ablation row: the presets' full budget, so each row says where a
+#: change leaves the network, not only how fast it starts. The histories keep every epoch,
+#: so the table can show each row after its first epochs as well (see `EARLY_EPOCHS`).
+ABLATION_EPOCHS = 30
+
+#: The early point of the ablation table, a tenth of its budget: how fast a change starts to pay.
+EARLY_EPOCHS = 3
 
 _SIGMOID_BASE = PRESETS["nielsen"].replace(epochs=ABLATION_EPOCHS)
 _RELU_BASE = PRESETS["modern"].replace(schedule="constant", dropout=0.0, epochs=ABLATION_EPOCHS, validation_size=10_000)
@@ -658,6 +661,10 @@ def choice_flattery(validation_accuracy, test_correct, *, splits: int = TEST_CHO
 COST_SEEDS = tuple(range(20))
 """The twenty shared seeds of the quadratic and cross-entropy rows, to count how often one cost wins."""
 
+#: The budget of the twenty-seed comparison of the two costs: the early epochs, where the
+#: quadratic cost's learning slowdown shows (at the full budget see the ablation table).
+COST_EPOCHS = EARLY_EPOCHS
+
 #: The epochs the slowest quadratic-cost seed is followed for, to see whether it is
 #: stuck or only slow to start.
 COST_SLOW_EPOCHS = 30
@@ -691,6 +698,10 @@ RESULT_FILES = {
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
+#: The record of the last whole run of [`write_results`][neuralbook.experiments.write_results]:
+#: how long it took, with how many processes, on which machine, and how busy the machine was.
+TIMING_FILE = "timing.json"
+
 #: The parts of [`write_results`][neuralbook.experiments.write_results], in the order they run.
 RESULT_PARTS = (
     "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range",
@@ -700,8 +711,9 @@ RESULT_PARTS = (
 """The parts of `write_results`, in the order they run."""
 
 #: The parts that need nothing from the others: with ``jobs=2``, `write_results` runs
-#: them in one process and the rest in another, side by side.
-INDEPENDENT_PARTS = ("regularisation", "search")
+#: them in one process and the rest in another, side by side (chosen so that the two
+#: processes take about as long as each other).
+INDEPENDENT_PARTS = ("ablations", "decay", "regularisation")
 
 
 def load_result(name: str) -> dict:
@@ -902,10 +914,8 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
 
     Every comparison is trained with each seed of `SEEDS`; only the presets, the final
     models, are measured on the test set. It logs each run to stderr with the time
-    elapsed. On a quiet two-core machine it takes about an hour with ``jobs=2`` and
-    longer with ``jobs=1`` (an estimate from the parts' recorded times: it has not been
-    timed whole since its newest parts were added), and many times longer on a busy one:
-    run it alone.
+    elapsed. A whole run records how long it took in `TIMING_FILE` (the command's help
+    quotes it); it is many times longer on a busy machine: run it alone.
 
     The book's results were written with ``jobs=2``: two processes, each with one BLAS
     thread. (Two processes that each use two threads on two cores wait for each other
@@ -942,17 +952,41 @@ def write_results(data_dir=None, out_dir=None, *, only=None, progress=False, web
     unknown = parts - set(RESULT_PARTS)
     if unknown:
         raise ValueError(f"unknown result parts {sorted(unknown)}; expected some of: {', '.join(RESULT_PARTS)}")
-    if jobs > 1:
-        groups = [
-            [part for part in RESULT_PARTS if part in parts and part not in INDEPENDENT_PARTS],
-            [part for part in RESULT_PARTS if part in parts and part in INDEPENDENT_PARTS],
-        ]
-        groups = [group for group in groups if group]
-        if len(groups) > 1:
-            return _write_in_processes(groups, data_dir, out_dir, progress, web_path)
-    written = _write_parts(parts, data_dir, out_dir, progress, web_path)
-    _log("done")
+    started, load_at_start = time.perf_counter(), _load_average()
+    groups = [
+        [part for part in RESULT_PARTS if part in parts and part not in INDEPENDENT_PARTS],
+        [part for part in RESULT_PARTS if part in parts and part in INDEPENDENT_PARTS],
+    ]
+    groups = [group for group in groups if group]
+    if jobs > 1 and len(groups) > 1:
+        written = _write_in_processes(groups, data_dir, out_dir, progress, web_path)
+    else:
+        written = _write_parts(parts, data_dir, out_dir, progress, web_path)
+        _log("done")
+    if parts == set(RESULT_PARTS):  # a whole run: how long the book's results take, for the help to quote
+        timing = {"jobs": min(jobs, len(groups)), "seconds": time.perf_counter() - started,
+                  "load_average_at_start": load_at_start, "load_average_at_end": _load_average()}
+        written.append(write_json(out_dir / TIMING_FILE, {"machine": machine(), "written": time.strftime("%Y-%m-%d")} | timing))
     return written
+
+
+def _load_average() -> float | None:
+    """The machine's load average over the last minute (None where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def whole_run_minutes() -> int:
+    """How many minutes the last whole `write_results` took, rounded to five, as the help quotes it.
+
+    Examples
+    --------
+    >>> whole_run_minutes() % 5
+    0
+    """
+    return 5 * round(load_result(TIMING_FILE)["seconds"] / 300)
 # --8<-- [end:write_results]
 
 
@@ -1054,18 +1088,20 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         leaked["leaked"]["test_accuracy"] = [r["best_validation_accuracy"] for r in leaked["leaked"]["runs"]]
         save("leakage", {"patience": LEAKAGE_PATIENCE, "runs": honest | leaked})
     if "cost-seeds" in parts:
-        costs = {name: ABLATIONS[name] for name in ("quadratic", "cross-entropy")}
+        costs = {name: (description, config.replace(epochs=COST_EPOCHS)) for name, (description, config) in ABLATIONS.items()
+                 if name in ("quadratic", "cross-entropy")}
         runs = run_seeds(costs, data, seeds=COST_SEEDS, progress=progress, measure_train_accuracy=False)
         quadratic = runs["quadratic"]
         slowest = quadratic["seeds"][int(np.argmin(quadratic["validation_accuracy"]))]
         _log(f"cost-seeds: quadratic seed {slowest} for {COST_SLOW_EPOCHS} epochs")
         config = ABLATIONS["quadratic"][1].replace(seed=slowest, epochs=COST_SLOW_EPOCHS)
         slow = run_to_dict(run(config, data, measure_test=False, measure_train_accuracy=False, progress=progress), "quadratic")
-        save("cost-seeds", {"epochs": ABLATION_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
+        save("cost-seeds", {"epochs": COST_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
     if "test-choice" in parts:  # Tuning on the test set: every run of the sweep and the search, chosen on test or validation
         from neuralbook.search import RESULT_FILE, SWEEP_BASE
 
-        recorded = load_result(RESULT_FILE)
+        written_now = out_dir / RESULT_FILE  # the search this run just wrote, else the one shipped
+        recorded = json.loads(written_now.read_text(encoding="utf-8")) if written_now.is_file() else load_result(RESULT_FILE)
         sweep, found = recorded["learning_rate_sweep"], recorded["search"]
         candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
         candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
