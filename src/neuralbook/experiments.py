@@ -40,12 +40,16 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neuralbook.files import atomic_write
 
 from neuralbook.training import History, TrainingDiverged, accuracy_of, iterations_per_epoch, train
+
+if TYPE_CHECKING:
+    from neuralbook.network import Network
 
 __all__ = [
     "TrainingConfig",
@@ -313,7 +317,7 @@ class RunResult:
     """A trained network, its history, and its accuracy on the test set (if measured)."""
 
     config: TrainingConfig
-    network: object
+    network: Network
     history: History
     test_accuracy: float | None
     train_size: int

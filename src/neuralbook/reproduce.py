@@ -196,7 +196,7 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         _log(f"wrote {written[-1]}")
 
     if "selection" in parts:
-        kept = {}
+        kept: dict = {}
         runs = run_seeds(MODERN_CANDIDATES, data, progress=progress, measure_train_accuracy=False, keep=kept)
         schedule = run_seeds(SCHEDULE_CHECK, data, progress=progress, measure_train_accuracy=False)
         chosen = max(runs, key=lambda name: np.mean(runs[name]["validation_accuracy"]))
@@ -208,7 +208,7 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
             for name in MODERN_CANDIDATES
         }
         save("selection", {"chosen": chosen, "rule": "highest mean final validation accuracy over the seeds", "runs": runs, "ensembles": ensembles, "schedule_check": schedule})
-    trained = {}
+    trained: dict = {}
     if "presets" in parts:
         configs = {name: (PRESET_DESCRIPTIONS[name], config) for name, config in PRESETS.items()}
         save("presets", {"runs": _runs(configs, data, progress, trained)})
@@ -291,7 +291,7 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
         candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
         candidates += [(s["learning_rate"], s["batch_size"], seed) for s in [*found["finalists"], found["reference"]] for seed in found["seeds"]]
-        runs, correct = [], []
+        choices, correct = [], []
         for rate, batch_size, seed in candidates:
             result = run(SWEEP_BASE.replace(learning_rate=rate, batch_size=batch_size, seed=seed), data, measure_test=False,
                          measure_train_accuracy=False, progress=progress)
@@ -301,13 +301,13 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
             else:
                 right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
                 validation = result.history[-1].validation_accuracy
-            runs.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
+            choices.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
                          "validation_accuracy": validation, "test_accuracy": float(right.mean())})
             correct.append(right)
             _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
-        flattery = choice_flattery([r["validation_accuracy"] for r in runs], np.array(correct))
+        flattery = choice_flattery([r["validation_accuracy"] for r in choices], np.array(correct))
         del flattery["half_b"]  # recomputed from the seed when needed
-        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": runs,
+        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": choices,
                              "splits": TEST_CHOICE_SPLITS, "split_seed": 0, "choices": flattery})
     if "threads" in parts:
         save("threads", {"preset": "quick", "runs": [_thread_run(threads, data_dir) for threads in (1, 2)]})
