@@ -471,10 +471,10 @@ def test_a_path_the_terminal_cannot_print_does_not_fail_a_finished_command(tmp_p
 
 
 def test_results_refuses_an_unwritable_output_before_any_work(tmp_path, monkeypatch, capsys):
-    from neuralbook import experiments
+    from neuralbook import reproduce
 
     calls = []
-    monkeypatch.setattr(experiments, "write_results", lambda *args, **kwargs: calls.append(args) or [])
+    monkeypatch.setattr(reproduce, "write_results", lambda *args, **kwargs: calls.append(args) or [])
     fifo = tmp_path / "digit-model.json"
     os.mkfifo(fifo)
     assert cli.main(["results", "--web-out", str(fifo)]) == 1

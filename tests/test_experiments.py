@@ -250,24 +250,6 @@ def test_dead_fraction_is_measured_on_the_images_the_run_saw(monkeypatch):
     assert runs["scaled"]["runs"][0]["dead_fraction"] == [0.0]  # alive on the pixels the run saw
 
 
-def test_results_web_alone_exports_the_saved_model_without_training(tmp_path, monkeypatch):
-    import shutil
-
-    from neuralbook import datasets
-
-    shutil.copy(experiments.results_dir() / "modern.npz", tmp_path / "modern.npz")
-    before = (tmp_path / "modern.npz").read_bytes()
-    monkeypatch.setattr(datasets, "load_mnist", lambda *args, **kwargs: small_mnist(n_train=10, n_test=10))
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("--only web must not train")
-
-    monkeypatch.setattr(experiments, "run", no_training)
-    written = experiments.write_results(out_dir=tmp_path, only=["web"], web_path=tmp_path / "digit-model.json")
-    assert written == [tmp_path / "digit-model.json"] and written[0].stat().st_size > 0
-    assert (tmp_path / "modern.npz").read_bytes() == before
-
-
 # --- The real data --------------------------------------------------------------------
 
 
@@ -362,30 +344,6 @@ def test_the_chapter_3_start_learns_faster_on_real_mnist(mnist):
             result = run(config.replace(seed=seed, **small), mnist, measure_test=False, progress=False)
             accuracies[name].append(result.history[-1].validation_accuracy)
     assert compare(accuracies["new"], accuracies["old"], paired=True).verdict == "better"  # same seeds
-
-
-# --- `neuralbook results --jobs 2`: two processes side by side ---------------------------
-
-
-@pytest.mark.mnist
-def test_results_in_two_processes_each_with_one_blas_thread(mnist, tmp_path):
-    """Each group of parts runs in its own Python with one BLAS thread, and every file is reported."""
-    import json
-    import shutil
-
-    shutil.copy(experiments.results_dir() / "modern.npz", tmp_path / "modern.npz")  # what "web" exports
-    written = experiments._write_in_processes([["one-batch"], ["web"]], None, tmp_path, False, tmp_path / "digit-model.json")
-    assert sorted(written) == sorted([tmp_path / "one-batch.json", tmp_path / "digit-model.json"])
-    stamp = json.loads((tmp_path / "one-batch.json").read_text(encoding="utf-8"))["machine"]
-    assert stamp["omp_num_threads"] == "1"
-
-
-@pytest.mark.mnist
-def test_results_in_two_processes_names_the_group_that_failed(mnist, tmp_path):
-    # No modern.npz in the folder: the "web" part cannot export it.
-    with pytest.raises(RuntimeError, match=r"the process for web \(exit status"):
-        experiments._write_in_processes([["one-batch"], ["web"]], None, tmp_path, False, tmp_path / "digit-model.json")
-    assert (tmp_path / "one-batch.json").exists()  # the other group finished its work
 
 
 # --- choosing on the test set: choice_flattery ---------------------------------------------

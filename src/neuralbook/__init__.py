@@ -19,7 +19,8 @@ one idea and is explained by one chapter:
 | ``exercises`` | the implement-it-yourself problems and ``check``, which grades them |
 | ``datasets`` | reading, downloading and caching MNIST |
 | ``training`` | the training loop |
-| ``experiments`` | the presets and the measured results of the book |
+| ``experiments`` | the presets, the experiments of the book and reading their results |
+| ``reproduce`` | re-running every measured result of the book (``neuralbook results``) |
 | ``serialization`` | saving and loading models as plain ``.npz`` files |
 | ``files`` | writing every file atomically |
 | ``evaluation`` | accuracy, confusion matrix, mix-ups |

@@ -9,7 +9,7 @@ Python; this module only turns command-line words into those calls.
 | ``neuralbook evaluate`` | [`neuralbook.evaluation.evaluate`][neuralbook.evaluation.evaluate] on the test set |
 | ``neuralbook predict`` | [`neuralbook.preprocessing.preprocess_image`][neuralbook.preprocessing.preprocess_image], then the network, as [`neuralbook.evaluation.predict_image`][neuralbook.evaluation.predict_image] |
 | ``neuralbook export-web`` | [`neuralbook.web.export_web`][neuralbook.web.export_web] |
-| ``neuralbook results`` | [`neuralbook.experiments.write_results`][neuralbook.experiments.write_results] |
+| ``neuralbook results`` | [`neuralbook.reproduce.write_results`][neuralbook.reproduce.write_results] |
 
 Every command that needs MNIST takes ``--data-dir``; without it the files come from
 ``$NEURALBOOK_DATA``, then the cache, then a download.
@@ -619,7 +619,7 @@ def _export_web(args) -> int:
 
 
 def _add_results_parser(commands) -> None:
-    from neuralbook.experiments import RESULT_PARTS as parts
+    from neuralbook.reproduce import RESULT_PARTS as parts
 
     parser = commands.add_parser(  # no help=: listed apart, as the maintainers' command, in the epilog
         "results",
@@ -650,8 +650,9 @@ def _add_results_parser(commands) -> None:
 
 
 def _results(args) -> int:
-    from neuralbook.experiments import RESULT_FILES, results_dir, write_results
+    from neuralbook.experiments import RESULT_FILES, results_dir
     from neuralbook.files import check_folder_writable
+    from neuralbook.reproduce import write_results
 
     out_dir = Path(args.out_dir) if args.out_dir is not None else results_dir()
     results = {f"the result file {name}": out_dir / name for name in RESULT_FILES.values()}  # the model exported is one
