@@ -620,6 +620,7 @@ def _export_web(args) -> int:
 
 def _add_results_parser(commands) -> None:
     from neuralbook.reproduce import RESULT_PARTS as parts
+    from neuralbook.reproduce import whole_run_minutes
 
     parser = commands.add_parser(  # no help=: listed apart, as the maintainers' command, in the epilog
         "results",
@@ -629,11 +630,9 @@ def _add_results_parser(commands) -> None:
         "set), the baselines, the ablations, weight decay, the 1,000-image regularisation runs, the common "
         "mistakes, the modern model and its evaluation, the MNIST summary, the web export, the hyper-parameter "
         "search and the photo measurements. Every comparison is trained with five seeds. Needs the MNIST files "
-        "(--data-dir, $NEURALBOOK_DATA or the cache). Takes about an hour on a quiet two-core machine "
-        "with --jobs 2 (the default there) and longer with --jobs 1 (estimated from its parts' recorded times: "
-        "it has not been timed whole since the 30-epoch selection, the baselines, the twenty-seed cost "
-        "comparison and the capstone study were added), and many times longer beside other heavy work; it "
-        "logs every run with the time elapsed.",
+        f"(--data-dir, $NEURALBOOK_DATA or the cache). Its last whole run took about {whole_run_minutes()} minutes "
+        "on a two-core machine with --jobs 2 (the default there); expect longer with --jobs 1, and many times "
+        "longer beside other heavy work. It logs every run with the time elapsed.",
     )
     _add_data_dir(parser)
     parser.add_argument("--out-dir", metavar="DIR", help="write here instead of the package's results folder")
@@ -642,7 +641,7 @@ def _add_results_parser(commands) -> None:
     parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.add_argument(
         "--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
-        help="2: run the parts in two processes side by side, the regularisation and search parts in one, "
+        help="2: run the parts in two processes side by side, the ablations, weight decay and regularisation in one, "
         "each with one BLAS thread, as the book's results were written (default: 2 on a machine with two "
         "cores or more); 1: all in this process, with its threads",
     )

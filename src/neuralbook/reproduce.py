@@ -284,31 +284,6 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
         config = ABLATIONS["quadratic"][1].replace(seed=slowest, epochs=COST_SLOW_EPOCHS)
         slow = run_to_dict(run(config, data, measure_test=False, measure_train_accuracy=False, progress=progress), "quadratic")
         save("cost-seeds", {"epochs": COST_EPOCHS, "runs": runs, "slowest_quadratic_seed": slowest, "slow_seed_followed": slow})
-    if "test-choice" in parts:  # Tuning on the test set: every run of the sweep and the search, chosen on test or validation
-        written_now = out_dir / RESULT_FILE  # the search this run just wrote, else the one shipped
-        recorded = json.loads(written_now.read_text(encoding="utf-8")) if written_now.is_file() else load_result(RESULT_FILE)
-        sweep, found = recorded["learning_rate_sweep"], recorded["search"]
-        candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
-        candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
-        candidates += [(s["learning_rate"], s["batch_size"], seed) for s in [*found["finalists"], found["reference"]] for seed in found["seeds"]]
-        choices, correct = [], []
-        for rate, batch_size, seed in candidates:
-            result = run(SWEEP_BASE.replace(learning_rate=rate, batch_size=batch_size, seed=seed), data, measure_test=False,
-                         measure_train_accuracy=False, progress=progress)
-            if result.diverged is not None:
-                right = np.zeros(len(data.test_labels), dtype=bool)
-                validation = 0.0
-            else:
-                right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
-                validation = result.history[-1].validation_accuracy
-            choices.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
-                         "validation_accuracy": validation, "test_accuracy": float(right.mean())})
-            correct.append(right)
-            _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
-        flattery = choice_flattery([r["validation_accuracy"] for r in choices], np.array(correct))
-        del flattery["half_b"]  # recomputed from the seed when needed
-        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": choices,
-                             "splits": TEST_CHOICE_SPLITS, "split_seed": 0, "choices": flattery})
     if "threads" in parts:
         save("threads", {"preset": "quick", "runs": [_thread_run(threads, data_dir) for threads in (1, 2)]})
     if "modern" in parts:  # "web" alone exports the model already in out_dir
@@ -337,6 +312,31 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
     if "search-confirmation" in parts and "search" not in parts:  # the search's last stage alone, on its recorded trials
         _log("search-confirmation: the finalists and the sweep's choice with fresh seeds")
         written.append(search.rewrite_confirmation(data, out_dir, progress=progress))
+    if "test-choice" in parts:  # after the search, whose runs it re-scores. Tuning on the test set: every run of the sweep and the search, chosen on test or validation
+        written_now = out_dir / RESULT_FILE  # the search this run just wrote, else the one shipped
+        recorded = json.loads(written_now.read_text(encoding="utf-8")) if written_now.is_file() else load_result(RESULT_FILE)
+        sweep, found = recorded["learning_rate_sweep"], recorded["search"]
+        candidates = [(rate, SWEEP_BASE.batch_size, seed) for rate in sweep["learning_rates"] for seed in sweep["seeds"]]
+        candidates += [(t["learning_rate"], t["batch_size"], SWEEP_BASE.seed) for t in found["trials"]]
+        candidates += [(s["learning_rate"], s["batch_size"], seed) for s in [*found["finalists"], found["reference"]] for seed in found["seeds"]]
+        choices, correct = [], []
+        for rate, batch_size, seed in candidates:
+            result = run(SWEEP_BASE.replace(learning_rate=rate, batch_size=batch_size, seed=seed), data, measure_test=False,
+                         measure_train_accuracy=False, progress=progress)
+            if result.diverged is not None:
+                right = np.zeros(len(data.test_labels), dtype=bool)
+                validation = 0.0
+            else:
+                right = result.network.forward(data.test_images).argmax(axis=1) == data.test_labels
+                validation = result.history[-1].validation_accuracy
+            choices.append({"learning_rate": rate, "batch_size": batch_size, "seed": seed,
+                         "validation_accuracy": validation, "test_accuracy": float(right.mean())})
+            correct.append(right)
+            _log(f"test-choice: eta={rate} seed {seed}: validation {validation}, test {right.mean():.4f}")
+        flattery = choice_flattery([r["validation_accuracy"] for r in choices], np.array(correct))
+        del flattery["half_b"]  # recomputed from the seed when needed
+        save("test-choice", {"config": SWEEP_BASE.to_dict(), "runs": choices,
+                             "splits": TEST_CHOICE_SPLITS, "split_seed": 0, "choices": flattery})
     if "capstone" in parts:  # the capstone written from scratch, its bonus questions
         _log("capstone: the network from scratch with every seed, its widths and a cosine schedule")
         written.append(search.write_capstone(data, out_dir, progress=progress))
