@@ -7,6 +7,7 @@ import re
 from conftest import ROOT
 
 from neuralbook.experiments import PRESETS, load_result
+from neuralbook.reproduce import TIMING_FILE, whole_run_minutes
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -39,3 +40,12 @@ def test_readme_quotes_the_measured_results():
     modern = re.search(r"the book's best network, its test set read once: over (\d+)%", README)
     assert "--preset modern --test" in README  # the final model, the only one whose test accuracy is read
     assert modern and runs["modern"]["test_accuracy"] > int(modern.group(1)) / 100
+
+
+def test_readme_quotes_the_measured_duration_of_a_whole_results_run():
+    quoted = re.search(r"its last whole run took about (\d+) minutes on a two-core machine", README)
+    assert quoted, "the README no longer says how long `neuralbook results` takes"
+    timing = load_result(TIMING_FILE)
+    assert timing["jobs"] == 2 and timing["machine"]["cpu_count"] == 2  # "on a two-core machine", the default --jobs
+    assert int(quoted.group(1)) == whole_run_minutes()
+    assert abs(whole_run_minutes() - timing["seconds"] / 60) <= 2.5  # rounded to five minutes, not invented
