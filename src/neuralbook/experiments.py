@@ -695,6 +695,7 @@ RESULT_FILES = {
     "cost-seeds": "cost-seeds.json",
     "test-choice": "test-choice.json",
     "capstone": "capstone.json",
+    "halving": "halving.json",
 }
 """The files `write_results` writes into `neuralbook/results/`, by part."""
 
@@ -706,7 +707,7 @@ TIMING_FILE = "timing.json"
 RESULT_PARTS = (
     "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range",
     "mistakes", "leakage", "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
-    "capstone",
+    "capstone", "halving",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -1167,6 +1168,10 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
 
         _log("capstone: the network from scratch with every seed, its widths and a cosine schedule")
         written.append(search.write_capstone(data, out_dir, progress=progress))
+    if "halving" in parts:  # Choosing hyper-parameters: Nielsen's halving rule on the 1,000-image runs
+        from neuralbook import search
+
+        written.append(search.write_halving(data, out_dir, progress=progress))
     if "photos" in parts:  # Draw your own digit: needs the modern model above
         from neuralbook import photos
 

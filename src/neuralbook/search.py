@@ -64,6 +64,7 @@ __all__ = [
     "write_results",
     "RESULT_FILE",
     "CAPSTONE_FILE", "CAPSTONE_BAR", "CAPSTONE_WIDTHS", "capstone_runs", "capstone_study", "write_capstone",
+    "HALVING_FILE", "HALVING_BASES", "halving_run", "write_halving",
 ]
 
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
@@ -736,3 +737,81 @@ def write_capstone(data, out_dir=None, *, progress=False) -> Path:
     study = capstone_study(data, progress=progress)
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(SEEDS)}
     return write_json(out_dir / CAPSTONE_FILE, stamp | study | {"seconds": time.perf_counter() - started})
+
+
+# --- Nielsen's halving rule, measured (Choosing hyper-parameters) ---------------------------
+
+#: The file [`write_halving`][neuralbook.search.write_halving] writes into ``neuralbook/results/``.
+HALVING_FILE = "halving.json"
+"""The file of the package's results that `write_halving` writes."""
+
+#: The runs of ``regularisation.json`` (the 1,000-image run of *Training better*) that
+#: Nielsen's halving rule is tried on: the same config and seeds, the rate halved on every
+#: plateau instead of held constant, the run's 400 epochs only a cap.
+HALVING_BASES = ("none", "l2-0.001")
+
+#: Nielsen's rule as his chapter 3 states it: halve η after ten epochs without a better
+#: validation accuracy, and stop once η has dropped to 1/128 of its start.
+HALVING_RULE = {"patience": 10, "smallest": 1 / 128}
+
+
+# --8<-- [start:halving_run]
+def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: float = 1 / 128) -> dict:
+    """Train the network of ``config`` with Nielsen's rule: halve η on every plateau, stop at η₀ · ``smallest``.
+
+    The data, network, seed and batches are those of
+    [`experiments.run`][neuralbook.experiments.run] with the same config, so the run
+    follows the constant-rate run exactly until the rule first fires. ``config.epochs``
+    is only a cap. The validation accuracy that the rule watches is the one recorded.
+
+    Returns
+    -------
+    dict
+        The run as [`run_to_dict`][neuralbook.experiments.run_to_dict] describes it, with
+        ``drops`` (the epochs after which η was halved), ``finished`` (whether the rule,
+        not the cap, ended the run) and ``weight_rms`` (the root mean square of each
+        layer's weights at the end, biases left out).
+    """
+    from neuralbook.experiments import RunResult, prepare_data, run_to_dict
+    from neuralbook.schedules import HalveOnPlateau
+
+    split = prepare_data(config, data)
+    network, optimizer, _ = build(config)
+    rule = HalveOnPlateau(config.learning_rate, patience=patience, smallest=smallest)
+    history = train(
+        network, split.train_images, split.train_labels, epochs=config.epochs, batch_size=config.batch_size,
+        optimizer=optimizer, validation=(split.validation_images, split.validation_labels), schedule=rule,
+        weight_decay=config.weight_decay, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
+        progress=False, on_epoch=lambda record: rule.observe(record.validation_accuracy),
+    )
+    result = RunResult(config, network, history, None, len(split.train_images))
+    weight_rms = [float(np.sqrt(np.mean(np.square(layer.W, dtype=np.float64)))) for layer in network.layers]
+    return run_to_dict(result, "halving") | {"drops": rule.drops, "finished": rule.finished, "weight_rms": weight_rms}
+# --8<-- [end:halving_run]
+
+
+def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
+    """Run `halving_run` on each of `HALVING_BASES` with every seed; write ``halving.json``.
+
+    Each base is the config of that run in ``regularisation.json`` (``experiments.REGULARISATION``),
+    so the two files compare
+    the same networks, seed by seed, with a halved and a constant rate.
+    """
+    from neuralbook.experiments import REGULARISATION, machine, results_dir, write_json
+
+    out_dir = Path(out_dir) if out_dir is not None else results_dir()
+    started = time.perf_counter()
+    runs = {}
+    for name in HALVING_BASES:
+        description, config = REGULARISATION[name]
+        found = []
+        for seed in seeds:
+            found.append(halving_run(config.replace(seed=seed), data, **HALVING_RULE))
+            if progress:
+                _log(f"[halving] {name} seed {seed}: {found[-1]['epochs_trained']} epochs, "
+                     f"{found[-1]['final_validation_accuracy']:.4f}")
+        runs[name] = {"description": f"{description}, learning rate halved on every plateau", "seeds": list(seeds),
+                      "validation_accuracy": [r["final_validation_accuracy"] for r in found], "runs": found}
+    stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(seeds)}
+    rule = HALVING_RULE | {"factor": 0.5}  # HalveOnPlateau halves
+    return write_json(out_dir / HALVING_FILE, stamp | {"rule": rule, "runs": runs, "seconds": time.perf_counter() - started})
