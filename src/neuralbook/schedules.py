@@ -230,7 +230,7 @@ class HalveOnPlateau(Schedule):
     epochs in a row have not beaten the best accuracy so far (Nielsen's
     *no-improvement-in-ten* rule, with the default 10), the rate is multiplied by
     ``factor`` and the count starts again from zero; the best accuracy is kept. Once
-    the rate would fall to ``smallest`` times its start (Nielsen's 1/128: seven
+    the rate has dropped to ``smallest`` times its start (Nielsen's 1/128: seven
     halvings), `observe` returns ``True``: training is over.
 
     Unlike the other schedules it depends on what it has seen, not on the epoch

@@ -13,9 +13,13 @@ can be compared with [`neuralbook.stats.compare`][neuralbook.stats.compare].
   examples;
 - a **coarse-to-fine random search** ([`coarse_to_fine`][neuralbook.search.coarse_to_fine]):
   random settings in a wide box, then in a narrow box around the best, then the
-  finalists again with fresh seeds, beside the sweep's choice on the same seeds.
+  finalists again with fresh seeds, beside the sweep's choice on the same seeds;
+- **Nielsen's halving rule** ([`halving_run`][neuralbook.search.halving_run]): the
+  learning rate halved on every plateau of the validation accuracy, on the 1,000-image
+  runs of *Training better* ([`write_halving`][neuralbook.search.write_halving] writes
+  ``halving.json``).
 
-[`write_results`][neuralbook.search.write_results] runs them all (and the measured
+[`write_results`][neuralbook.search.write_results] runs the first three (and the measured
 exercises of the chapter and of the capstone project) and writes ``search.json``.
 
 Examples
@@ -793,9 +797,9 @@ def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: f
 def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
     """Run `halving_run` on each of `HALVING_BASES` with every seed; write ``halving.json``.
 
-    Each base is the config of that run in ``regularisation.json`` (``experiments.REGULARISATION``),
-    so the two files compare
-    the same networks, seed by seed, with a halved and a constant rate.
+    Each base is the config of that run in ``regularisation.json``
+    (``experiments.REGULARISATION``), so the two files compare the same networks, seed
+    by seed, with a halved and a constant rate.
     """
     from neuralbook.experiments import REGULARISATION, machine, results_dir, write_json
 
@@ -813,5 +817,7 @@ def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
         runs[name] = {"description": f"{description}, learning rate halved on every plateau", "seeds": list(seeds),
                       "validation_accuracy": [r["final_validation_accuracy"] for r in found], "runs": found}
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(seeds)}
-    rule = HALVING_RULE | {"factor": 0.5}  # HalveOnPlateau halves
+    from neuralbook.schedules import HalveOnPlateau
+
+    rule = HALVING_RULE | {"factor": HalveOnPlateau(1.0, **HALVING_RULE).factor}  # it halves
     return write_json(out_dir / HALVING_FILE, stamp | {"rule": rule, "runs": runs, "seconds": time.perf_counter() - started})
