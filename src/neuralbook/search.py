@@ -68,7 +68,7 @@ __all__ = [
     "write_results",
     "RESULT_FILE",
     "CAPSTONE_FILE", "CAPSTONE_BAR", "CAPSTONE_WIDTHS", "capstone_runs", "capstone_study", "write_capstone",
-    "HALVING_FILE", "HALVING_BASES", "halving_run", "write_halving",
+    "HALVING_FILE", "HALVING_BASES", "HALVING_RULE", "halving_run", "write_halving",
 ]
 
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
@@ -753,10 +753,12 @@ HALVING_FILE = "halving.json"
 #: Nielsen's halving rule is tried on: the same config and seeds, the rate halved on every
 #: plateau instead of held constant, the run's 400 epochs only a cap.
 HALVING_BASES = ("none", "l2-0.001")
+"""The runs of ``regularisation.json`` that the halving rule is tried on, with every seed."""
 
 #: Nielsen's rule as his chapter 3 states it: halve η after ten epochs without a better
 #: validation accuracy, and stop once η has dropped to 1/128 of its start.
 HALVING_RULE = {"patience": 10, "smallest": 1 / 128}
+"""Nielsen's rule: ten epochs without a better validation accuracy halve η; stop at η₀/128."""
 
 
 # --8<-- [start:halving_run]
@@ -810,7 +812,8 @@ def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
         description, config = REGULARISATION[name]
         found = []
         for seed in seeds:
-            found.append(halving_run(config.replace(seed=seed), data, **HALVING_RULE))
+            found.append(halving_run(config.replace(seed=seed), data, patience=int(HALVING_RULE["patience"]),
+                                     smallest=HALVING_RULE["smallest"]))
             if progress:
                 _log(f"[halving] {name} seed {seed}: {found[-1]['epochs_trained']} epochs, "
                      f"{found[-1]['final_validation_accuracy']:.4f}")
@@ -819,5 +822,5 @@ def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(seeds)}
     from neuralbook.schedules import HalveOnPlateau
 
-    rule = HALVING_RULE | {"factor": HalveOnPlateau(1.0, **HALVING_RULE).factor}  # it halves
+    rule = HALVING_RULE | {"factor": HalveOnPlateau(1.0).factor}  # it halves
     return write_json(out_dir / HALVING_FILE, stamp | {"rule": rule, "runs": runs, "seconds": time.perf_counter() - started})
