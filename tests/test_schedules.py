@@ -125,3 +125,56 @@ def test_warmup_rejects_something_that_is_not_a_schedule():
 
     with pytest.raises(TypeError, match="Schedule"):
         Warmup("cosine", epochs=3)
+
+
+# --- Nielsen's halving rule ---------------------------------------------------------------
+
+
+def test_halve_on_plateau_by_hand():
+    from neuralbook.schedules import HalveOnPlateau
+
+    s = HalveOnPlateau(1.0, patience=3)
+    # epochs 1-3 improve; 4, 5, 6 do not (a tie is no improvement): halve after epoch 6;
+    # 7 improves, 8 ties the new best, 9 and 10 are lower: halve again after epoch 10.
+    accuracies = [0.5, 0.6, 0.7, 0.7, 0.65, 0.69, 0.71, 0.71, 0.7, 0.6, 0.72]
+    stops = [s.observe(a) for a in accuracies]
+    assert stops == [False] * len(accuracies)
+    assert s.drops == [6, 10]
+    assert s(11) == 0.25 and s(0) == 0.25  # the rate it has reached, whatever the epoch
+    assert s.best == 0.72 and s.stalled == 0
+
+
+def test_halve_on_plateau_stops_when_the_rate_reaches_a_128th():
+    from neuralbook.schedules import HalveOnPlateau
+
+    s = HalveOnPlateau(0.5)  # Nielsen's rule: patience 10, stop at 1/128
+    s.observe(0.9)
+    stops, rates = [], []
+    while not any(stops):
+        stops.append(s.observe(0.8))  # never better: the rule fires every ten epochs
+        rates.append(s(0))
+    # seven halvings: 1/2, 1/4, ..., 1/128, the last one after 7 * 10 epochs of no progress
+    assert len(stops) == 70 and s.drops == [1 + 10 * k for k in range(1, 8)]
+    assert rates[-1] == 0.5 / 2**7 and rates[-11] == 0.5 / 2**6
+    assert s.finished
+    with pytest.raises(RuntimeError, match="already stopped"):
+        s.observe(0.95)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(initial=0.0), dict(initial=0.1, patience=0), dict(initial=0.1, patience=2.5), dict(initial=0.1, factor=1.0),
+     dict(initial=0.1, smallest=0.0), dict(initial=0.1, smallest=1.0)],
+)
+def test_halve_on_plateau_rejects_bad_settings(settings):
+    from neuralbook.schedules import HalveOnPlateau
+
+    with pytest.raises(ValueError):
+        HalveOnPlateau(**settings)
+
+
+def test_halve_on_plateau_rejects_a_missing_accuracy():
+    from neuralbook.schedules import HalveOnPlateau
+
+    with pytest.raises(ValueError, match="finite validation accuracy"):
+        HalveOnPlateau(0.1).observe(float("nan"))

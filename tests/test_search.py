@@ -224,3 +224,25 @@ def test_rewrite_confirmation_keeps_the_trials_and_confirms_with_fresh_seeds(tmp
     again = search.validation_run(base.replace(seed=search.CONFIRMATION_SEEDS[0], learning_rate=first["learning_rate"],
                                                batch_size=first["batch_size"]), split)
     assert first["runs"][0]["validation_accuracy"] == again["validation_accuracy"]
+
+
+def test_halving_run_follows_the_constant_rate_until_its_first_halving():
+    from neuralbook.experiments import run
+
+    rng = np.random.default_rng(3)
+    images = rng.random((700, 784), dtype=np.float32)
+    labels = np.argmax(images @ rng.normal(size=(784, 10)), axis=1)
+    data = SimpleNamespace(train_images=images, train_labels=labels, test_images=images[:10], test_labels=labels[:10])
+    config = TINY.replace(validation_size=200, train_size=300, epochs=40)
+    ruled = search.halving_run(config, data, patience=2, smallest=1 / 4)
+    constant = run(config, data, measure_test=False)  # the same network and batches, a constant rate
+    first = ruled["drops"][0]
+    ruled_accuracy = [r["validation_accuracy"] for r in ruled["history"]["records"]]
+    constant_accuracy = [r.validation_accuracy for r in constant.history]
+    assert ruled_accuracy[:first + 1] == constant_accuracy[:first + 1]  # the halved rate acts from the next epoch on
+    # Two halvings (to a quarter), each after two epochs without a better accuracy, then the stop.
+    assert ruled["finished"] and len(ruled["drops"]) == 2 and ruled["drops"][-1] == ruled["epochs_trained"] < 40
+    rates = [r["learning_rate"] for r in ruled["history"]["records"]]
+    expected = [0.1 if epoch <= first else 0.05 for epoch in range(1, len(rates) + 1)]
+    assert rates == pytest.approx(expected, rel=1e-12)
+    assert len(ruled["weight_rms"]) == 2 and all(w > 0 for w in ruled["weight_rms"])

@@ -218,6 +218,44 @@ def test_early_stopping_restores_the_best_epoch():
         assert np.array_equal(p, q)
 
 
+def test_on_epoch_returning_true_stops_after_that_epoch():
+    x, labels = two_blobs(200)
+    seen = []
+
+    def on_epoch(record):
+        seen.append(record.epoch)
+        return record.epoch == 3 or 1  # only True itself stops; other truthy values do not
+
+    net = Network([5, 4, 2], seed=0)
+    history = train(net, x, labels, epochs=10, batch_size=20, optimizer=SGD(0.1), seed=0, progress=False,
+                    on_epoch=on_epoch)
+    assert seen == [1, 2, 3] and len(history) == 3 and history.stopped_early
+
+
+def test_halving_rule_sets_the_rates_the_validation_accuracy_calls_for():
+    from neuralbook.schedules import HalveOnPlateau
+
+    x, labels = two_blobs(300)
+    rng = np.random.default_rng(1)
+    validation = (two_blobs(100, seed=5)[0], rng.integers(0, 2, 100))  # scrambled: plateaus come fast
+    rule = HalveOnPlateau(0.2, patience=2, smallest=1 / 8)
+    net = Network([5, 8, 2], seed=0)
+    history = train(net, x, labels, epochs=60, batch_size=30, optimizer=SGD(0.2), validation=validation, schedule=rule,
+                    seed=0, progress=False, on_epoch=lambda record: rule.observe(record.validation_accuracy))
+    # The rates the rule should have set, worked out again from the recorded accuracies.
+    rate, best, stalled, expected = 0.2, -1.0, 0, []
+    for record in history:
+        expected.append(rate)
+        if record.validation_accuracy > best:
+            best, stalled = record.validation_accuracy, 0
+        else:
+            stalled += 1
+            if stalled == 2:
+                rate, stalled = rate / 2, 0
+    assert history.column("learning_rate") == pytest.approx(expected, rel=1e-12)
+    assert rate == pytest.approx(0.2 / 8) and len(history) < 60 and history.stopped_early  # three halvings, then stop
+
+
 def test_patience_needs_validation():
     with pytest.raises(ValueError, match="validation"):
         train(Recorder(), np.zeros((4, 3)), np.zeros(4, dtype=np.int64), epochs=1, batch_size=2, optimizer=SGD(0.1), patience=2)

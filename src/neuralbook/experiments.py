@@ -666,6 +666,7 @@ RESULT_FILES = {
     "cost-seeds": "cost-seeds.json",
     "test-choice": "test-choice.json",
     "capstone": "capstone.json",
+    "halving": "halving.json",
 }
 """The files [`write_results`][neuralbook.reproduce.write_results] writes into `neuralbook/results/`, by part: the names `load_result` reads."""
 

@@ -92,7 +92,7 @@ TIMING_FILE = "timing.json"
 RESULT_PARTS = (
     "selection", "presets", "nielsen-seeds", "baselines", "ablations", "decay", "regularisation", "one-batch", "sanity", "lr-range",
     "mistakes", "leakage", "threads", "modern", "summary", "web", "search", "photos", "cost-seeds", "search-confirmation", "test-choice",
-    "capstone",
+    "capstone", "halving",
 )
 """The parts of `write_results`, in the order they run."""
 
@@ -340,6 +340,8 @@ def _write_parts(parts, data_dir, out_dir, progress, web_path) -> list[Path]:
     if "capstone" in parts:  # the capstone written from scratch, its bonus questions
         _log("capstone: the network from scratch with every seed, its widths and a cosine schedule")
         written.append(search.write_capstone(data, out_dir, progress=progress))
+    if "halving" in parts:  # Choosing hyper-parameters: Nielsen's halving rule on the 1,000-image runs
+        written.append(search.write_halving(data, out_dir, progress=progress))
     if "photos" in parts:  # Draw your own digit: needs the modern model above
         _log("photos: synthetic photos, shifts and scikit-learn's digits read by the modern model")
         written.append(photos.write_results(out_dir / "photos.json", data_dir, out_dir / RESULT_FILES["modern-model"], progress=progress))

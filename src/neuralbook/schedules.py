@@ -11,6 +11,7 @@ sets ``optimizer.learning_rate = schedule(e)`` at the start of every epoch.
 | [`ExponentialDecay`][neuralbook.schedules.ExponentialDecay] | η(e) = η₀ · rate^e |
 | [`CosineAnnealing`][neuralbook.schedules.CosineAnnealing] | η(e) = η_min + ½ (η₀ − η_min)(1 + cos(π e / T)), e ≤ T |
 | [`Warmup`][neuralbook.schedules.Warmup] | η(e) = η_after(0) · (e + 1) / (W + 1) for e < W, then η_after(e − W) |
+| [`HalveOnPlateau`][neuralbook.schedules.HalveOnPlateau] | η₀ · factor^k after the validation accuracy has stalled k times (Nielsen's rule) |
 
 The counter is called the epoch because the trainer calls a schedule once per epoch; a
 loop that calls it once per step gets a schedule over steps (warm-up is often counted in
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineAnnealing", "Warmup"]
+__all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineAnnealing", "Warmup", "HalveOnPlateau"]
 
 
 def _check_epoch(epoch) -> int:
@@ -219,3 +220,82 @@ class Warmup(Schedule):
             return self.after(0) * (epoch + 1) / (self.epochs + 1)
         return self.after(epoch - self.epochs)
 # --8<-- [end:warmup]
+
+
+# --8<-- [start:halve_on_plateau]
+class HalveOnPlateau(Schedule):
+    """Halve the learning rate each time the validation accuracy stops improving, as Nielsen proposes.
+
+    The rule watches the validation accuracy after every epoch. When ``patience``
+    epochs in a row have not beaten the best accuracy so far (Nielsen's
+    *no-improvement-in-ten* rule, with the default 10), the rate is multiplied by
+    ``factor`` and the count starts again from zero; the best accuracy is kept. Once
+    the rate has dropped to ``smallest`` times its start (Nielsen's 1/128: seven
+    halvings), `observe` returns ``True``: training is over.
+
+    Unlike the other schedules it depends on what it has seen, not on the epoch
+    number: call [`observe`][neuralbook.schedules.HalveOnPlateau.observe] with each
+    epoch's validation accuracy (``train``'s ``on_epoch`` can do it and stop the run
+    when ``observe`` returns ``True``).
+
+    Parameters
+    ----------
+    initial : float
+        η₀, the learning rate until the first plateau.
+    patience : int, optional
+        Epochs without a better validation accuracy before the rate drops. Default 10.
+    factor : float, optional
+        The multiplier at each drop, 0 < factor < 1. Default 0.5.
+    smallest : float, optional
+        Stop when the rate has dropped to this fraction of η₀ (0 < smallest < 1).
+        Default 1/128.
+
+    Examples
+    --------
+    >>> s = HalveOnPlateau(0.8, patience=2, smallest=1 / 4)
+    >>> [s.observe(a) for a in (0.5, 0.6, 0.6, 0.55)], s(4)
+    ([False, False, False, False], 0.4)
+    >>> [s.observe(a) for a in (0.7, 0.7, 0.7)], s(7), s.drops
+    ([False, False, True], 0.2, [4, 7])
+    """
+
+    def __init__(self, initial: float, patience: int = 10, factor: float = 0.5, smallest: float = 1 / 128):
+        self.initial = _check_positive("initial learning rate", initial)
+        if isinstance(patience, bool) or int(patience) != patience or patience < 1:
+            raise ValueError(f"expected a whole number of epochs patience >= 1, got {patience!r}")
+        if not 0 < factor < 1:
+            raise ValueError(f"expected 0 < factor < 1, got {factor}")
+        if not 0 < smallest < 1:
+            raise ValueError(f"expected 0 < smallest < 1, got {smallest}")
+        self.patience = int(patience)
+        self.factor = float(factor)
+        self.smallest = float(smallest)
+        self.rate = self.initial
+        self.best = -math.inf
+        self.stalled = 0
+        self.seen = 0
+        self.drops: list[int] = []
+        self.finished = False
+
+    def _at(self, epoch: int) -> float:
+        return self.rate
+
+    def observe(self, validation_accuracy: float) -> bool:
+        """Take one epoch's validation accuracy; return ``True`` once training should stop."""
+        if self.finished:
+            raise RuntimeError("the rule has already stopped the run: its rate reached its smallest")
+        if not math.isfinite(validation_accuracy):
+            raise ValueError(f"expected a finite validation accuracy, got {validation_accuracy}")
+        self.seen += 1
+        if validation_accuracy > self.best:
+            self.best, self.stalled = validation_accuracy, 0
+            return False
+        self.stalled += 1
+        if self.stalled < self.patience:
+            return False
+        self.stalled = 0
+        self.rate *= self.factor
+        self.drops.append(self.seen)  # the epochs after which the rate dropped
+        self.finished = self.rate <= self.smallest * self.initial * (1 + 1e-12)
+        return self.finished
+# --8<-- [end:halve_on_plateau]

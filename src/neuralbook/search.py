@@ -13,9 +13,13 @@ can be compared with [`neuralbook.stats.compare`][neuralbook.stats.compare].
   examples;
 - a **coarse-to-fine random search** ([`coarse_to_fine`][neuralbook.search.coarse_to_fine]):
   random settings in a wide box, then in a narrow box around the best, then the
-  finalists again with fresh seeds, beside the sweep's choice on the same seeds.
+  finalists again with fresh seeds, beside the sweep's choice on the same seeds;
+- **Nielsen's halving rule** ([`halving_run`][neuralbook.search.halving_run]): the
+  learning rate halved on every plateau of the validation accuracy, on the 1,000-image
+  runs of *Training better* ([`write_halving`][neuralbook.search.write_halving] writes
+  ``halving.json``).
 
-[`write_results`][neuralbook.search.write_results] runs them all (and the measured
+[`write_results`][neuralbook.search.write_results] runs the first three (and the measured
 exercises of the chapter and of the capstone project) and writes ``search.json``.
 
 Examples
@@ -64,6 +68,7 @@ __all__ = [
     "write_results",
     "RESULT_FILE",
     "CAPSTONE_FILE", "CAPSTONE_BAR", "CAPSTONE_WIDTHS", "capstone_runs", "capstone_study", "write_capstone",
+    "HALVING_FILE", "HALVING_BASES", "HALVING_RULE", "halving_run", "write_halving",
 ]
 
 #: The seeds every setting is trained with (five: enough to see the noise of seeds).
@@ -736,3 +741,86 @@ def write_capstone(data, out_dir=None, *, progress=False) -> Path:
     study = capstone_study(data, progress=progress)
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(SEEDS)}
     return write_json(out_dir / CAPSTONE_FILE, stamp | study | {"seconds": time.perf_counter() - started})
+
+
+# --- Nielsen's halving rule, measured (Choosing hyper-parameters) ---------------------------
+
+#: The file [`write_halving`][neuralbook.search.write_halving] writes into ``neuralbook/results/``.
+HALVING_FILE = "halving.json"
+"""The file of the package's results that `write_halving` writes."""
+
+#: The runs of ``regularisation.json`` (the 1,000-image run of *Training better*) that
+#: Nielsen's halving rule is tried on: the same config and seeds, the rate halved on every
+#: plateau instead of held constant, the run's 400 epochs only a cap.
+HALVING_BASES = ("none", "l2-0.001")
+"""The runs of ``regularisation.json`` that the halving rule is tried on, with every seed."""
+
+#: Nielsen's rule as his chapter 3 states it: halve η after ten epochs without a better
+#: validation accuracy, and stop once η has dropped to 1/128 of its start.
+HALVING_RULE = {"patience": 10, "smallest": 1 / 128}
+"""Nielsen's rule: ten epochs without a better validation accuracy halve η; stop at η₀/128."""
+
+
+# --8<-- [start:halving_run]
+def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: float = 1 / 128) -> dict:
+    """Train the network of ``config`` with Nielsen's rule: halve η on every plateau, stop at η₀ · ``smallest``.
+
+    The data, network, seed and batches are those of
+    [`experiments.run`][neuralbook.experiments.run] with the same config, so the run
+    follows the constant-rate run exactly until the rule first fires. ``config.epochs``
+    is only a cap. The validation accuracy that the rule watches is the one recorded.
+
+    Returns
+    -------
+    dict
+        The run as [`run_to_dict`][neuralbook.experiments.run_to_dict] describes it, with
+        ``drops`` (the epochs after which η was halved), ``finished`` (whether the rule,
+        not the cap, ended the run) and ``weight_rms`` (the root mean square of each
+        layer's weights at the end, biases left out).
+    """
+    from neuralbook.experiments import RunResult, prepare_data, run_to_dict
+    from neuralbook.schedules import HalveOnPlateau
+
+    split = prepare_data(config, data)
+    network, optimizer, _ = build(config)
+    rule = HalveOnPlateau(config.learning_rate, patience=patience, smallest=smallest)
+    history = train(
+        network, split.train_images, split.train_labels, epochs=config.epochs, batch_size=config.batch_size,
+        optimizer=optimizer, validation=(split.validation_images, split.validation_labels), schedule=rule,
+        weight_decay=config.weight_decay, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
+        progress=False, on_epoch=lambda record: rule.observe(record.validation_accuracy),
+    )
+    result = RunResult(config, network, history, None, len(split.train_images))
+    weight_rms = [float(np.sqrt(np.mean(np.square(layer.W, dtype=np.float64)))) for layer in network.layers]
+    return run_to_dict(result, "halving") | {"drops": rule.drops, "finished": rule.finished, "weight_rms": weight_rms}
+# --8<-- [end:halving_run]
+
+
+def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
+    """Run `halving_run` on each of `HALVING_BASES` with every seed; write ``halving.json``.
+
+    Each base is the config of that run in ``regularisation.json``
+    (``experiments.REGULARISATION``), so the two files compare the same networks, seed
+    by seed, with a halved and a constant rate.
+    """
+    from neuralbook.experiments import REGULARISATION, machine, results_dir, write_json
+
+    out_dir = Path(out_dir) if out_dir is not None else results_dir()
+    started = time.perf_counter()
+    runs = {}
+    for name in HALVING_BASES:
+        description, config = REGULARISATION[name]
+        found = []
+        for seed in seeds:
+            found.append(halving_run(config.replace(seed=seed), data, patience=int(HALVING_RULE["patience"]),
+                                     smallest=HALVING_RULE["smallest"]))
+            if progress:
+                _log(f"[halving] {name} seed {seed}: {found[-1]['epochs_trained']} epochs, "
+                     f"{found[-1]['final_validation_accuracy']:.4f}")
+        runs[name] = {"description": f"{description}, learning rate halved on every plateau", "seeds": list(seeds),
+                      "validation_accuracy": [r["final_validation_accuracy"] for r in found], "runs": found}
+    stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(seeds)}
+    from neuralbook.schedules import HalveOnPlateau
+
+    rule = HALVING_RULE | {"factor": HalveOnPlateau(1.0).factor}  # it halves
+    return write_json(out_dir / HALVING_FILE, stamp | {"rule": rule, "runs": runs, "seconds": time.perf_counter() - started})

@@ -565,7 +565,9 @@ def train(
     progress : bool, optional
         Draw a progress bar on stderr; by default only when stderr is a terminal.
     on_epoch : callable, optional
-        Called with each [`EpochRecord`][neuralbook.training.EpochRecord] as soon as it is measured.
+        Called with each [`EpochRecord`][neuralbook.training.EpochRecord] as soon as it is measured;
+        if it returns ``True``, training stops after this epoch (as
+        [`HalveOnPlateau.observe`][neuralbook.schedules.HalveOnPlateau.observe] does once its rate is spent).
     guard : bool
         Also stop, with `TrainingDiverged`, a run that fails while its loss stays
         finite: a loss far above its start, exploding weights, or an accuracy still at
@@ -650,8 +652,7 @@ def train(
             record.validation_loss = _loss_of(network, validation_images, validation_targets)
         record.evaluation_seconds = time.perf_counter() - start
         history.records.append(record)
-        if on_epoch is not None:
-            on_epoch(record)
+        stop = on_epoch is not None and on_epoch(record) is True
         if guard:
             failure = _failure(record, start_loss=start_loss, start_parameters=start_parameters,
                                parameters=network.parameters(), steps=(epoch + 1) * iterations,
@@ -673,6 +674,9 @@ def train(
                 if patience is not None and epochs_without_improvement >= patience:
                     history.stopped_early = epoch + 1 < epochs
                     break
+        if stop:
+            history.stopped_early = epoch + 1 < epochs
+            break
     if best_parameters is not None:
         for p, best in zip(network.parameters(), best_parameters):
             p[...] = best  # put back the parameters of the best epoch
