@@ -291,6 +291,18 @@ def relink_scripts(html: str, src_uri: str, page_url: str) -> str:
     return _SCRIPT_SRC.sub(fix, html)
 
 
+#: How much the site's search weighs a reference page against a chapter: a reader who
+#: searches "sigmoid" wants the chapter that teaches it first, its API entry after.
+API_SEARCH_BOOST = 0.5
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Rank the API reference below the chapters in the search (Material's ``search.boost``)."""
+    if page.file.src_uri.startswith("api/"):
+        page.meta.setdefault("search", {}).setdefault("boost", API_SEARCH_BOOST)
+    return markdown
+
+
 def on_page_content(html, page, config, files):
     """Put the page's actions and its verified-count under the title (or on top)."""
     if not config.use_directory_urls:

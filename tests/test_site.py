@@ -171,6 +171,20 @@ def test_search_snippets_show_formulas_as_text_not_tex(built_site):
     assert any("σ(z)" in t for t in texts), "the sigmoid's formula is gone from the search index"
 
 
+def test_search_ranks_the_chapters_above_the_api_reference(built_site):
+    """A search for "sigmoid" should offer the chapter that teaches it before its API entry."""
+    import json
+
+    import mkdocs_hooks
+
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    api = [doc for doc in index["docs"] if doc["location"].startswith("api/")]
+    chapters = [doc for doc in index["docs"] if doc["location"].startswith("activations/")]
+    assert api and chapters
+    assert all(doc.get("boost") == mkdocs_hooks.API_SEARCH_BOOST < 1 for doc in api)
+    assert all(doc.get("boost", 1) == 1 for doc in chapters)
+
+
 def test_under_mkdocs_serve_the_pdf_and_offline_links_lead_to_the_published_files():
     """`mkdocs serve` builds neither file: its pages link the published ones, never a 404."""
     import types
