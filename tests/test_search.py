@@ -242,6 +242,16 @@ def test_halving_run_follows_the_constant_rate_until_its_first_halving():
     assert ruled_accuracy[:first + 1] == constant_accuracy[:first + 1]  # the halved rate acts from the next epoch on
     # Two halvings (to a quarter), each after two epochs without a better accuracy, then the stop.
     assert ruled["finished"] and len(ruled["drops"]) == 2 and ruled["drops"][-1] == ruled["epochs_trained"] < 40
+    best, stalled, drops = -1.0, 0, []  # the drops worked out again from the recorded accuracies
+    for epoch, accuracy in enumerate(ruled_accuracy, start=1):
+        if accuracy > best:
+            best, stalled = accuracy, 0
+        else:
+            stalled += 1
+            if stalled == 2:
+                stalled = 0
+                drops.append(epoch)
+    assert ruled["drops"] == drops
     rates = [r["learning_rate"] for r in ruled["history"]["records"]]
     expected = [0.1 if epoch <= first else 0.05 for epoch in range(1, len(rates) + 1)]
     assert rates == pytest.approx(expected, rel=1e-12)

@@ -766,8 +766,9 @@ def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: f
     """Train the network of ``config`` with Nielsen's rule: halve η on every plateau, stop at η₀ · ``smallest``.
 
     The data, network, seed and batches are those of
-    [`experiments.run`][neuralbook.experiments.run] with the same config, so the run
-    follows the constant-rate run exactly until the rule first fires. ``config.epochs``
+    [`experiments.run`][neuralbook.experiments.run] with the same config, so on the same
+    computer the run follows the constant-rate run exactly until the rule first fires
+    (another computer may round the last digits differently). ``config.epochs``
     is only a cap. The validation accuracy that the rule watches is the one recorded.
 
     Returns
