@@ -144,6 +144,16 @@ def test_halve_on_plateau_by_hand():
     assert s.best == 0.72 and s.stalled == 0
 
 
+def test_halve_on_plateau_counts_again_after_an_improvement():
+    from neuralbook.schedules import HalveOnPlateau
+
+    s = HalveOnPlateau(1.0, patience=3)
+    # epochs 2 and 3 do not improve, 4 does: the count starts again, so the three epochs
+    # without progress are 5, 6 and 7 and the rate halves after epoch 7, not after epoch 5.
+    stops = [s.observe(a) for a in [0.5, 0.4, 0.4, 0.6, 0.5, 0.5, 0.5]]
+    assert stops == [False] * 7 and s.drops == [7] and s(8) == 0.5
+
+
 def test_halve_on_plateau_stops_when_the_rate_reaches_a_128th():
     from neuralbook.schedules import HalveOnPlateau
 

@@ -226,6 +226,29 @@ def test_rewrite_confirmation_keeps_the_trials_and_confirms_with_fresh_seeds(tmp
     assert first["runs"][0]["validation_accuracy"] == again["validation_accuracy"]
 
 
+def test_halving_run_follows_adamw_until_its_first_halving():
+    from neuralbook.experiments import run
+
+    rng = np.random.default_rng(4)
+    images = rng.random((700, 784), dtype=np.float32)
+    labels = np.argmax(images @ rng.normal(size=(784, 10)), axis=1)
+    data = SimpleNamespace(train_images=images, train_labels=labels, test_images=images[:10], test_labels=labels[:10])
+    # AdamW decays the weights itself: the trainer must not add L2 on top, as experiments.run does not.
+    config = TINY.replace(optimizer="adamw", learning_rate=0.01, weight_decay=0.1, validation_size=200, train_size=300,
+                          epochs=40)
+    ruled = search.halving_run(config, data, patience=2, smallest=1 / 4)
+    constant = run(config, data, measure_test=False)
+    first = ruled["drops"][0]
+    assert [r["validation_accuracy"] for r in ruled["history"]["records"]][:first] == \
+        [r.validation_accuracy for r in constant.history][:first]
+    assert [r["train_loss"] for r in ruled["history"]["records"]][:first] == [r.train_loss for r in constant.history][:first]
+
+
+def test_halving_run_rejects_a_config_with_its_own_schedule():
+    with pytest.raises(ValueError, match="constant"):
+        search.halving_run(TINY.replace(schedule="cosine"), None)
+
+
 def test_halving_run_follows_the_constant_rate_until_its_first_halving():
     from neuralbook.experiments import run
 
@@ -242,6 +265,16 @@ def test_halving_run_follows_the_constant_rate_until_its_first_halving():
     assert ruled_accuracy[:first + 1] == constant_accuracy[:first + 1]  # the halved rate acts from the next epoch on
     # Two halvings (to a quarter), each after two epochs without a better accuracy, then the stop.
     assert ruled["finished"] and len(ruled["drops"]) == 2 and ruled["drops"][-1] == ruled["epochs_trained"] < 40
+    best, stalled, drops = -1.0, 0, []  # the drops worked out again from the recorded accuracies
+    for epoch, accuracy in enumerate(ruled_accuracy, start=1):
+        if accuracy > best:
+            best, stalled = accuracy, 0
+        else:
+            stalled += 1
+            if stalled == 2:
+                stalled = 0
+                drops.append(epoch)
+    assert ruled["drops"] == drops
     rates = [r["learning_rate"] for r in ruled["history"]["records"]]
     expected = [0.1 if epoch <= first else 0.05 for epoch in range(1, len(rates) + 1)]
     assert rates == pytest.approx(expected, rel=1e-12)

@@ -766,8 +766,9 @@ def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: f
     """Train the network of ``config`` with Nielsen's rule: halve η on every plateau, stop at η₀ · ``smallest``.
 
     The data, network, seed and batches are those of
-    [`experiments.run`][neuralbook.experiments.run] with the same config, so the run
-    follows the constant-rate run exactly until the rule first fires. ``config.epochs``
+    [`experiments.run`][neuralbook.experiments.run] with the same config, so on the same
+    computer the run follows the constant-rate run exactly until the rule first fires
+    (another computer may round the last digits differently). ``config.epochs``
     is only a cap. The validation accuracy that the rule watches is the one recorded.
 
     Returns
@@ -781,13 +782,16 @@ def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: f
     from neuralbook.experiments import RunResult, prepare_data, run_to_dict
     from neuralbook.schedules import HalveOnPlateau
 
+    if config.schedule != "constant":
+        raise ValueError(f"expected a config with a constant schedule (the rule sets the rate), got {config.schedule!r}")
     split = prepare_data(config, data)
     network, optimizer, _ = build(config)
     rule = HalveOnPlateau(config.learning_rate, patience=patience, smallest=smallest)
+    l2 = 0.0 if config.optimizer == "adamw" else config.weight_decay  # AdamW decays the weights itself
     history = train(
         network, split.train_images, split.train_labels, epochs=config.epochs, batch_size=config.batch_size,
         optimizer=optimizer, validation=(split.validation_images, split.validation_labels), schedule=rule,
-        weight_decay=config.weight_decay, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
+        weight_decay=l2, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
         progress=False, on_epoch=lambda record: rule.observe(record.validation_accuracy),
     )
     result = RunResult(config, network, history, None, len(split.train_images))
