@@ -161,7 +161,7 @@ def _add_train_parser(commands) -> None:
     learning.add_argument("--patience", type=_positive_int, metavar="N", help="early stopping: stop after N epochs without a better validation accuracy")
     learning.add_argument("--seed", type=_count, help="seed of the weights, the shuffling, dropout and augmentation: same seed, same result, "
                           "but only with the same NumPy/BLAS build and the same number of BLAS threads "
-                          "(OMP_NUM_THREADS); elsewhere expect accuracies a few tenths of a point apart")
+                          "(OMP_NUM_THREADS); elsewhere the weights differ, and the accuracy may too")
     data = parser.add_argument_group("data")
     _add_data_dir(data)
     data.add_argument("--validation-size", type=_count, metavar="N", help="images held out from the 60,000 for validation (default 10000; 0 = none)")
