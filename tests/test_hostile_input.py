@@ -142,17 +142,27 @@ def model_members(network: Network, config: dict | None = None) -> dict[str, byt
     return members
 
 
-def load_in_child(path) -> tuple[str, float, float]:
+def refused_in_child(imports: str, call: str, error: str, path, accepted: str = "accepted") -> tuple[str, float, float]:
+    """Run ``call(path)`` in a fresh Python (after ``imports``): ``refused: ...`` if it raises ``error``.
+
+    Any other exception fails the child, and so the test; the measured peak memory and
+    processor seconds come back with the output (see `measured`).
+    """
     return measured(
         f"""
-        from neuralbook.serialization import ModelFileError, load_model
+        {imports}
         try:
-            load_model({str(path)!r})
-            print("loaded")
-        except ModelFileError as error:
+            {call}({str(path)!r})
+            print({accepted!r})
+        except {error} as error:
             print("refused:", error)
         """
     )
+
+
+def load_in_child(path) -> tuple[str, float, float]:
+    return refused_in_child("from neuralbook.serialization import ModelFileError, load_model", "load_model", "ModelFileError",
+                            path, accepted="loaded")
 
 
 # --- Model files ---------------------------------------------------------------------------
@@ -285,15 +295,7 @@ def test_a_gzip_bomb_behind_a_small_header_is_refused_without_inflating_it(tmp_p
     path = tmp_path / "labels.gz"
     path.write_bytes(gzip_bomb(header, 512))  # ... and 512 MB of zeros after them
     assert path.stat().st_size < 2_000_000
-    out, peak, seconds = measured(
-        f"""
-        from neuralbook.datasets import IdxFormatError, read_idx
-        try:
-            read_idx({str(path)!r})
-        except IdxFormatError as error:
-            print("refused:", error)
-        """
-    )
+    out, peak, seconds = refused_in_child("from neuralbook.datasets import IdxFormatError, read_idx", "read_idx", "IdxFormatError", path)
     assert "trailing bytes after the 10 bytes of data" in out
     assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds)
 
@@ -411,15 +413,7 @@ def test_a_small_png_of_many_pixels_is_refused_before_it_is_decoded(tmp_path):
     path = tmp_path / "wide.png"
     path.write_bytes(palette_png(9400))
     assert path.stat().st_size < 300_000
-    output, peak, seconds = measured(
-        f"""
-        from neuralbook.preprocessing import preprocess_image
-        try:
-            preprocess_image({str(path)!r})
-        except ValueError as error:
-            print("refused:", error)
-        """
-    )
+    output, peak, seconds = refused_in_child("from neuralbook.preprocessing import preprocess_image", "preprocess_image", "ValueError", path)
     assert peak < MAX_PEAK_MB and seconds < MAX_SECONDS, (peak, seconds, output)
     assert output.startswith("refused:") and "wide.png" in output and "9400 x 9400" in output, output
 
@@ -510,14 +504,6 @@ def test_a_jpeg_of_thousands_of_scans_is_refused_before_it_is_decoded(tmp_path):
     path = tmp_path / "passes.jpg"
     path.write_bytes(data[:2] + b"".join(segments) + (segments[-2] + segments[-1]) * 20_000 + b"\xff\xd9")
     assert path.stat().st_size < 2_000_000
-    output, peak, seconds = measured(
-        f"""
-        from neuralbook.preprocessing import preprocess_image
-        try:
-            preprocess_image({str(path)!r})
-        except ValueError as error:
-            print("refused:", error)
-        """
-    )
+    output, peak, seconds = refused_in_child("from neuralbook.preprocessing import preprocess_image", "preprocess_image", "ValueError", path)
     assert seconds < MAX_SECONDS / 2 and peak < MAX_PEAK_MB, (seconds, peak, output)
     assert "passes.jpg: it holds 20,006 scans of 1000 x 1000 pixels" in output, output

@@ -328,7 +328,7 @@ class RunResult:
 
 # --8<-- [start:run]
 def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=False, measure_train_accuracy=True, progress=None, on_epoch=None,
-        guard=False) -> RunResult:
+        guard=False, schedule=None) -> RunResult:
     """Train the network of ``config`` on ``data`` (MNIST); measure the test set only if asked.
 
     ``measure_test=False`` is for every run that takes part in a choice or a
@@ -338,10 +338,13 @@ def run(config: TrainingConfig, data, *, measure_test=True, measure_train_loss=F
     every epoch, on the same terms as the validation loss. If training diverges (NaN
     loss), the result says so in ``diverged`` instead of raising, with the epoch and
     iteration where it happened. ``guard`` also stops a run that fails while its loss
-    stays finite (see [`train`][neuralbook.training.train]).
+    stays finite (see [`train`][neuralbook.training.train]). ``schedule`` replaces the
+    config's own, for a rule that no config names (one that watches the validation
+    accuracy through ``on_epoch``).
     """
     split = prepare_data(config, data)
-    network, optimizer, schedule = build(config)
+    network, optimizer, config_schedule = build(config)
+    schedule = config_schedule if schedule is None else schedule
     validation = None
     if split.validation_images is not None:
         validation = (split.validation_images, split.validation_labels)

@@ -41,8 +41,9 @@ from pathlib import Path
 import numpy as np
 
 from neuralbook.augmentation import shift
-from neuralbook.experiments import TrainingConfig, build, dead_fraction
+from neuralbook.experiments import TrainingConfig, build, dead_fraction, run_to_dict
 from neuralbook.rules import LEARNING_RATE_GRID_POINTS_PER_DECADE
+from neuralbook.schedules import HalveOnPlateau
 from neuralbook.training import TrainingDiverged, accuracy_of, train
 
 __all__ = [
@@ -779,23 +780,14 @@ def halving_run(config: TrainingConfig, data, *, patience: int = 10, smallest: f
         not the cap, ended the run) and ``weight_rms`` (the root mean square of each
         layer's weights at the end, biases left out).
     """
-    from neuralbook.experiments import RunResult, prepare_data, run_to_dict
-    from neuralbook.schedules import HalveOnPlateau
+    from neuralbook.experiments import run  # here: several functions of this module name a local ``run``
 
     if config.schedule != "constant":
         raise ValueError(f"expected a config with a constant schedule (the rule sets the rate), got {config.schedule!r}")
-    split = prepare_data(config, data)
-    network, optimizer, _ = build(config)
     rule = HalveOnPlateau(config.learning_rate, patience=patience, smallest=smallest)
-    l2 = 0.0 if config.optimizer == "adamw" else config.weight_decay  # AdamW decays the weights itself
-    history = train(
-        network, split.train_images, split.train_labels, epochs=config.epochs, batch_size=config.batch_size,
-        optimizer=optimizer, validation=(split.validation_images, split.validation_labels), schedule=rule,
-        weight_decay=l2, seed=config.seed, shuffle=config.shuffle, augment=config.augment,
-        progress=False, on_epoch=lambda record: rule.observe(record.validation_accuracy),
-    )
-    result = RunResult(config, network, history, None, len(split.train_images))
-    weight_rms = [float(np.sqrt(np.mean(np.square(layer.W, dtype=np.float64)))) for layer in network.layers]
+    result = run(config, data, measure_test=False, progress=False, schedule=rule,
+                 on_epoch=lambda record: rule.observe(record.validation_accuracy))
+    weight_rms = [float(np.sqrt(np.mean(np.square(layer.W, dtype=np.float64)))) for layer in result.network.layers]
     return run_to_dict(result, "halving") | {"drops": rule.drops, "finished": rule.finished, "weight_rms": weight_rms}
 # --8<-- [end:halving_run]
 
@@ -824,7 +816,5 @@ def write_halving(data, out_dir=None, *, seeds=SEEDS, progress=False) -> Path:
         runs[name] = {"description": f"{description}, learning rate halved on every plateau", "seeds": list(seeds),
                       "validation_accuracy": [r["final_validation_accuracy"] for r in found], "runs": found}
     stamp = {"machine": machine(), "written": time.strftime("%Y-%m-%d"), "seeds": list(seeds)}
-    from neuralbook.schedules import HalveOnPlateau
-
     rule = HALVING_RULE | {"factor": HalveOnPlateau(1.0).factor}  # it halves
     return write_json(out_dir / HALVING_FILE, stamp | {"rule": rule, "runs": runs, "seconds": time.perf_counter() - started})
